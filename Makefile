@@ -1,0 +1,74 @@
+# Two commands matter: `make run` (the whole service locally) and `make test` (the whole suite).
+# Each creates its own virtual environment with Python 3.13 and installs what it needs.
+
+SHELL := /bin/bash
+# pyenv's shim for python3.13 fails when 3.13 is not the global version, so look for the real binary first.
+PYTHON313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(wildcard /usr/local/bin/python3.13) $(wildcard /usr/bin/python3.13))
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SAM_STAMP := $(SAM_VENV)/.installed
+
+PORT ?= 3000
+JIRA_SIM_PORT ?= 8081
+DEMO ?= 1
+
+.PHONY: venv sam-venv run test lint typecheck validate-template unit integration e2e invoke bench clean
+
+$(STAMP): pyproject.toml layers/common/requirements.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (looked in ~/.pyenv/versions/3.13*, /usr/local/bin, /usr/bin); set PYTHON313=/path/to/python3.13"; exit 1; }
+	$(PYTHON313) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $@
+
+# aws-sam-cli pins its own boto3, so it gets a virtual environment of its own.
+$(SAM_STAMP):
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found; set PYTHON313=/path/to/python3.13"; exit 1; }
+	$(PYTHON313) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet "aws-sam-cli>=1.130" "cfn-lint>=1.20"
+	touch $@
+
+venv: $(STAMP)
+sam-venv: $(SAM_STAMP)
+
+run: $(STAMP)
+	PORT=$(PORT) JIRA_SIM_PORT=$(JIRA_SIM_PORT) DEMO=$(DEMO) $(PY) -m aha_jira_dev.local_stack
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+validate-template: $(SAM_STAMP)
+	$(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
+	$(SAM_VENV)/bin/cfn-lint template.yaml
+
+test: $(STAMP) $(SAM_STAMP)
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory typecheck
+	$(MAKE) --no-print-directory validate-template
+	$(PY) -m pytest -q
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+integration: $(STAMP)
+	$(PY) -m pytest -q tests/integration
+e2e: $(STAMP)
+	$(PY) -m pytest -q tests/e2e
+
+# Run one function on an event file, the way `sam local invoke` does, without Docker:
+#   make invoke FUNCTION=integrations EVENT=events/list_integrations.json
+invoke: $(STAMP)
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<name> EVENT=events/<file>.json"; exit 2; }
+	$(PY) -m aha_jira_dev.local_stack.invoke $(FUNCTION) $(EVENT)
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
