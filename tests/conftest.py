@@ -1,0 +1,7 @@
+"""Shared fixtures: each concern has its own plugin module under tests/fixtures/."""
+
+pytest_plugins = [
+    "tests.fixtures.aws",
+    "tests.fixtures.jira",
+    "tests.fixtures.gateway",
+]
