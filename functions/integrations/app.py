@@ -1,0 +1,91 @@
+"""Integration configuration API: adapts API Gateway events to the integrations use cases."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from aha_jira.http_api.request import public_base_url
+from aha_jira.http_api.resolver import make_resolver, resolve
+from aha_jira.integration_log import logger
+from aha_jira.integrations.configure import configure_integration
+from aha_jira.integrations.query import get_integration, list_integrations
+from aha_jira.integrations.remove import remove_integration
+from aha_jira.models.integration import IntegrationConfigBody, IntegrationList, IntegrationView
+from aha_jira.storage.integrations import DynamoIntegrationRepository
+from aha_jira.storage.issue_links import DynamoIssueLinkRepository
+from aha_jira.storage.secrets import SecretsManagerStore
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+app = make_resolver()
+
+
+@cache
+def _integrations() -> DynamoIntegrationRepository:
+    return DynamoIntegrationRepository()
+
+
+@cache
+def _secrets() -> SecretsManagerStore:
+    return SecretsManagerStore()
+
+
+def _json(status: int, model: IntegrationView | IntegrationList) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=model.model_dump_json(by_alias=True),
+    )
+
+
+@app.put("/integrations/<integration_id>", summary="Create or replace an integration")
+def put_integration(integration_id: str, body: Annotated[IntegrationConfigBody, Body()]) -> Response[str]:
+    result = configure_integration(
+        integration_id,
+        body,
+        repository=_integrations(),
+        secret_store=_secrets(),
+        public_base_url=public_base_url(app.current_event),
+    )
+    return _json(201 if result.created else 200, result.view)
+
+
+@app.get("/integrations/<integration_id>", summary="Read an integration (never its secrets)")
+def read_integration(integration_id: str) -> Response[str]:
+    view = get_integration(
+        integration_id, repository=_integrations(), public_base_url=public_base_url(app.current_event)
+    )
+    return _json(200, view)
+
+
+@app.get("/integrations", summary="List integrations")
+def read_integrations(
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next: Annotated[str | None, Query()] = None,
+) -> Response[str]:
+    page = list_integrations(
+        repository=_integrations(),
+        public_base_url=public_base_url(app.current_event),
+        limit=limit,
+        after=next,
+    )
+    return _json(200, page)
+
+
+@app.delete("/integrations/<integration_id>", summary="Remove an integration; its issue links are detached")
+def delete_integration(integration_id: str) -> Response[str]:
+    remove_integration(
+        integration_id,
+        repository=_integrations(),
+        issue_links=DynamoIssueLinkRepository(),
+        secret_store=_secrets(),
+    )
+    return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return resolve(app, event, context)

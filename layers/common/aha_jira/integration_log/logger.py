@@ -1,0 +1,68 @@
+"""The integration log: one structured JSON line per integration action, through Powertools Logger.
+
+CloudWatch Logs Insights queries (template.yaml) read the keys written here: `action`, `outcome`,
+`integration_id`, `reference`, `jira_key`, `hint`, `error_code`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.logging.types import LogRecord
+
+from aha_jira.integration_log.redaction import redact, redact_text
+
+
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON formatter with redaction applied to the whole record before serialising."""
+
+    def serialize(self, log: LogRecord) -> str:
+        # Redact the structure (secret keys), then the text: some values (an exception object in a
+        # stack trace) only become text inside the JSON serialiser.
+        return redact_text(super().serialize(log=redact(log)))
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    QUEUED = "queued"
+    IGNORED = "ignored"
+    REJECTED = "rejected"
+
+
+# One logger for the whole package; every function's handler injects its Lambda context into it.
+logger = Logger(service="aha-jira", logger_formatter=RedactingFormatter(serialize_stacktrace=False))
+
+
+def record_action(
+    action: str,
+    outcome: Outcome,
+    *,
+    integration_id: str | None,
+    message: str,
+    reference: str | None = None,
+    jira_key: str | None = None,
+    hint: str | None = None,
+    error_code: str | None = None,
+    **fields: Any,
+) -> None:
+    """Write one integration-log line. Failures log at warning level so alarms can key on them."""
+    entry: dict[str, Any] = {
+        "log_type": "integration",
+        "action": action,
+        "outcome": str(outcome),
+        "integration_id": integration_id,
+        "reference": reference,
+        "jira_key": jira_key,
+        "hint": hint,
+        "error_code": error_code,
+        **fields,
+    }
+    entry = {key: value for key, value in entry.items() if value is not None}
+    if outcome in {Outcome.FAILED, Outcome.REJECTED}:
+        logger.warning(message, extra=entry)
+    else:
+        logger.info(message, extra=entry)

@@ -1,0 +1,1 @@
+"""Use cases of the integration configuration: configure, read, list, remove."""

@@ -1,0 +1,51 @@
+"""Read integrations (`GET /integrations/{id}`, `GET /integrations`)."""
+
+from __future__ import annotations
+
+from aha_jira.errors import InvalidRequest, NotFound
+from aha_jira.integrations.views import integration_view
+from aha_jira.models.integration import IntegrationList, IntegrationView, StoredIntegration
+from aha_jira.ports import IntegrationRepository
+
+MAX_PAGE_SIZE = 100
+
+
+def load_integration(integration_id: str, repository: IntegrationRepository) -> StoredIntegration:
+    integration = repository.get(integration_id)
+    if integration is None:
+        raise NotFound(
+            f"No integration '{integration_id}'.",
+            hint="Create it with PUT /integrations/{integration_id}, or list them with GET /integrations.",
+            code="integration_not_found",
+        )
+    return integration
+
+
+def get_integration(
+    integration_id: str, *, repository: IntegrationRepository, public_base_url: str
+) -> IntegrationView:
+    integration = load_integration(integration_id, repository)
+    site = repository.get_site(integration.jira.base_url)
+    if site is None:
+        raise RuntimeError("integration without its Jira site record")
+    return integration_view(integration, site, public_base_url)
+
+
+def list_integrations(
+    *, repository: IntegrationRepository, public_base_url: str, limit: int, after: str | None
+) -> IntegrationList:
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidRequest(
+            f"limit: must be between 1 and {MAX_PAGE_SIZE}",
+            hint="Leave it out for the default page size.",
+            code="invalid_query",
+            details=[{"path": "limit", "message": f"must be between 1 and {MAX_PAGE_SIZE}"}],
+        )
+    integrations, next_token = repository.list_page(limit, after)
+    sites = repository.get_sites([integration.jira.base_url for integration in integrations])
+    views = [
+        integration_view(integration, sites[integration.jira.base_url], public_base_url)
+        for integration in integrations
+        if integration.jira.base_url in sites
+    ]
+    return IntegrationList(integrations=views, next=next_token)

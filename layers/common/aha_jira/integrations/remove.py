@@ -1,0 +1,33 @@
+"""Remove an integration (`DELETE /integrations/{id}`).
+
+Its issue links are kept and marked detached, so the Jira issues it created stay traceable; its Jira
+credentials are deleted. The site's webhook token and secret stay, since other integrations on the
+same Jira site (or a re-created one) use the webhook already registered in Jira.
+"""
+
+from __future__ import annotations
+
+from aha_jira.integration_log import Outcome, record_action
+from aha_jira.integrations.query import load_integration
+from aha_jira.ports import IntegrationRepository, IssueLinkRepository, SecretStore
+
+
+def remove_integration(
+    integration_id: str,
+    *,
+    repository: IntegrationRepository,
+    issue_links: IssueLinkRepository,
+    secret_store: SecretStore,
+) -> None:
+    integration = load_integration(integration_id, repository)
+    repository.delete(integration)
+    detached = issue_links.detach_all(integration_id)
+    if integration.credentials_secret:
+        secret_store.delete(integration.credentials_secret)
+    record_action(
+        "integration.removed",
+        Outcome.SUCCEEDED,
+        integration_id=integration_id,
+        message=f"Integration removed; {detached} issue link(s) kept and marked detached",
+        detached_links=detached,
+    )

@@ -1,0 +1,17 @@
+"""Where each secret lives in Secrets Manager. Names only; values never leave the secret store."""
+
+from __future__ import annotations
+
+import hashlib
+
+from aha_jira.settings import get_settings
+
+
+def jira_credentials_secret(integration_id: str) -> str:
+    return f"{get_settings().secrets_prefix}/integrations/{integration_id}/jira-credentials"
+
+
+def site_webhook_secret(site_url: str) -> str:
+    # Secret names allow only a few punctuation characters, so the site URL is hashed.
+    digest = hashlib.sha256(site_url.encode()).hexdigest()[:32]
+    return f"{get_settings().secrets_prefix}/sites/{digest}/webhook-secret"

@@ -1,0 +1,47 @@
+"""Shape a stored integration into its answer: configuration without secrets, plus its webhook URL."""
+
+from __future__ import annotations
+
+from aha_jira.models.integration import (
+    AuthView,
+    IntegrationView,
+    JiraSiteView,
+    StoredIntegration,
+    WebhookView,
+)
+from aha_jira.models.site import JiraSiteRecord
+
+
+def webhook_url(public_base_url: str, site: JiraSiteRecord) -> str:
+    return f"{public_base_url}/webhooks/jira/{site.webhook_token}"
+
+
+def integration_view(
+    integration: StoredIntegration, site: JiraSiteRecord, public_base_url: str
+) -> IntegrationView:
+    auth = integration.jira.auth
+    return IntegrationView(
+        id=integration.integration_id,
+        name=integration.name,
+        product=integration.product,
+        enabled=integration.enabled,
+        jira=JiraSiteView(
+            base_url=integration.jira.base_url,
+            auth=AuthView(
+                type=auth.type,
+                email=auth.email,
+                username=auth.username,
+                client_key=auth.client_key,
+                credentials_stored=integration.credentials_secret is not None or auth.type == "connect",
+            ),
+            project=integration.jira.project,
+        ),
+        mapping=integration.mapping.model_dump(mode="json", by_alias=True),
+        import_=integration.import_settings,
+        webhook=WebhookView(secret_set=site.webhook_secret_set),
+        webhook_url=webhook_url(public_base_url, site),
+        last_test=integration.last_test,
+        created_at=integration.created_at,
+        updated_at=integration.updated_at,
+        version=integration.version,
+    )

@@ -1,0 +1,1 @@
+"""Domain and boundary models: API bodies and answers, stored items."""

@@ -1,0 +1,295 @@
+"""The integration configuration: the body of `PUT /integrations/{id}` and its answer.
+
+Secrets (API tokens, passwords, bearer tokens, webhook secrets) are `SecretStr`: they are write-only,
+moved to Secrets Manager by the configure use case and never part of an answer or a stored item.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SecretStr,
+    StringConstraints,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from aha_jira.integration_log.redaction import register_secret
+
+INTEGRATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+_INTEGRATION_ID = re.compile(INTEGRATION_ID_PATTERN)
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+class StrictModel(BaseModel):
+    """Request bodies: unknown keys are refused so a typo never silently does nothing."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+
+class BasicAuth(StrictModel):
+    """HTTP basic: e-mail + API token on Cloud, username + password on Data Center."""
+
+    type: Literal["basic"]
+    email: NonEmpty | None = None
+    username: NonEmpty | None = None
+    api_token: SecretStr | None = None
+    password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _one_identity_one_secret(self) -> BasicAuth:
+        if (self.email is None) == (self.username is None):
+            raise ValueError("give exactly one of 'email' (Jira Cloud) or 'username' (Jira Data Center)")
+        if self.api_token is not None and self.password is not None:
+            raise ValueError("give either 'api_token' or 'password', not both")
+        return self
+
+    @property
+    def identity(self) -> str:
+        return self.email or self.username or ""
+
+    @property
+    def secret(self) -> SecretStr | None:
+        return self.api_token or self.password
+
+
+class BearerAuth(StrictModel):
+    """Jira Data Center personal access token."""
+
+    type: Literal["bearer"]
+    token: SecretStr | None = None
+
+    @property
+    def secret(self) -> SecretStr | None:
+        return self.token
+
+
+class ConnectAuth(StrictModel):
+    """Jira via an installed Atlassian Connect app; the shared secret comes from the install callback."""
+
+    type: Literal["connect"]
+    client_key: NonEmpty
+
+    @property
+    def secret(self) -> SecretStr | None:
+        return None
+
+
+JiraAuth = Annotated[
+    Annotated[BasicAuth, Tag("basic")]
+    | Annotated[BearerAuth, Tag("bearer")]
+    | Annotated[ConnectAuth, Tag("connect")],
+    Discriminator("type"),
+]
+
+
+class JiraSite(StrictModel):
+    base_url: NonEmpty
+    auth: JiraAuth
+    project: NonEmpty
+
+
+class ConstantField(StrictModel):
+    value: Any
+
+
+class AttributeField(StrictModel):
+    from_: NonEmpty = Field(alias="from")
+
+
+def _field_mapping_kind(raw: Any) -> str | None:
+    if isinstance(raw, dict):
+        if "from" in raw:
+            return "from"
+        if "value" in raw:
+            return "value"
+    if isinstance(raw, ConstantField):
+        return "value"
+    if isinstance(raw, AttributeField):
+        return "from"
+    return None
+
+
+FieldMapping = Annotated[
+    Annotated[ConstantField, Tag("value")] | Annotated[AttributeField, Tag("from")],
+    Discriminator(
+        _field_mapping_kind,
+        custom_error_type="field_mapping",
+        custom_error_message="a field mapping is {'value': <constant>} or {'from': '<feature attribute>'}",
+    ),
+]
+
+
+class Mapping(StrictModel):
+    feature_issue_type: NonEmpty
+    requirement_issue_type: NonEmpty
+    link_type: NonEmpty = "Relates"
+    statuses: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
+    fields: dict[NonEmpty, FieldMapping] = Field(default_factory=dict)
+    send_tags: bool = True
+    send_release: bool = True
+
+    @field_validator("statuses")
+    @classmethod
+    def _statuses_unique_case_insensitively(cls, value: dict[str, str]) -> dict[str, str]:
+        lowered = [name.casefold() for name in value]
+        if len(set(lowered)) != len(lowered):
+            raise ValueError("Jira status names are matched case-insensitively; a name appears twice")
+        return value
+
+
+class ImportSettings(StrictModel):
+    enabled: bool = False
+    issue_types: list[NonEmpty] = Field(default_factory=list)
+
+
+class WebhookSettings(StrictModel):
+    # None (or absent) keeps the site's current secret; "" removes it.
+    secret: SecretStr | None = None
+
+
+class IntegrationConfigBody(StrictModel):
+    """Body of `PUT /integrations/{integration_id}`."""
+
+    name: NonEmpty
+    product: NonEmpty
+    enabled: bool = True
+    jira: JiraSite
+    mapping: Mapping
+    import_: ImportSettings = Field(default_factory=ImportSettings, alias="import")
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True, populate_by_name=False)
+
+    @model_validator(mode="after")
+    def _register_secrets_for_redaction(self) -> IntegrationConfigBody:
+        # From the moment a request carries a secret, no log line may show it.
+        for secret in (self.jira.auth.secret, self.webhook.secret):
+            if secret is not None:
+                register_secret(secret.get_secret_value())
+        return self
+
+
+def normalise_base_url(raw: str, *, allow_http_loopback: bool) -> str:
+    """The canonical form of a Jira site URL: scheme and host lower-cased, no trailing slash.
+
+    A Data Center context path (`https://jira.example.com/jira`) is kept. Raises ValueError with a
+    sentence the user can act on.
+    """
+    parts = urlsplit(raw.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise ValueError("base_url must be an absolute URL such as https://acme.atlassian.net")
+    if parts.username or parts.password:
+        raise ValueError("base_url must not carry credentials; put them in jira.auth")
+    if parts.query or parts.fragment:
+        raise ValueError("base_url must not have a query string or fragment")
+    if scheme != "https" and not (scheme == "http" and allow_http_loopback and _is_loopback(host)):
+        raise ValueError("base_url must use https")
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    if ":" in host:  # IPv6 literal
+        netloc = f"[{host}]" if parts.port is None else f"[{host}]:{parts.port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_valid_integration_id(value: str) -> bool:
+    return bool(_INTEGRATION_ID.match(value))
+
+
+CredentialKind = Literal["api_token", "password", "token"]
+
+
+class StoredAuth(BaseModel):
+    """What is kept of `jira.auth` outside Secrets Manager: the kind and the identity, no secret."""
+
+    type: Literal["basic", "bearer", "connect"]
+    email: str | None = None
+    username: str | None = None
+    client_key: str | None = None
+    credential: CredentialKind | None = None
+
+
+class StoredJiraSite(BaseModel):
+    base_url: str
+    auth: StoredAuth
+    project: str
+
+
+class StoredIntegration(BaseModel):
+    """An integration as stored in the integrations table (serialised as one JSON document)."""
+
+    integration_id: str
+    name: str
+    product: str
+    enabled: bool
+    jira: StoredJiraSite
+    mapping: Mapping
+    import_settings: ImportSettings
+    credentials_secret: str | None
+    created_at: str
+    updated_at: str
+    version: int
+    last_test: dict[str, Any] | None = None
+
+
+class AuthView(BaseModel):
+    type: str
+    email: str | None = None
+    username: str | None = None
+    client_key: str | None = None
+    credentials_stored: bool
+
+
+class JiraSiteView(BaseModel):
+    base_url: str
+    auth: AuthView
+    project: str
+
+
+class WebhookView(BaseModel):
+    secret_set: bool
+
+
+class IntegrationView(BaseModel):
+    """Answer of `GET /integrations/{id}`: the configuration without any secret."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: str
+    name: str
+    product: str
+    enabled: bool
+    jira: JiraSiteView
+    mapping: dict[str, Any]
+    import_: ImportSettings = Field(alias="import")
+    webhook: WebhookView
+    webhook_url: str
+    last_test: dict[str, Any] | None
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class IntegrationList(BaseModel):
+    integrations: list[IntegrationView]
+    next: str | None

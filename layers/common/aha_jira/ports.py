@@ -1,0 +1,50 @@
+"""The small interfaces between the use cases and their adapters.
+
+Each has exactly one production implementation (in `aha_jira.storage`); tests run the real adapters
+against moto, so these exist to keep the use cases readable and their dependencies explicit.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from aha_jira.models.integration import StoredIntegration
+from aha_jira.models.site import JiraSiteRecord
+
+
+class IntegrationRepository(Protocol):
+    def get(self, integration_id: str) -> StoredIntegration | None: ...
+
+    def list_page(self, limit: int, after: str | None) -> tuple[list[StoredIntegration], str | None]: ...
+
+    def save(
+        self,
+        integration: StoredIntegration,
+        *,
+        expected_version: int | None,
+        previous_site_url: str | None,
+        new_site_token: str,
+        webhook_secret_set: bool | None,
+    ) -> None:
+        """Write the integration and its site membership atomically; Conflict on a concurrent change."""
+        ...
+
+    def delete(self, integration: StoredIntegration) -> None: ...
+
+    def get_site(self, site_url: str) -> JiraSiteRecord | None: ...
+
+    def get_sites(self, site_urls: list[str]) -> dict[str, JiraSiteRecord]: ...
+
+
+class SecretStore(Protocol):
+    def put(self, name: str, value: dict[str, str]) -> None: ...
+
+    def get(self, name: str) -> dict[str, str] | None: ...
+
+    def delete(self, name: str) -> None: ...
+
+
+class IssueLinkRepository(Protocol):
+    def detach_all(self, integration_id: str) -> int:
+        """Mark every issue link of an integration detached; returns how many were changed."""
+        ...

@@ -1,0 +1,1 @@
+"""Storage adapters: DynamoDB repositories and the Secrets Manager secret store."""

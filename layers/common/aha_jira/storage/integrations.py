@@ -1,0 +1,231 @@
+"""DynamoDB repository for integrations and the Jira sites they share.
+
+Items in the integrations table:
+- `INTEGRATION#<id>` / `CONFIG`: the integration as one JSON document (no secrets), `version` for
+  optimistic concurrency; `gsi1pk = INTEGRATIONS`, `gsi1sk = <id>` lists them in id order.
+- `SITE#<site_url>` / `SITE`: the site's webhook token, whether it has a webhook secret, and the ids
+  of the integrations on it (a string set), so one webhook delivery finds every integration it serves.
+- `WEBHOOK_TOKEN#<token>` / `TOKEN`: points a webhook URL's token at its site.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from aha_jira.errors import Conflict, InvalidRequest
+from aha_jira.models.integration import StoredIntegration
+from aha_jira.models.site import JiraSiteRecord
+from aha_jira.settings import get_settings
+from aha_jira.storage import aws_clients
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
+
+_LIST_PARTITION = "INTEGRATIONS"
+
+
+def _integration_key(integration_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"INTEGRATION#{integration_id}"}, "sk": {"S": "CONFIG"}}
+
+
+def _site_key(site_url: str) -> dict[str, Any]:
+    return {"pk": {"S": f"SITE#{site_url}"}, "sk": {"S": "SITE"}}
+
+
+def _token_key(token: str) -> dict[str, Any]:
+    return {"pk": {"S": f"WEBHOOK_TOKEN#{token}"}, "sk": {"S": "TOKEN"}}
+
+
+def _integration_from_item(item: dict[str, Any]) -> StoredIntegration:
+    return StoredIntegration.model_validate_json(item["document"]["S"])
+
+
+def _site_from_item(item: dict[str, Any]) -> JiraSiteRecord:
+    return JiraSiteRecord(
+        site_url=item["site_url"]["S"],
+        webhook_token=item["webhook_token"]["S"],
+        webhook_secret_set=item.get("webhook_secret_set", {}).get("BOOL", False),
+        integration_ids=sorted(item.get("integration_ids", {}).get("SS", [])),
+    )
+
+
+class DynamoIntegrationRepository:
+    def __init__(self, table_name: str | None = None) -> None:
+        self._table = table_name or get_settings().integrations_table
+        self._client = aws_clients.dynamodb()
+
+    def get(self, integration_id: str) -> StoredIntegration | None:
+        answer = self._client.get_item(
+            TableName=self._table, Key=_integration_key(integration_id), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        return _integration_from_item(item) if item else None
+
+    def list_page(self, limit: int, after: str | None) -> tuple[list[StoredIntegration], str | None]:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": _LIST_PARTITION}},
+            "Limit": limit,
+        }
+        if after:
+            query["ExclusiveStartKey"] = _decode_cursor(after)
+        answer = self._client.query(**query)
+        items = [_integration_from_item(item) for item in answer.get("Items", [])]
+        last = answer.get("LastEvaluatedKey")
+        return items, (_encode_cursor(last) if last else None)
+
+    def save(
+        self,
+        integration: StoredIntegration,
+        *,
+        expected_version: int | None,
+        previous_site_url: str | None,
+        new_site_token: str,
+        webhook_secret_set: bool | None,
+    ) -> None:
+        site_url = integration.jira.base_url
+        config_item = {
+            **_integration_key(integration.integration_id),
+            "gsi1pk": {"S": _LIST_PARTITION},
+            "gsi1sk": {"S": integration.integration_id},
+            "integration_id": {"S": integration.integration_id},
+            "site_url": {"S": site_url},
+            "version": {"N": str(integration.version)},
+            "updated_at": {"S": integration.updated_at},
+            "document": {"S": integration.model_dump_json(by_alias=True)},
+        }
+        put_config: PutTypeDef = {"TableName": self._table, "Item": config_item}
+        if expected_version is None:
+            put_config["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put_config["ConditionExpression"] = "version = :expected"
+            put_config["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
+        actions: list[TransactWriteItemTypeDef] = [{"Put": put_config}]
+
+        existing_site = self.get_site(site_url)
+        if existing_site is None:
+            site_item = {
+                **_site_key(site_url),
+                "site_url": {"S": site_url},
+                "webhook_token": {"S": new_site_token},
+                "webhook_secret_set": {"BOOL": bool(webhook_secret_set)},
+                "integration_ids": {"SS": [integration.integration_id]},
+            }
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": site_item,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {**_token_key(new_site_token), "site_url": {"S": site_url}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        else:
+            update = "ADD integration_ids :ids"
+            values: dict[str, Any] = {":ids": {"SS": [integration.integration_id]}}
+            if webhook_secret_set is not None:
+                update += " SET webhook_secret_set = :secret_set"
+                values[":secret_set"] = {"BOOL": webhook_secret_set}
+            actions.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _site_key(site_url),
+                        "UpdateExpression": update,
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+            )
+        if previous_site_url and previous_site_url != site_url:
+            actions.append(self._leave_site(previous_site_url, integration.integration_id))
+        self._transact(actions)
+
+    def delete(self, integration: StoredIntegration) -> None:
+        actions: list[TransactWriteItemTypeDef] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": _integration_key(integration.integration_id),
+                    "ConditionExpression": "version = :expected",
+                    "ExpressionAttributeValues": {":expected": {"N": str(integration.version)}},
+                }
+            },
+            self._leave_site(integration.jira.base_url, integration.integration_id),
+        ]
+        self._transact(actions)
+
+    def get_site(self, site_url: str) -> JiraSiteRecord | None:
+        answer = self._client.get_item(TableName=self._table, Key=_site_key(site_url), ConsistentRead=True)
+        item = answer.get("Item")
+        return _site_from_item(item) if item else None
+
+    def get_sites(self, site_urls: list[str]) -> dict[str, JiraSiteRecord]:
+        wanted = sorted(set(site_urls))
+        found: dict[str, JiraSiteRecord] = {}
+        # BatchGetItem takes 100 keys a call; unprocessed keys are asked again.
+        for start in range(0, len(wanted), 100):
+            keys = [_site_key(url) for url in wanted[start : start + 100]]
+            request: dict[str, Any] = {self._table: {"Keys": keys}}
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    site = _site_from_item(item)
+                    found[site.site_url] = site
+                request = dict(answer.get("UnprocessedKeys") or {})
+        return found
+
+    def _leave_site(self, site_url: str, integration_id: str) -> TransactWriteItemTypeDef:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _site_key(site_url),
+                "UpdateExpression": "DELETE integration_ids :ids",
+                "ExpressionAttributeValues": {":ids": {"SS": [integration_id]}},
+            }
+        }
+
+    def _transact(self, actions: list[TransactWriteItemTypeDef]) -> None:
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                raise Conflict(
+                    "The integration was changed by another request at the same time.",
+                    hint="Read the integration again and repeat the change.",
+                    code="concurrent_change",
+                ) from None
+            raise
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(key, dict) or set(key) != {"pk", "sk", "gsi1pk", "gsi1sk"}:
+            raise ValueError
+        return key
+    except (ValueError, TypeError):
+        raise InvalidRequest(
+            "The paging token is not one this API returned.",
+            hint="Pass the 'next' value of the previous page unchanged.",
+            code="invalid_cursor",
+        ) from None
