@@ -6,9 +6,10 @@ against moto, so these exist to keep the use cases readable and their dependenci
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from aha_jira.models.integration import StoredIntegration
+from aha_jira.models.jira_snapshot import JiraSnapshot
 from aha_jira.models.site import JiraSiteRecord
 
 
@@ -30,6 +31,15 @@ class IntegrationRepository(Protocol):
         ...
 
     def delete(self, integration: StoredIntegration) -> None: ...
+
+    def save_test_result(
+        self, integration: StoredIntegration, *, report: dict[str, Any], snapshot: JiraSnapshot | None
+    ) -> None:
+        """Store a test-connection report on the integration (and the snapshot beside it), unless the
+        integration changed since it was read (Conflict)."""
+        ...
+
+    def get_snapshot(self, integration_id: str) -> JiraSnapshot | None: ...
 
     def get_site(self, site_url: str) -> JiraSiteRecord | None: ...
 

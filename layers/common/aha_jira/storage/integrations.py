@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import base64
 import json
+import zlib
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from aha_jira.errors import Conflict, InvalidRequest
 from aha_jira.models.integration import StoredIntegration
+from aha_jira.models.jira_snapshot import JiraSnapshot
 from aha_jira.models.site import JiraSiteRecord
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
@@ -30,6 +32,10 @@ _LIST_PARTITION = "INTEGRATIONS"
 
 def _integration_key(integration_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"INTEGRATION#{integration_id}"}, "sk": {"S": "CONFIG"}}
+
+
+def _snapshot_key(integration_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"INTEGRATION#{integration_id}"}, "sk": {"S": "JIRA_SNAPSHOT"}}
 
 
 def _site_key(site_url: str) -> dict[str, Any]:
@@ -154,6 +160,11 @@ class DynamoIntegrationRepository:
             )
         if previous_site_url and previous_site_url != site_url:
             actions.append(self._leave_site(previous_site_url, integration.integration_id))
+        if expected_version is not None and integration.last_test is None:
+            # The configuration changed what test connection checked: its snapshot no longer holds.
+            actions.append(
+                {"Delete": {"TableName": self._table, "Key": _snapshot_key(integration.integration_id)}}
+            )
         self._transact(actions)
 
     def delete(self, integration: StoredIntegration) -> None:
@@ -167,8 +178,57 @@ class DynamoIntegrationRepository:
                 }
             },
             self._leave_site(integration.jira.base_url, integration.integration_id),
+            {"Delete": {"TableName": self._table, "Key": _snapshot_key(integration.integration_id)}},
         ]
         self._transact(actions)
+
+    def save_test_result(
+        self, integration: StoredIntegration, *, report: dict[str, Any], snapshot: JiraSnapshot | None
+    ) -> None:
+        tested = integration.model_copy(update={"last_test": report})
+        actions: list[TransactWriteItemTypeDef] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _integration_key(integration.integration_id),
+                    "UpdateExpression": "SET #document = :document",
+                    "ConditionExpression": "version = :expected",
+                    "ExpressionAttributeNames": {"#document": "document"},
+                    "ExpressionAttributeValues": {
+                        ":document": {"S": tested.model_dump_json(by_alias=True)},
+                        ":expected": {"N": str(integration.version)},
+                    },
+                }
+            }
+        ]
+        snapshot_key = _snapshot_key(integration.integration_id)
+        if snapshot is None:
+            actions.append({"Delete": {"TableName": self._table, "Key": snapshot_key}})
+        else:
+            # Create metadata with allowed values can be large; compressed it stays far below 400 KB.
+            packed = zlib.compress(snapshot.model_dump_json(by_alias=True).encode(), 6)
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {
+                            **snapshot_key,
+                            "tested_version": {"N": str(integration.version)},
+                            "snapshot": {"B": packed},
+                        },
+                    }
+                }
+            )
+        self._transact(actions)
+
+    def get_snapshot(self, integration_id: str) -> JiraSnapshot | None:
+        answer = self._client.get_item(
+            TableName=self._table, Key=_snapshot_key(integration_id), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        if not item:
+            return None
+        return JiraSnapshot.model_validate_json(zlib.decompress(item["snapshot"]["B"]))
 
     def get_site(self, site_url: str) -> JiraSiteRecord | None:
         answer = self._client.get_item(TableName=self._table, Key=_site_key(site_url), ConsistentRead=True)

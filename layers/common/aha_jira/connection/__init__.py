@@ -1,0 +1,1 @@
+"""Reaching an integration's Jira site: its client, and the test-connection use case."""

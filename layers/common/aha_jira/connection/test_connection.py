@@ -1,0 +1,427 @@
+"""Test connection (`POST /integrations/{id}/test-connection`).
+
+Authenticates to Jira and loads what every later send needs (identity, deployment, project, issue types,
+create metadata, statuses, link types, fields, versions, permissions). Each step that fails becomes a
+problem with a code, a message and a hint; nothing a user can misconfigure raises. The report is stored on
+the integration and the snapshot beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from aha_jira.connection.jira_access import jira_client_for
+from aha_jira.integration_log import Outcome, record_action
+from aha_jira.integrations.query import load_integration
+from aha_jira.jira.client import JiraClient
+from aha_jira.jira.errors import (
+    JiraAuthFailed,
+    JiraError,
+    JiraForbidden,
+    JiraRateLimited,
+    JiraUnavailable,
+    JiraUnreachable,
+    NotJira,
+    SiteNotAllowed,
+)
+from aha_jira.jira.payloads import CreateMetaField, IssueLinkTypeRef, IssueTypeRef, ProjectRef
+from aha_jira.models.integration import StoredIntegration
+from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot, ProjectSnapshot
+from aha_jira.models.test_report import Problem, ProblemCode, TestReport
+from aha_jira.ports import IntegrationRepository, SecretStore
+
+T = TypeVar("T")
+
+# Fields a send fills itself, so Jira requiring them is not the mapping's concern.
+FIELDS_WE_FILL = {
+    "summary",
+    "issuetype",
+    "project",
+    "parent",
+    "description",
+    "labels",
+    "fixVersions",
+    "assignee",
+    "timetracking",
+    "reporter",
+}
+# Permissions a send and the webhook write-backs need in the project.
+REQUIRED_PERMISSIONS = {
+    "BROWSE_PROJECTS": "see the project",
+    "CREATE_ISSUES": "create issues",
+    "EDIT_ISSUES": "edit issues",
+    "TRANSITION_ISSUES": "transition issues",
+}
+LINK_PERMISSION = ("LINK_ISSUES", "link issues")
+
+
+class _Stop(Exception):
+    """A step failed in a way that makes the remaining steps meaningless."""
+
+
+@dataclass
+class _Run:
+    integration: StoredIntegration
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(
+        self, code: ProblemCode, message: str, hint: str, *, severity: str = "error", **context: Any
+    ) -> None:
+        self.problems.append(
+            Problem(
+                code=code,
+                severity="warning" if severity == "warning" else "error",
+                message=message,
+                hint=hint,
+                context=context,
+            )
+        )
+
+    def jira_failure(self, error: JiraError, doing: str) -> None:
+        """A Jira error as a problem, in the contract's codes."""
+        if isinstance(error, JiraAuthFailed):
+            self.problem("auth_failed", error.message, error.hint or "Check the credentials.")
+        elif isinstance(error, JiraUnreachable | SiteNotAllowed):
+            code = error.code if error.code in {"dns_failed", "tls_failed", "timeout"} else "site_unreachable"
+            self.problem(code, error.message, error.hint or "Check jira.base_url.")  # type: ignore[arg-type]
+        elif isinstance(error, NotJira):
+            self.problem("not_jira", error.message, error.hint or "Check that jira.base_url is a Jira site.")
+        elif isinstance(error, JiraForbidden):
+            self.problem(
+                "permission_missing",
+                f"Jira refused to let the integration's account {doing}.",
+                "Give the account the Browse projects permission in the project, or use an account that has it.",
+            )
+        elif isinstance(error, JiraRateLimited | JiraUnavailable):
+            self.problem(
+                "site_unreachable",
+                f"Jira could not {doing} just now ({error.message}).",
+                "This is on Jira's side; test the connection again in a minute.",
+            )
+        else:
+            self.problem(
+                "not_jira",
+                f"Jira answered unexpectedly while trying to {doing}: {error.message}",
+                "Check jira.base_url.",
+            )
+
+    def step(self, doing: str, call: Callable[[], T], *, stop: bool = False) -> T | None:
+        try:
+            return call()
+        except JiraError as error:
+            self.jira_failure(error, doing)
+            if stop:
+                raise _Stop from None
+            return None
+
+
+def test_connection(
+    integration_id: str,
+    *,
+    repository: IntegrationRepository,
+    secret_store: SecretStore,
+) -> TestReport:
+    integration = load_integration(integration_id, repository)
+    run = _Run(integration)
+    snapshot: JiraSnapshot | None = None
+    client: JiraClient | None = None
+    try:
+        client = run.step(
+            "read the credentials", partial(jira_client_for, integration, secret_store), stop=True
+        )
+        assert client is not None
+        snapshot = _load(run, client)
+    except _Stop:
+        pass
+    report = TestReport(
+        ok=not any(problem.severity == "error" for problem in run.problems),
+        problems=run.problems,
+        jira=_summary(snapshot),
+        tested_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+        jira_calls=len(client.transport.calls) if client else 0,
+    )
+    repository.save_test_result(integration, report=report.model_dump(mode="json"), snapshot=snapshot)
+    record_action(
+        "integration.test_connection",
+        Outcome.SUCCEEDED if report.ok else Outcome.FAILED,
+        integration_id=integration_id,
+        message="Test connection passed" if report.ok else "Test connection found problems",
+        hint=run.problems[0].hint if run.problems else None,
+        error_code=next((p.code for p in run.problems if p.severity == "error"), None),
+        problem_codes=[problem.code for problem in run.problems],
+        jira_calls=report.jira_calls,
+    )
+    return report
+
+
+def _load(run: _Run, client: JiraClient) -> JiraSnapshot | None:
+    integration = run.integration
+    mapping = integration.mapping
+    server = run.step("read the server information", client.server_info, stop=True)
+    assert server is not None
+    cloud = (server.deployment_type or "").lower() == "cloud"
+    client.api_version = 3 if cloud else 2
+    me = run.step("read the integration's own account", client.myself, stop=True)
+    assert me is not None
+    account_id = me.account_id or me.key or me.name
+    if not account_id:
+        run.problem(
+            "not_jira", "Jira's /myself answer names no account.", "Check that jira.base_url is a Jira site."
+        )
+        raise _Stop
+    configuration = run.step("read the site configuration", client.configuration)
+
+    projects = run.step("list the projects", client.projects, stop=True) or []
+    project = _find_project(projects, integration.jira.project)
+    if project is None:
+        visible = ", ".join(sorted(item.key for item in projects)[:20]) or "none"
+        run.problem(
+            "project_not_found",
+            f"Project '{integration.jira.project}' does not exist or the integration's account cannot see it.",
+            f"Set jira.project to one of the visible projects ({visible}), or give the account Browse projects permission.",
+            project=integration.jira.project,
+        )
+        raise _Stop
+
+    issue_types = (
+        run.step(
+            "list the project's issue types", lambda: client.create_meta_issue_types(project.key), stop=True
+        )
+        or []
+    )
+    feature_type = _find_type(run, issue_types, mapping.feature_issue_type, "mapping.feature_issue_type")
+    requirement_type = _find_type(
+        run, issue_types, mapping.requirement_issue_type, "mapping.requirement_issue_type"
+    )
+    sub_tasks_enabled = configuration.sub_tasks_enabled if configuration else True
+    linking_enabled = configuration.issue_linking_enabled if configuration else True
+
+    mode, link_type = _check_requirement_structure(
+        run,
+        client,
+        feature_type,
+        requirement_type,
+        sub_tasks_enabled=sub_tasks_enabled,
+        linking_enabled=linking_enabled,
+    )
+
+    mapped_types = [item for item in (feature_type, requirement_type) if item is not None]
+    create_fields: dict[str, dict[str, CreateMetaField]] = {}
+    for issue_type in {item.id: item for item in mapped_types}.values():
+        loaded = run.step(
+            f"read the create fields of {issue_type.name}",
+            partial(client.create_meta_fields, project.key, issue_type.id),
+        )
+        create_fields[issue_type.id] = {item.field_id: item for item in loaded or []}
+        _check_required_fields(run, issue_type, create_fields[issue_type.id])
+
+    statuses = run.step("read the project's statuses", lambda: client.project_statuses(project.key)) or []
+    statuses_by_type = {item.id: item.statuses for item in statuses}
+    _check_statuses(run, mapped_types, statuses_by_type)
+
+    fields = run.step("list the fields", client.fields) or []
+    versions = run.step("list the project's versions", lambda: client.versions(project.key)) or []
+    permissions = _check_permissions(run, client, project.key, needs_links=mode == "link")
+
+    return JiraSnapshot(
+        loaded_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+        base_url=run.integration.jira.base_url,
+        deployment="cloud" if cloud else "datacenter",
+        api_version=3 if cloud else 2,
+        rich_text="adf" if cloud else "wiki",
+        server_version=server.version,
+        account_id=account_id,
+        display_name=me.display_name,
+        project=ProjectSnapshot(id=project.id, key=project.key, name=project.name),
+        issue_types=[
+            IssueTypeSnapshot(
+                id=item.id,
+                name=item.name,
+                subtask=item.subtask,
+                hierarchy_level=item.hierarchy_level,
+                create_fields=create_fields.get(item.id, {}),
+                statuses=statuses_by_type.get(item.id, []),
+            )
+            for item in issue_types
+        ],
+        feature_issue_type_id=feature_type.id if feature_type else None,
+        requirement_issue_type_id=requirement_type.id if requirement_type else None,
+        requirement_mode=mode,
+        link_type=link_type,
+        fields=fields,
+        versions=versions,
+        sub_tasks_enabled=sub_tasks_enabled,
+        issue_linking_enabled=linking_enabled,
+        permissions={key: value.have_permission for key, value in permissions.items()},
+    )
+
+
+def _check_requirement_structure(
+    run: _Run,
+    client: JiraClient,
+    feature_type: IssueTypeRef | None,
+    requirement_type: IssueTypeRef | None,
+    *,
+    sub_tasks_enabled: bool,
+    linking_enabled: bool,
+) -> tuple[Any, IssueLinkTypeRef | None]:
+    """How requirements join their feature (sub-task, epic child or link), and whether Jira allows it."""
+    mapping = run.integration.mapping
+    if feature_type is not None and feature_type.subtask:
+        run.problem(
+            "issue_type_not_found",
+            f"'{feature_type.name}' is a sub-task type; a feature needs a standard issue type.",
+            "Set mapping.feature_issue_type to a standard type such as Story or Epic.",
+            mapping_key="mapping.feature_issue_type",
+        )
+    mode = _requirement_mode(feature_type, requirement_type)
+    if mode == "subtask" and not sub_tasks_enabled:
+        run.problem(
+            "subtasks_disabled",
+            f"Requirements map to the sub-task type '{requirement_type.name if requirement_type else ''}', but sub-tasks are disabled in this Jira site.",
+            "Enable sub-tasks in Jira (Settings > Issues > Sub-tasks), or map requirements to a standard type.",
+        )
+    link_type = None
+    if mode == "link":
+        link_types = run.step("list the issue link types", client.issue_link_types) or []
+        if not linking_enabled:
+            run.problem(
+                "linking_disabled",
+                "Issue linking is disabled in this Jira site, and requirements are joined to features with links.",
+                "Enable issue linking in Jira (Settings > Issues > Issue linking), or map requirements to a sub-task type.",
+            )
+        link_type = _find_link_type(link_types, mapping.link_type)
+        if link_type is None and link_types:
+            names = ", ".join(sorted(item.name for item in link_types))
+            run.problem(
+                "link_type_missing",
+                f"The link type '{mapping.link_type}' does not exist in this Jira site.",
+                f"Set mapping.link_type to one of: {names}.",
+                link_type=mapping.link_type,
+            )
+    return mode, link_type
+
+
+def _check_permissions(
+    run: _Run, client: JiraClient, project_key: str, *, needs_links: bool
+) -> dict[str, Any]:
+    wanted = dict(REQUIRED_PERMISSIONS)
+    if needs_links:
+        wanted[LINK_PERMISSION[0]] = LINK_PERMISSION[1]
+    permissions = (
+        run.step("read its permissions", partial(client.my_permissions, project_key, sorted(wanted))) or {}
+    )
+    missing = [key for key in sorted(wanted) if key in permissions and not permissions[key].have_permission]
+    if missing:
+        run.problem(
+            "permission_missing",
+            f"The integration's Jira account may not {', '.join(wanted[key] for key in missing)} in project {project_key}.",
+            f"Grant it {', '.join(missing)} in the project's permission scheme.",
+            permissions=missing,
+        )
+    return permissions
+
+
+def _find_project(projects: list[ProjectRef], wanted: str) -> ProjectRef | None:
+    folded = wanted.casefold()
+    return next((item for item in projects if item.key.casefold() == folded or item.id == wanted), None)
+
+
+def _find_type(run: _Run, types: list[IssueTypeRef], wanted: str, mapping_key: str) -> IssueTypeRef | None:
+    folded = wanted.casefold()
+    found = next((item for item in types if item.name.casefold() == folded or item.id == wanted), None)
+    if found is None:
+        names = ", ".join(sorted(item.name for item in types)) or "none"
+        run.problem(
+            "issue_type_not_found",
+            f"The issue type '{wanted}' ({mapping_key}) cannot be created in project {run.integration.jira.project}.",
+            f"Set {mapping_key} to one of: {names}.",
+            mapping_key=mapping_key,
+            issue_type=wanted,
+        )
+    return found
+
+
+def _requirement_mode(feature: IssueTypeRef | None, requirement: IssueTypeRef | None) -> Any:
+    if requirement is None:
+        return None
+    if requirement.subtask:
+        return "subtask"
+    if feature is not None and (feature.hierarchy_level == 1 or feature.name.casefold() == "epic"):
+        return "epic_child"
+    return "link"
+
+
+def _find_link_type(link_types: list[IssueLinkTypeRef], wanted: str) -> IssueLinkTypeRef | None:
+    folded = wanted.casefold()
+    return next(
+        (
+            item
+            for item in link_types
+            if folded
+            in {item.name.casefold(), (item.inward or "").casefold(), (item.outward or "").casefold()}
+            or item.id == wanted
+        ),
+        None,
+    )
+
+
+def _check_required_fields(run: _Run, issue_type: IssueTypeRef, fields: dict[str, CreateMetaField]) -> None:
+    mapped = set(run.integration.mapping.fields)
+    for field_id, meta in sorted(fields.items()):
+        if not meta.required or meta.has_default_value or field_id in FIELDS_WE_FILL or field_id in mapped:
+            continue
+        run.problem(
+            "required_field_unmapped",
+            f"Jira requires the field '{meta.name}' ({field_id}) to create a {issue_type.name}, and the mapping does not fill it.",
+            f'Add it to mapping.fields, e.g. "{field_id}": {{"value": ...}} or {{"from": "custom_fields.<key>"}}.',
+            field_id=field_id,
+            field_name=meta.name,
+            issue_type=issue_type.name,
+        )
+
+
+def _check_statuses(run: _Run, types: list[IssueTypeRef], statuses_by_type: dict[str, Any]) -> None:
+    mapped = {name.casefold() for name in run.integration.mapping.statuses}
+    unmapped: dict[str, str] = {}
+    for issue_type in types:
+        for status in statuses_by_type.get(issue_type.id, []):
+            if status.name.casefold() not in mapped and status.id not in mapped:
+                unmapped.setdefault(status.name, status.id)
+    if unmapped:
+        names = ", ".join(sorted(unmapped))
+        run.problem(
+            "status_unmapped",
+            f"These Jira statuses of the mapped issue types have no roadmap status: {names}.",
+            "Add them to mapping.statuses, or accept that moving an issue into them leaves the roadmap status unchanged.",
+            severity="warning",
+            statuses=sorted(unmapped),
+        )
+
+
+def _summary(snapshot: JiraSnapshot | None) -> dict[str, Any]:
+    if snapshot is None:
+        return {}
+    return {
+        "deployment": snapshot.deployment,
+        "api_version": snapshot.api_version,
+        "rich_text": snapshot.rich_text,
+        "server_version": snapshot.server_version,
+        "account_id": snapshot.account_id,
+        "project": snapshot.project.model_dump(),
+        "issue_types": [item.name for item in snapshot.issue_types],
+        "feature_issue_type": next(
+            (t.name for t in snapshot.issue_types if t.id == snapshot.feature_issue_type_id), None
+        ),
+        "requirement_issue_type": next(
+            (t.name for t in snapshot.issue_types if t.id == snapshot.requirement_issue_type_id), None
+        ),
+        "requirement_mode": snapshot.requirement_mode,
+        "statuses": sorted({status.name for item in snapshot.issue_types for status in item.statuses}),
+        "versions": len(snapshot.versions),
+        "fields": len(snapshot.fields),
+    }

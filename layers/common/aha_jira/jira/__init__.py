@@ -1,0 +1,1 @@
+"""The Jira client: transport, auth signers, rich text, errors and rate limits."""

@@ -1,0 +1,94 @@
+"""What can go wrong talking to Jira, as types the sync engine and the reports can act on.
+
+`code` values are the stable problem codes of the API contract (DESIGN.md), so a test-connection report
+and a send failure describe the same cause the same way.
+"""
+
+from __future__ import annotations
+
+
+class JiraError(Exception):
+    code = "jira_error"
+    transient = False
+
+    def __init__(self, message: str, *, hint: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.status = status
+
+
+class JiraUnreachable(JiraError):
+    """The request never got an HTTP answer. `code` says why: DNS, TLS, connect, or timeout."""
+
+    code = "site_unreachable"
+    transient = True
+
+    def __init__(
+        self, message: str, *, code: str = "site_unreachable", hint: str = "", ambiguous: bool = False
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+        # True when the request may have reached Jira (a write may have been committed).
+        self.ambiguous = ambiguous
+
+
+class SiteNotAllowed(JiraError):
+    """The base URL resolves to an address this deployment may not call (SSRF guard)."""
+
+    code = "site_unreachable"
+
+
+class NotJira(JiraError):
+    code = "not_jira"
+
+
+class JiraAuthFailed(JiraError):
+    code = "auth_failed"
+
+
+class JiraForbidden(JiraError):
+    code = "permission_missing"
+
+
+class JiraNotFound(JiraError):
+    code = "not_found"
+
+
+class JiraRejected(JiraError):
+    """Jira refused the request's content (400/422): permanent until the request changes."""
+
+    code = "jira_rejected"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field_errors: dict[str, str] | None = None,
+        error_messages: list[str] | None = None,
+        status: int | None = None,
+        hint: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint, status=status)
+        self.field_errors = field_errors or {}
+        self.error_messages = error_messages or []
+
+
+class JiraRateLimited(JiraError):
+    code = "rate_limited"
+    transient = True
+
+    def __init__(self, message: str, *, retry_after: float | None, status: int = 429) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class JiraUnavailable(JiraError):
+    """5xx: Jira failed. For a write the outcome is ambiguous (it may have been committed)."""
+
+    code = "jira_unavailable"
+    transient = True
+
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after

@@ -1,0 +1,117 @@
+"""The parts of Jira's answers we read, as pydantic models (unknown keys ignored: Jira adds fields).
+
+Cloud (v3) and Data Center (v2) differ in identity (`accountId` vs `name`/`key`) and in the page keys of
+create metadata (`issueTypes`/`fields` vs `values`); both are accepted here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+
+class JiraPayload(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class ServerInfo(JiraPayload):
+    base_url: str | None = Field(default=None, alias="baseUrl")
+    version: str | None = None
+    deployment_type: str | None = Field(default=None, alias="deploymentType")
+    server_title: str | None = Field(default=None, alias="serverTitle")
+
+
+class Myself(JiraPayload):
+    account_id: str | None = Field(default=None, alias="accountId")
+    name: str | None = None
+    key: str | None = None
+    email_address: str | None = Field(default=None, alias="emailAddress")
+    display_name: str | None = Field(default=None, alias="displayName")
+
+
+class IssueTypeRef(JiraPayload):
+    id: str
+    name: str
+    subtask: bool = False
+    hierarchy_level: int | None = Field(default=None, alias="hierarchyLevel")
+
+
+class ProjectRef(JiraPayload):
+    id: str
+    key: str
+    name: str
+    issue_types: list[IssueTypeRef] = Field(default_factory=list, alias="issueTypes")
+
+
+class FieldSchema(JiraPayload):
+    type: str | None = None
+    items: str | None = None
+    system: str | None = None
+    custom: str | None = None
+    custom_id: int | None = Field(default=None, alias="customId")
+
+
+class CreateMetaField(JiraPayload):
+    field_id: str = Field(validation_alias=AliasChoices("fieldId", "key", "field_id"))
+    name: str
+    required: bool = False
+    schema_: FieldSchema = Field(default_factory=FieldSchema, alias="schema")
+    allowed_values: list[dict[str, Any]] | None = Field(default=None, alias="allowedValues")
+    has_default_value: bool = Field(default=False, alias="hasDefaultValue")
+    default_value: Any = Field(default=None, alias="defaultValue")
+    operations: list[str] = Field(default_factory=list)
+
+
+class StatusCategory(JiraPayload):
+    key: str | None = None
+    name: str | None = None
+
+
+class StatusRef(JiraPayload):
+    id: str
+    name: str
+    status_category: StatusCategory | None = Field(default=None, alias="statusCategory")
+
+
+class IssueTypeStatuses(JiraPayload):
+    id: str
+    name: str
+    subtask: bool = False
+    statuses: list[StatusRef] = Field(default_factory=list)
+
+
+class IssueLinkTypeRef(JiraPayload):
+    id: str
+    name: str
+    inward: str | None = None
+    outward: str | None = None
+
+
+class FieldRef(JiraPayload):
+    id: str
+    name: str
+    custom: bool = False
+    schema_: FieldSchema | None = Field(default=None, alias="schema")
+
+
+class VersionRef(JiraPayload):
+    id: str
+    name: str
+    released: bool = False
+    archived: bool = False
+    release_date: str | None = Field(default=None, alias="releaseDate")
+
+
+class Configuration(JiraPayload):
+    """`GET /configuration`: whether sub-tasks and issue linking are switched on for the site."""
+
+    sub_tasks_enabled: bool = Field(default=True, alias="subTasksEnabled")
+    issue_linking_enabled: bool = Field(default=True, alias="issueLinkingEnabled")
+    time_tracking_enabled: bool = Field(default=True, alias="timeTrackingEnabled")
+
+
+class UserPermission(JiraPayload):
+    key: str | None = None
+    name: str | None = None
+    have_permission: bool = Field(default=False, alias="havePermission")
