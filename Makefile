@@ -45,7 +45,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 validate-template: $(SAM_STAMP)
-	$(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 	$(SAM_VENV)/bin/cfn-lint template.yaml
 
 test: $(STAMP) $(SAM_STAMP)

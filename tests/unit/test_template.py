@@ -1,0 +1,257 @@
+"""template.yaml declares what DESIGN.md "Deployment" requires."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from aha_jira_dev.local_stack.template import Template, load_template
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from tests.fixtures.aws import TEMPLATE_PATH
+
+CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                             2557, 2922, 3288, 3653]  # fmt: skip
+
+REST_PROXY_KEYS = {
+    "resource",
+    "path",
+    "httpMethod",
+    "headers",
+    "multiValueHeaders",
+    "queryStringParameters",
+    "multiValueQueryStringParameters",
+    "pathParameters",
+    "stageVariables",
+    "requestContext",
+    "body",
+    "isBase64Encoded",
+}
+
+EXPECTED_TABLES: dict[str, dict[str, Any]] = {
+    "IntegrationsTable": {"keys": ["pk", "sk"], "indexes": {"gsi1": ["gsi1pk", "gsi1sk"]}, "ttl": None},
+    "FeaturesTable": {
+        "keys": ["pk", "sk"],
+        "indexes": {"gsi1": ["gsi1pk", "gsi1sk"], "gsi2": ["gsi2pk", "gsi2sk"]},
+        "ttl": None,
+    },
+    "IssueLinksTable": {"keys": ["pk", "sk"], "indexes": {"gsi1": ["gsi1pk", "gsi1sk"]}, "ttl": None},
+    "WebhookDeliveriesTable": {"keys": ["pk"], "indexes": {}, "ttl": "expires_at"},
+    "IdempotencyTable": {"keys": ["id"], "indexes": {}, "ttl": "expiration"},
+}
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    return load_template(TEMPLATE_PATH)
+
+
+def _resources(template: Template, resource_type: str) -> dict[str, Mapping[str, Any]]:
+    return {lid: r for lid, r in template.resources.items() if r["Type"] == resource_type}
+
+
+def test_sam_transform_and_parameters(template: Template) -> None:
+    document = template.document
+    assert document["Transform"] == "AWS::Serverless-2016-10-31"
+    parameters = document["Parameters"]
+    assert parameters["Stage"]["Default"] == "v1"
+    assert parameters["LogRetentionDays"]["Default"] == 30
+    assert parameters["LogRetentionDays"]["AllowedValues"] == CLOUDWATCH_RETENTION_DAYS
+    assert parameters["AlarmEmail"]["Default"] == ""
+
+
+def test_functions_run_python313_on_arm64_with_the_shared_layer(template: Template) -> None:
+    globals_ = template.document["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.13"
+    assert globals_["Architectures"] == ["arm64"]
+    assert globals_["Layers"] == [{"Ref": "CommonLayer"}]
+    assert globals_["Tracing"] == "Active"
+    assert globals_["LoggingConfig"]["LogFormat"] == "JSON"
+    variables = globals_["Environment"]["Variables"]
+    for name, table in (
+        ("INTEGRATIONS_TABLE", "IntegrationsTable"),
+        ("FEATURES_TABLE", "FeaturesTable"),
+        ("ISSUE_LINKS_TABLE", "IssueLinksTable"),
+        ("WEBHOOK_DELIVERIES_TABLE", "WebhookDeliveriesTable"),
+        ("IDEMPOTENCY_TABLE", "IdempotencyTable"),
+    ):
+        assert variables[name] == {"Ref": table}
+    assert variables["RETRY_QUEUE_URL"] == {"Ref": "RetryQueue"}
+    assert variables["SECRETS_PREFIX"] == {"Fn::Sub": "aha-jira/${AWS::StackName}"}
+    assert variables["ALLOW_HTTP_LOOPBACK"] == "false"
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "aha-jira"
+
+    layer = template.resources["CommonLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Properties"]["ContentUri"] == "layers/common/"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+
+    for function in template.functions.values():
+        assert function.handler_file.is_file(), function.logical_id
+        properties = template.resources[function.logical_id]["Properties"]
+        assert properties.get("Runtime", "python3.13") == "python3.13"
+        assert "Architectures" not in properties or properties["Architectures"] == ["arm64"]
+
+
+@pytest.mark.parametrize("logical_id", sorted(EXPECTED_TABLES))
+def test_tables_keys_indexes_ttl_and_protection(template: Template, logical_id: str) -> None:
+    resource = template.resources[logical_id]
+    expected = EXPECTED_TABLES[logical_id]
+    assert resource["Type"] == "AWS::DynamoDB::Table"
+    assert resource["DeletionPolicy"] == "Retain"
+    assert resource["UpdateReplacePolicy"] == "Retain"
+    table = template.tables[logical_id]
+    assert table.billing_mode == "PAY_PER_REQUEST"
+    assert table.point_in_time_recovery
+    assert table.properties["SSESpecification"] == {"SSEEnabled": True}
+    assert [k["AttributeName"] for k in table.key_schema] == expected["keys"]
+    assert [k["KeyType"] for k in table.key_schema] == ["HASH", "RANGE"][: len(expected["keys"])]
+    indexes = {
+        index["IndexName"]: [k["AttributeName"] for k in index["KeySchema"]]
+        for index in table.global_secondary_indexes
+    }
+    assert indexes == expected["indexes"]
+    assert all(index["Projection"]["ProjectionType"] == "ALL" for index in table.global_secondary_indexes)
+    declared = {a["AttributeName"]: a["AttributeType"] for a in table.attribute_definitions}
+    used = set(expected["keys"]) | {name for names in expected["indexes"].values() for name in names}
+    assert declared == dict.fromkeys(used, "S")
+    assert table.ttl_attribute == expected["ttl"]
+
+
+def test_retry_queue_redrives_to_a_dead_letter_queue(template: Template) -> None:
+    retry = template.queues["RetryQueue"]
+    assert retry.dead_letter_queue == "RetryDeadLetterQueue"
+    assert retry.max_receive_count == 5
+    assert retry.properties["SqsManagedSseEnabled"] is True
+    consumers = [s.function for s in template.sqs_event_sources if s.queue == "RetryQueue"]
+    longest = max(
+        [template.functions[f].timeout_seconds for f in consumers]
+        or [template.document["Globals"]["Function"]["Timeout"]]
+    )
+    assert retry.visibility_timeout >= 6 * longest
+    dead = template.queues["RetryDeadLetterQueue"]
+    assert dead.properties["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert dead.properties["SqsManagedSseEnabled"] is True
+
+
+def test_an_alarm_watches_the_dead_letter_queue(template: Template) -> None:
+    alarm = template.resources["DeadLetterQueueAlarm"]["Properties"]
+    assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["RetryDeadLetterQueue", "QueueName"]}}
+    ]
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["Threshold"] == 0
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    subscription = template.resources["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+
+
+def test_every_function_has_a_log_group_with_retention(template: Template) -> None:
+    log_groups = _resources(template, "AWS::Logs::LogGroup")
+    by_name = {
+        str(group["Properties"]["LogGroupName"].get("Fn::Sub")): lid for lid, group in log_groups.items()
+    }
+    for logical_id in template.functions:
+        group_id = by_name[f"/aws/lambda/${{{logical_id}}}"]
+        assert log_groups[group_id]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    for group in log_groups.values():
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    api = template.resources["Api"]["Properties"]
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+
+
+def test_saved_queries_cover_every_function_log_group(template: Template) -> None:
+    queries = _resources(template, "AWS::Logs::QueryDefinition")
+    names = {q["Properties"]["Name"]["Fn::Sub"].rsplit("/", 1)[-1] for q in queries.values()}
+    assert names == {
+        "failures by integration",
+        "actions for a reference",
+        "recent integration log",
+        "errors with hints",
+    }
+    function_groups = {
+        lid
+        for lid, group in _resources(template, "AWS::Logs::LogGroup").items()
+        if str(group["Properties"]["LogGroupName"].get("Fn::Sub", "")).startswith("/aws/lambda/")
+    }
+    for query in queries.values():
+        groups = {g["Ref"] for g in query["Properties"]["LogGroupNames"]}
+        assert groups == function_groups
+        text = query["Properties"]["QueryString"]
+        assert "integration_id" in text
+        assert "sort" in text or "stats" in text
+
+
+def test_management_routes_require_the_api_key(template: Template) -> None:
+    api = template.resources["Api"]["Properties"]
+    assert api["Auth"]["ApiKeyRequired"] is True
+    assert api["Auth"]["UsagePlan"]["CreateUsagePlan"] == "PER_API"
+    assert api["StageName"] == {"Ref": "Stage"}
+    routes = {(r.method, r.path): r.api_key_required for r in template.routes}
+    for method, path in (
+        ("PUT", "/integrations/{integration_id}"),
+        ("GET", "/integrations/{integration_id}"),
+        ("GET", "/integrations"),
+        ("DELETE", "/integrations/{integration_id}"),
+    ):
+        assert routes[(method, path)] is True
+    for (_, path), required in routes.items():
+        public = path.startswith(("/webhooks/", "/connect/", "/atlassian-connect.json"))
+        assert required is not public, path
+
+
+def test_secrets_policy_is_limited_to_the_stack_prefix(template: Template) -> None:
+    policies = template.resources["IntegrationsFunction"]["Properties"]["Policies"]
+    statements = [s for p in policies if "Statement" in p for s in p["Statement"]]
+    secrets = [s for s in statements if any(a.startswith("secretsmanager:") for a in s["Action"])]
+    assert secrets
+    for statement in secrets:
+        assert statement["Resource"] == {
+            "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+            "secret:aha-jira/${AWS::StackName}/*"
+        }
+
+
+def test_outputs(template: Template) -> None:
+    outputs = template.document["Outputs"]
+    assert set(outputs) >= {
+        "ApiUrl",
+        "WebhookUrlBase",
+        "ApiKeyId",
+        "RetryQueueUrl",
+        "DeadLetterQueueUrl",
+        "AlarmTopicArn",
+    }
+    assert outputs["ApiUrl"]["Value"] == {
+        "Fn::Sub": "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}/"
+    }
+    assert outputs["WebhookUrlBase"]["Value"]["Fn::Sub"].endswith("/${Stage}/webhooks/jira/")
+    assert outputs["ApiKeyId"]["Value"] == {"Ref": "Api.ApiKey"}
+
+
+@pytest.mark.parametrize(
+    "event_file", sorted(p.name for p in (TEMPLATE_PATH.parent / "events").glob("*.json"))
+)
+def test_sample_events_are_rest_proxy_events_of_template_routes(template: Template, event_file: str) -> None:
+    event = json.loads((TEMPLATE_PATH.parent / "events" / event_file).read_text())
+    assert set(event) == REST_PROXY_KEYS
+    route = next(r for r in template.routes if r.match(event["httpMethod"], event["path"]) is not None)
+    assert event["resource"] == route.path == event["requestContext"]["resourcePath"]
+    assert event["pathParameters"] == (route.match(event["httpMethod"], event["path"]) or None)
+    assert event["requestContext"]["stage"] == "v1"
+    assert event["requestContext"]["path"] == "/v1" + event["path"]
+    for name, values in (event["multiValueHeaders"] or {}).items():
+        assert event["headers"][name] == values[-1]
+    if route.api_key_required:
+        assert event["headers"]["x-api-key"] == event["requestContext"]["identity"]["apiKey"]
+    parsed = APIGatewayProxyEvent(event)
+    assert parsed.http_method == event["httpMethod"]
+    assert parsed.request_context.stage == "v1"
