@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.aws",
     "tests.fixtures.jira",
     "tests.fixtures.gateway",
+    "tests.fixtures.api",
 ]

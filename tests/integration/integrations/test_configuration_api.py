@@ -13,7 +13,7 @@ import pytest
 from aha_jira.errors import Conflict
 from aha_jira.storage.integrations import DynamoIntegrationRepository
 from aha_jira_dev.local_stack.provision import LocalResources
-from tests.integration.integrations.conftest import Call
+from tests.fixtures.api import Call
 
 TOKEN = "api-token-0123456789"
 HOOK_SECRET = "webhook-secret-abcdef"
@@ -298,9 +298,7 @@ def test_a_write_that_lost_a_race_is_a_conflict(call_api: Call, aws: LocalResour
     assert call_api("GET", "/integrations/mobile")[1]["name"] == "Someone else"
 
 
-def test_secrets_never_reach_the_log(
-    call_api: Call, aws: LocalResources, log_output: io.StringIO
-) -> None:
+def test_secrets_never_reach_the_log(call_api: Call, aws: LocalResources, log_output: io.StringIO) -> None:
     call_api("PUT", "/integrations/mobile", config())
     bad = copy.deepcopy(config())
     bad["jira"]["auth"]["api_token"] = 12345678  # wrong type: the validation error must not echo secrets

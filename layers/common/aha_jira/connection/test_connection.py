@@ -22,13 +22,15 @@ from aha_jira.jira.errors import (
     JiraAuthFailed,
     JiraError,
     JiraForbidden,
+    JiraNotFound,
     JiraRateLimited,
+    JiraRejected,
     JiraUnavailable,
     JiraUnreachable,
     NotJira,
     SiteNotAllowed,
 )
-from aha_jira.jira.payloads import CreateMetaField, IssueLinkTypeRef, IssueTypeRef, ProjectRef
+from aha_jira.jira.payloads import CreateMetaField, IssueLinkTypeRef, IssueTypeRef, ProjectRef, ServerInfo
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot, ProjectSnapshot
 from aha_jira.models.test_report import Problem, ProblemCode, TestReport
@@ -109,10 +111,16 @@ class _Run:
                 "Check jira.base_url.",
             )
 
-    def step(self, doing: str, call: Callable[[], T], *, stop: bool = False) -> T | None:
+    def step(
+        self, doing: str, call: Callable[[], T], *, stop: bool = False, optional: bool = False
+    ) -> T | None:
+        """Run one Jira read; a failure becomes a problem. `optional` reads (endpoints older Data
+        Center versions lack) answer None on 404 without a problem."""
         try:
             return call()
         except JiraError as error:
+            if optional and isinstance(error, JiraNotFound):
+                return None
             self.jira_failure(error, doing)
             if stop:
                 raise _Stop from None
@@ -161,8 +169,7 @@ def test_connection(
 def _load(run: _Run, client: JiraClient) -> JiraSnapshot | None:
     integration = run.integration
     mapping = integration.mapping
-    server = run.step("read the server information", client.server_info, stop=True)
-    assert server is not None
+    server = _server_info(run, client)
     cloud = (server.deployment_type or "").lower() == "cloud"
     client.api_version = 3 if cloud else 2
     me = run.step("read the integration's own account", client.myself, stop=True)
@@ -173,7 +180,7 @@ def _load(run: _Run, client: JiraClient) -> JiraSnapshot | None:
             "not_jira", "Jira's /myself answer names no account.", "Check that jira.base_url is a Jira site."
         )
         raise _Stop
-    configuration = run.step("read the site configuration", client.configuration)
+    configuration = run.step("read the site configuration", client.configuration, optional=True)
 
     projects = run.step("list the projects", client.projects, stop=True) or []
     project = _find_project(projects, integration.jira.project)
@@ -313,7 +320,10 @@ def _check_permissions(
     if needs_links:
         wanted[LINK_PERMISSION[0]] = LINK_PERMISSION[1]
     permissions = (
-        run.step("read its permissions", partial(client.my_permissions, project_key, sorted(wanted))) or {}
+        run.step(
+            "read its permissions", partial(client.my_permissions, project_key, sorted(wanted)), optional=True
+        )
+        or {}
     )
     missing = [key for key in sorted(wanted) if key in permissions and not permissions[key].have_permission]
     if missing:
@@ -324,6 +334,23 @@ def _check_permissions(
             permissions=missing,
         )
     return permissions
+
+
+def _server_info(run: _Run, client: JiraClient) -> ServerInfo:
+    """serverInfo is the first call: an answer that is not Jira's (a 403/404 from some other web server)
+    means the URL is wrong, whatever its status says."""
+    try:
+        return client.server_info()
+    except (JiraForbidden, JiraNotFound, JiraRejected) as error:
+        run.problem(
+            "not_jira",
+            f"{run.integration.jira.base_url} does not answer like a Jira site ({error.message}).",
+            "Set jira.base_url to the address you open Jira at, e.g. https://acme.atlassian.net or https://jira.example.com/jira.",
+        )
+        raise _Stop from None
+    except JiraError as error:
+        run.jira_failure(error, "read the server information")
+        raise _Stop from None
 
 
 def _find_project(projects: list[ProjectRef], wanted: str) -> ProjectRef | None:

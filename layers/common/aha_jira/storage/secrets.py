@@ -11,12 +11,15 @@ import json
 from botocore.exceptions import ClientError
 
 from aha_jira.integration_log import register_secret
+from aha_jira.integration_log.redaction import is_secret_key
 from aha_jira.storage import aws_clients
 
 
 def _register(value: dict[str, str]) -> None:
-    for item in value.values():
-        register_secret(item)
+    # Only the secret parts: registering a descriptive value such as "password" would redact that word.
+    for key, item in value.items():
+        if is_secret_key(key):
+            register_secret(item)
 
 
 class SecretsManagerStore:
