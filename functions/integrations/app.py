@@ -5,6 +5,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from aha_jira.http_api.request import public_base_url
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import logger
@@ -15,10 +20,6 @@ from aha_jira.models.integration import IntegrationConfigBody, IntegrationList, 
 from aha_jira.storage.integrations import DynamoIntegrationRepository
 from aha_jira.storage.issue_links import DynamoIssueLinkRepository
 from aha_jira.storage.secrets import SecretsManagerStore
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = make_resolver()
 

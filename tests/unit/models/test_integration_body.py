@@ -6,8 +6,9 @@ import copy
 from typing import Any
 
 import pytest
-from aha_jira.models.integration import IntegrationConfigBody, normalise_base_url
 from pydantic import ValidationError
+
+from aha_jira.models.integration import IntegrationConfigBody, normalise_base_url
 
 VALID: dict[str, Any] = {
     "name": "Mobile app",
