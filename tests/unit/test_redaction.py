@@ -6,9 +6,10 @@ import io
 import json
 import logging
 
+from aws_lambda_powertools import Logger
+
 from aha_jira.integration_log import REDACTED, redact, register_secret
 from aha_jira.integration_log.logger import RedactingFormatter
-from aws_lambda_powertools import Logger
 
 
 def test_secret_keys_are_redacted_at_any_depth() -> None:

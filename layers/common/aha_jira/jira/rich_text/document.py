@@ -182,8 +182,8 @@ _MARK_TAGS: dict[str, Mark] = {
 }
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _LISTS = frozenset({"ul", "ol"})
-# Browsers cap colspan at 1000; a description never needs more than a screenful of columns.
-MAX_COLSPAN = 64
+# Browsers allow 1000 columns; a description never needs more than a screenful.
+MAX_COLUMNS = 64
 # HTML whitespace plus no-break space: Jira renders neither format differently for it, and treating
 # it as a space keeps mark edges and paragraph trimming simple.
 _WHITESPACE_RUN = re.compile("[ \t\n\r\f\u00a0]+")
@@ -307,7 +307,7 @@ def _walk_link(node: Element, flow: _Flow, marks: Marks) -> None:
     linked = frozenset(m for m in marks if m.kind is not MarkKind.LINK) | {Mark(MarkKind.LINK, href)}
     if not text_content(node).strip() and not _has_image(node):
         # An empty anchor would vanish; show where it points instead.
-        shown = href.removeprefix("mailto:") if href.lower().startswith("mailto:") else href
+        shown = href[len("mailto:") :] if href.lower().startswith("mailto:") else href
         flow.add_inline(Span(shown, linked))
         return
     _walk_children(node, flow, linked)
@@ -480,7 +480,7 @@ def _table_row(node: Element, marks: Marks, before: _Flow) -> Row:
 def _table_cell(node: Element, marks: Marks) -> Cell:
     inner = _Flow()
     _walk_children(node, inner, marks)
-    colspan = _int_attr(node.attrs.get("colspan"), default=1, low=1, high=MAX_COLSPAN)
+    colspan = _int_attr(node.attrs.get("colspan"), default=1, low=1, high=MAX_COLUMNS)
     # Rowspan is clamped to the rows that exist once the table is laid out.
     rowspan = _int_attr(node.attrs.get("rowspan"), default=1, low=1, high=1_000_000)
     return Cell(node.tag == "th", inner.finish(), colspan, rowspan)
@@ -678,17 +678,45 @@ class TableLayout:
     width: int
 
 
+class _TooWide(Exception):
+    pass
+
+
 def layout_table(table: Table) -> TableLayout:
-    row_count = len(table.rows)
+    """Apply spans to a grid. Rows wider than `MAX_COLUMNS` cells fold their extra cells into the
+    last one, and when spans would push the table past that width they are ignored, so the grid
+    (and the padded output) stays proportional to the input."""
+    rows = [_fold_row(row) for row in table.rows]
+    try:
+        return _layout(rows, spans=True)
+    except _TooWide:
+        return _layout(rows, spans=False)
+
+
+def _fold_row(row: Row) -> Row:
+    if len(row.cells) <= MAX_COLUMNS:
+        return row
+    kept, extra = row.cells[: MAX_COLUMNS - 1], row.cells[MAX_COLUMNS - 1 :]
+    merged = Cell(all(cell.header for cell in extra), [block for cell in extra for block in cell.blocks])
+    return Row([*kept, merged])
+
+
+def _layout(rows: list[Row], *, spans: bool) -> TableLayout:
+    row_count = len(rows)
     slots: dict[tuple[int, int], Cell] = {}
     placed: list[list[tuple[int, Cell]]] = []
-    for r, row in enumerate(table.rows):
+    for r, row in enumerate(rows):
         column = 0
         row_placed: list[tuple[int, Cell]] = []
         for original in row.cells:
             while (r, column) in slots:
                 column += 1
-            cell = replace(original, rowspan=min(original.rowspan, row_count - r))
+            if spans:
+                cell = replace(original, rowspan=min(original.rowspan, row_count - r))
+            else:
+                cell = replace(original, rowspan=1, colspan=1)
+            if column + cell.colspan > MAX_COLUMNS:
+                raise _TooWide
             for dr in range(cell.rowspan):
                 for dc in range(cell.colspan):
                     slots[(r + dr, column + dc)] = cell
