@@ -11,21 +11,26 @@ from typing import Any
 from urllib.parse import quote
 
 from aha_jira.jira.payloads import (
+    BulkCreateResult,
     Configuration,
+    CreatedIssue,
     CreateMetaField,
     FieldRef,
     IssueLinkTypeRef,
     IssueTypeRef,
     IssueTypeStatuses,
+    JiraIssue,
     Myself,
     ProjectRef,
     ServerInfo,
     UserPermission,
+    UserRef,
     VersionRef,
 )
 from aha_jira.jira.transport import JiraTransport
 
 MAX_PAGES = 50
+BULK_CREATE_LIMIT = 50
 
 
 def _segment(value: str) -> str:
@@ -104,6 +109,82 @@ class JiraClient:
         )
         raw = (answer or {}).get("permissions", {})
         return {key: UserPermission.model_validate(value) for key, value in raw.items()}
+
+    # --- lookups a send makes ------------------------------------------------------------------
+    def create_version(self, project_id: str, name: str, release_date: str | None) -> VersionRef:
+        body: dict[str, Any] = {
+            "name": name,
+            "projectId": int(project_id) if project_id.isdigit() else project_id,
+        }
+        if release_date:
+            body["releaseDate"] = release_date
+        return VersionRef.model_validate(self.transport.post(f"{self._api}/version", body))
+
+    def find_users(self, query: str) -> list[UserRef]:
+        # Cloud matches e-mail with `query`; Data Center's user search takes `username` (matches e-mail too).
+        params = {"query": query} if self.is_cloud else {"username": query}
+        return [
+            UserRef.model_validate(item)
+            for item in self.transport.get(f"{self._api}/user/search", params) or []
+        ]
+
+    # --- issues --------------------------------------------------------------------------------
+    def create_issue(self, body: dict[str, Any]) -> CreatedIssue:
+        return CreatedIssue.model_validate(self.transport.post(f"{self._api}/issue", body))
+
+    def create_issues(self, bodies: list[dict[str, Any]]) -> BulkCreateResult:
+        """Bulk create (at most 50, Jira's limit); per-element failures are in the result, not raised."""
+        if len(bodies) > BULK_CREATE_LIMIT:
+            raise ValueError(f"Jira creates at most {BULK_CREATE_LIMIT} issues a call")
+        answer = self.transport.post(f"{self._api}/issue/bulk", {"issueUpdates": bodies})
+        return BulkCreateResult.model_validate(answer or {})
+
+    def edit_issue(self, key: str, body: dict[str, Any]) -> None:
+        # notifyUsers=false would need admin rights; the default keeps Jira's own notification rules.
+        self.transport.put(f"{self._api}/issue/{_segment(key)}", body)
+
+    def get_issue(self, key: str, fields: list[str], properties: list[str] | None = None) -> JiraIssue:
+        params: dict[str, Any] = {"fields": ",".join(fields)}
+        if properties:
+            params["properties"] = ",".join(properties)
+        return JiraIssue.model_validate(self.transport.get(f"{self._api}/issue/{_segment(key)}", params))
+
+    def search(
+        self, jql: str, fields: list[str], properties: list[str] | None = None, page_size: int = 100
+    ) -> Iterator[JiraIssue]:
+        """Every issue matching `jql`: `/search/jql` with token paging on Cloud, `/search` on Data Center."""
+        if self.is_cloud:
+            token: str | None = None
+            for _ in range(MAX_PAGES):
+                body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": page_size}
+                if properties:
+                    body["properties"] = properties
+                if token:
+                    body["nextPageToken"] = token
+                page = self.transport.post(f"{self._api}/search/jql", body) or {}
+                for item in page.get("issues", []):
+                    yield JiraIssue.model_validate(item)
+                token = page.get("nextPageToken")
+                if not token or page.get("isLast") is True:
+                    return
+            return
+        start = 0
+        for _ in range(MAX_PAGES):
+            params: dict[str, Any] = {
+                "jql": jql,
+                "fields": ",".join(fields),
+                "startAt": start,
+                "maxResults": page_size,
+            }
+            if properties:
+                params["properties"] = ",".join(properties)
+            page = self.transport.get(f"{self._api}/search", params) or {}
+            issues = page.get("issues", [])
+            for item in issues:
+                yield JiraIssue.model_validate(item)
+            start += len(issues)
+            if not issues or start >= int(page.get("total", 0)):
+                return
 
     # --- paging --------------------------------------------------------------------------------
     def _offset_pages(self, path: str, *item_keys: str, page_size: int = 50) -> Iterator[dict[str, Any]]:

@@ -115,3 +115,35 @@ class UserPermission(JiraPayload):
     key: str | None = None
     name: str | None = None
     have_permission: bool = Field(default=False, alias="havePermission")
+
+
+class UserRef(JiraPayload):
+    account_id: str | None = Field(default=None, alias="accountId")
+    name: str | None = None
+    key: str | None = None
+    email_address: str | None = Field(default=None, alias="emailAddress")
+    display_name: str | None = Field(default=None, alias="displayName")
+    active: bool = True
+
+
+class CreatedIssue(JiraPayload):
+    id: str
+    key: str
+
+
+class BulkElementError(JiraPayload):
+    status: int | None = None
+    element_errors: dict[str, Any] = Field(default_factory=dict, alias="elementErrors")
+    failed_element_number: int = Field(alias="failedElementNumber")
+
+
+class BulkCreateResult(JiraPayload):
+    issues: list[CreatedIssue] = Field(default_factory=list)
+    errors: list[BulkElementError] = Field(default_factory=list)
+
+
+class JiraIssue(JiraPayload):
+    id: str
+    key: str
+    fields: dict[str, Any] = Field(default_factory=dict)
+    properties: dict[str, Any] = Field(default_factory=dict)

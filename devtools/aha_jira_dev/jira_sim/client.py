@@ -1,0 +1,204 @@
+"""``SimulatorClient``: drives a running simulator's control API over HTTP (works across processes)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+
+class SimulatorClient:
+    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        resp = self.session.request(
+            method, f"{self.base_url}/_sim{path}", json=json, params=params, timeout=timeout or self.timeout
+        )
+        if resp.status_code >= 400:
+            raise RuntimeError(
+                f"simulator control call {method} {path} failed: {resp.status_code} {resp.text}"
+            )
+        return resp.json() if resp.content else None
+
+    # site -------------------------------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/info")
+        return result
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        creds: dict[str, str] = self.info()["credentials"]
+        return creds
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+
+    # webhooks ---------------------------------------------------------------------------------------------
+    def configure_webhook(
+        self,
+        url: str,
+        secret: str | None = None,
+        *,
+        events: list[str] | None = None,
+        retry_delays: list[float] | None = None,
+    ) -> None:
+        body: dict[str, Any] = {"url": url, "secret": secret, "events": events}
+        if retry_delays is not None:
+            body["retry_delays"] = retry_delays
+        self._call("PUT", "/webhook", json=body)
+
+    def remove_webhook(self) -> None:
+        self._call("DELETE", "/webhook")
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/webhook/deliveries")["deliveries"]
+        return result
+
+    def wait_for_deliveries(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Block until at least ``count`` deliveries finished (delivered or given up); all deliveries."""
+        resp = self.session.get(
+            f"{self.base_url}/_sim/webhook/deliveries",
+            params={"wait": count, "timeout": timeout},
+            timeout=timeout + 5,
+        )
+        if resp.status_code == 408:
+            raise TimeoutError(f"fewer than {count} webhook deliveries finished within {timeout}s")
+        resp.raise_for_status()
+        result: list[dict[str, Any]] = resp.json()["deliveries"]
+        return result
+
+    def clear_deliveries(self) -> None:
+        self._call("DELETE", "/webhook/deliveries")
+
+    def redeliver(self, identifier: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", f"/webhook/deliveries/{identifier}/redeliver")
+        return result
+
+    # faults -----------------------------------------------------------------------------------------------
+    def add_fault(self, **rule: Any) -> dict[str, Any]:
+        """e.g. ``add_fault(method="POST", path="/issue$", status=429, retry_after=2, times=1)``."""
+        result: dict[str, Any] = self._call("POST", "/faults", json=rule)
+        return result
+
+    def faults(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/faults")["rules"]
+        return result
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    # call log ---------------------------------------------------------------------------------------------
+    def calls(self, since: int = 0) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/calls", params={"since": since})["calls"]
+        return result
+
+    def clear_calls(self) -> None:
+        self._call("DELETE", "/calls")
+
+    # Connect ----------------------------------------------------------------------------------------------
+    def register_connect_installation(
+        self,
+        client_key: str,
+        shared_secret: str,
+        app_base_url: str | None = None,
+        webhook_path: str | None = None,
+    ) -> dict[str, Any]:
+        """Register a Connect app; with ``app_base_url`` every event also goes to it as a Connect webhook."""
+        result: dict[str, Any] = self._call(
+            "POST",
+            "/connect/installations",
+            json={
+                "clientKey": client_key,
+                "sharedSecret": shared_secret,
+                "baseUrl": app_base_url,
+                "webhookPath": webhook_path,
+            },
+        )
+        return result
+
+    def remove_connect_installation(self, client_key: str) -> None:
+        self._call("DELETE", f"/connect/installations/{client_key}")
+
+    # issues -----------------------------------------------------------------------------------------------
+    def issues(self, project: str | None = None) -> list[dict[str, Any]]:
+        params = {"project": project} if project else None
+        result: list[dict[str, Any]] = self._call("GET", "/issues", params=params)["issues"]
+        return result
+
+    def issue(self, key: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", f"/issues/{key}")
+        return result
+
+    def set_search_lag(self, seconds: float) -> None:
+        self._call("PUT", "/search-lag", json={"seconds": seconds})
+
+    # engineer actions (as the engineer account unless ``user`` names another) ------------------------------
+    def engineer_create(
+        self,
+        fields: dict[str, Any],
+        *,
+        user: str | None = None,
+        properties: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"fields": fields, "user": user}
+        if properties is not None:
+            body["properties"] = properties
+        result: dict[str, Any] = self._call("POST", "/engineer/issues", json=body)
+        return result
+
+    def engineer_transition(self, key: str, status: str, *, user: str | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = self._call(
+            "POST", f"/engineer/issues/{key}/transition", json={"status": status, "user": user}
+        )
+        return result
+
+    def engineer_edit(
+        self,
+        key: str,
+        fields: dict[str, Any] | None = None,
+        update: dict[str, Any] | None = None,
+        *,
+        user: str | None = None,
+    ) -> None:
+        self._call(
+            "POST",
+            f"/engineer/issues/{key}/edit",
+            json={"fields": fields or {}, "update": update or {}, "user": user},
+        )
+
+    def engineer_worklog(
+        self,
+        key: str,
+        seconds: int,
+        *,
+        comment: Any = None,
+        user: str | None = None,
+        started: str | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"timeSpentSeconds": seconds, "comment": comment, "user": user}
+        if started:
+            body["started"] = started
+        result: dict[str, Any] = self._call("POST", f"/engineer/issues/{key}/worklog", json=body)
+        return result
+
+    def engineer_delete(self, key: str, *, user: str | None = None) -> None:
+        self._call("DELETE", f"/engineer/issues/{key}", json={"user": user})
+
+    # helpers ----------------------------------------------------------------------------------------------
+    def wait_until(self, predicate: Any, timeout: float = 5.0, interval: float = 0.02) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise TimeoutError("condition not met in time")
+            time.sleep(interval)

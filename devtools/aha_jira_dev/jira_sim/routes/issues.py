@@ -1,0 +1,271 @@
+"""Issues: create, bulk create, get, edit, delete, transitions, links and entity properties."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..routing import INVALID_PAYLOAD, ISSUE_NOT_FOUND, JiraError, Request, Response, Router
+from ..state import Issue, User
+from ..validation import MetaValidator, property_value_error
+
+if TYPE_CHECKING:
+    from ..core import Core
+
+BULK_LIMIT = 50
+
+
+def get_issue_or_404(core: Core, id_or_key: str) -> Issue:
+    issue = core.store.issue(id_or_key)
+    if issue is None:
+        raise JiraError(404, ISSUE_NOT_FOUND)
+    return issue
+
+
+def _actor(req: Request) -> User:
+    if req.user is None:  # routes that write always require authentication
+        raise JiraError(401, "You are not authenticated. Authentication required to perform this operation.")
+    return req.user
+
+
+def _created(core: Core, req: Request, issue: Issue) -> dict[str, Any]:
+    return {
+        "id": issue.id,
+        "key": issue.key,
+        "self": f"{core.renderer(req.api_version).api}/issue/{issue.id}",
+    }
+
+
+def create_issue(core: Core, req: Request) -> Response:
+    body = req.json_object()
+    actor = _actor(req)
+    with core.store.lock:
+        plan = MetaValidator(core.store, core.mode, req.api_version, actor).create(body)
+        issue = core.ops.create_issue(plan, actor)
+        return Response(201, _created(core, req, issue))
+
+
+def bulk_create(core: Core, req: Request) -> Response:
+    body = req.json_object()
+    actor = _actor(req)
+    updates = body.get("issueUpdates")
+    if not isinstance(updates, list):
+        raise JiraError(400, INVALID_PAYLOAD)
+    if len(updates) > BULK_LIMIT:
+        raise JiraError(
+            400,
+            f"You can create at most {BULK_LIMIT} issues in one bulk request; this request has {len(updates)}.",
+        )
+    issues: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    with core.store.lock:
+        for index, element in enumerate(updates):
+            try:
+                if not isinstance(element, dict):
+                    raise JiraError(400, INVALID_PAYLOAD)
+                plan = MetaValidator(core.store, core.mode, req.api_version, actor).create(element)
+                issue = core.ops.create_issue(plan, actor)
+                issues.append(_created(core, req, issue))
+            except JiraError as exc:
+                errors.append(
+                    {
+                        "status": exc.status,
+                        "elementErrors": {"errorMessages": exc.messages, "errors": exc.errors},
+                        "failedElementNumber": index,
+                    }
+                )
+    status = 201 if issues or not updates else 400
+    return Response(status, {"issues": issues, "errors": errors})
+
+
+def get_issue(core: Core, req: Request) -> Response:
+    with core.store.lock:
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        fields = req.q_list("fields")
+        properties = req.q_list("properties")
+        expand = req.q_list("expand")
+        return Response(200, core.renderer(req.api_version).issue(issue, fields, properties, expand))
+
+
+def edit_issue(core: Core, req: Request) -> Response:
+    body = req.json_object()
+    actor = _actor(req)
+    with core.store.lock:
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        plan = MetaValidator(core.store, core.mode, req.api_version, actor).edit(issue, body)
+        core.ops.edit_issue(issue, plan, actor)
+        if req.q_bool("returnIssue"):
+            return Response(
+                200, core.renderer(req.api_version).issue(issue, None, None, req.q_list("expand"))
+            )
+    return Response(204)
+
+
+def delete_issue(core: Core, req: Request) -> Response:
+    actor = _actor(req)
+    with core.store.lock:
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        core.ops.delete_issue(issue, actor, req.q_bool("deleteSubtasks"))
+    return Response(204)
+
+
+def list_transitions(core: Core, req: Request) -> Response:
+    with core.store.lock:
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        project = core.store.projects[issue.project_id]
+        renderer = core.renderer(req.api_version)
+        transitions = project.workflow.available(issue.status_id)
+        wanted = req.q("transitionId")
+        if wanted:
+            transitions = [t for t in transitions if t.id == wanted]
+        return Response(
+            200, {"expand": "transitions", "transitions": [renderer.transition(t) for t in transitions]}
+        )
+
+
+def do_transition(core: Core, req: Request) -> Response:
+    body = req.json_object()
+    actor = _actor(req)
+    ref = body.get("transition")
+    if not isinstance(ref, dict) or "id" not in ref:
+        raise JiraError(400, "Transition id must be specified.")
+    with core.store.lock:
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        project = core.store.projects[issue.project_id]
+        transition = next(
+            (t for t in project.workflow.available(issue.status_id) if t.id == str(ref["id"])), None
+        )
+        if transition is None:
+            raise JiraError(400, f"Transition id '{ref['id']}' is not valid for this issue.")
+        plan = None
+        if body.get("fields") or body.get("update"):
+            plan = MetaValidator(core.store, core.mode, req.api_version, actor).transition_fields(issue, body)
+        core.ops.transition(issue, transition, actor, plan)
+    return Response(204)
+
+
+def create_link(core: Core, req: Request) -> Response:
+    body = req.json_object()
+    _actor(req)
+    type_ref = body.get("type") or {}
+    with core.store.lock:
+        lt = core.store.link_type(name=type_ref.get("name"), id_=type_ref.get("id"))
+        if lt is None:
+            raise JiraError(
+                404, f"No issue link type with name '{type_ref.get('name') or type_ref.get('id')}' found."
+            )
+        inward = core.store.issue(
+            str((body.get("inwardIssue") or {}).get("key") or (body.get("inwardIssue") or {}).get("id") or "")
+        )
+        outward = core.store.issue(
+            str(
+                (body.get("outwardIssue") or {}).get("key")
+                or (body.get("outwardIssue") or {}).get("id")
+                or ""
+            )
+        )
+        if inward is None or outward is None:
+            raise JiraError(404, ISSUE_NOT_FOUND)
+        core.ops.add_link(lt.id, inward, outward)
+    return Response(201)
+
+
+def get_link(core: Core, req: Request) -> Response:
+    with core.store.lock:
+        link = core.store.links.get(req.params["linkId"])
+        if link is None:
+            raise JiraError(404, "No issue link with id '" + req.params["linkId"] + "' exists.")
+        renderer = core.renderer(req.api_version)
+        inward = core.store.issues[link.inward_issue_id]
+        outward = core.store.issues[link.outward_issue_id]
+        return Response(
+            200,
+            {
+                "id": link.id,
+                "self": f"{renderer.api}/issueLink/{link.id}",
+                "type": renderer.link_type(core.store.link_types[link.type_id]),
+                "inwardIssue": renderer.issue_ref(inward),
+                "outwardIssue": renderer.issue_ref(outward),
+            },
+        )
+
+
+def delete_link(core: Core, req: Request) -> Response:
+    _actor(req)
+    with core.store.lock:
+        if core.store.links.pop(req.params["linkId"], None) is None:
+            raise JiraError(404, "No issue link with id '" + req.params["linkId"] + "' exists.")
+    return Response(204)
+
+
+# entity properties ------------------------------------------------------------------------------------------
+def property_keys(core: Core, req: Request) -> Response:
+    with core.store.lock:
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        api = core.renderer(req.api_version).api
+        return Response(
+            200,
+            {
+                "keys": [
+                    {"self": f"{api}/issue/{issue.id}/properties/{k}", "key": k} for k in issue.properties
+                ]
+            },
+        )
+
+
+def property_get(core: Core, req: Request) -> Response:
+    with core.store.lock:
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        key = req.params["propertyKey"]
+        if key not in issue.properties:
+            raise JiraError(404, f"The property with key '{key}' does not exist.")
+        return Response(200, {"key": key, "value": issue.properties[key]})
+
+
+def property_put(core: Core, req: Request) -> Response:
+    _actor(req)
+    if not req.body:
+        raise JiraError(400, "The property value must be valid, non-empty JSON.")
+    try:
+        value = json.loads(req.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise JiraError(400, "The property value must be valid, non-empty JSON.") from exc
+    key = req.params["propertyKey"]
+    if len(key) > 255:
+        raise JiraError(400, "The property key must be between 1 and 255 characters long.")
+    problem = property_value_error(value)
+    if problem:
+        raise JiraError(400, problem)
+    with core.store.lock:
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        existed = key in issue.properties
+        issue.properties[key] = value
+    return Response(200 if existed else 201)
+
+
+def property_delete(core: Core, req: Request) -> Response:
+    _actor(req)
+    with core.store.lock:
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        key = req.params["propertyKey"]
+        if issue.properties.pop(key, None) is None and key not in issue.properties:
+            raise JiraError(404, f"The property with key '{key}' does not exist.")
+    return Response(204)
+
+
+def register(router: Router) -> None:
+    base = "/rest/api/{v}"
+    router.add("POST", base + "/issue/bulk", bulk_create)
+    router.add("POST", base + "/issue", create_issue)
+    router.add("GET", base + "/issue/{issueIdOrKey}/transitions", list_transitions)
+    router.add("POST", base + "/issue/{issueIdOrKey}/transitions", do_transition)
+    router.add("GET", base + "/issue/{issueIdOrKey}/properties", property_keys)
+    router.add("GET", base + "/issue/{issueIdOrKey}/properties/{propertyKey}", property_get)
+    router.add("PUT", base + "/issue/{issueIdOrKey}/properties/{propertyKey}", property_put)
+    router.add("DELETE", base + "/issue/{issueIdOrKey}/properties/{propertyKey}", property_delete)
+    router.add("GET", base + "/issue/{issueIdOrKey}", get_issue)
+    router.add("PUT", base + "/issue/{issueIdOrKey}", edit_issue)
+    router.add("DELETE", base + "/issue/{issueIdOrKey}", delete_issue)
+    router.add("POST", base + "/issueLink", create_link)
+    router.add("GET", base + "/issueLink/{linkId}", get_link)
+    router.add("DELETE", base + "/issueLink/{linkId}", delete_link)

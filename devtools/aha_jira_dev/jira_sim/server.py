@@ -1,0 +1,275 @@
+"""HTTP plumbing (stdlib ``ThreadingHTTPServer``) and the public ``JiraSimulator`` object."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .core import Core
+from .routing import Response
+from .state import BOT_ACCOUNT_ID, ENGINEER_ACCOUNT_ID
+from .webhooks import WebhookConfig
+
+LOG = logging.getLogger("aha_jira_dev.jira_sim")
+MAX_BODY = 20 * 1024 * 1024
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, address: tuple[str, int], core: Core) -> None:
+        self.core = core
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "JiraSimulator/1.0"
+    sys_version = ""
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the client's
+        # delayed ACK add ~40 ms to every answer.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        LOG.debug("%s - %s", self.address_string(), format % args)
+
+    def _read_body(self) -> bytes | None:
+        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
+            chunks: list[bytes] = []
+            total = 0
+            while True:
+                size_line = self.rfile.readline(65537)
+                size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                total += size
+                if total > MAX_BODY:
+                    return None
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            return None
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _handle(self) -> None:
+        body = self._read_body()
+        if body is None:
+            self._write(Response(413, {"errorMessages": ["Request entity too large."], "errors": {}}))
+            self.close_connection = True
+            return
+        outcome = self.server.core.handle(self.command, self.path, self.headers, body)
+        if outcome.drop or outcome.response is None:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        try:
+            self._write(outcome.response)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. its timeout expired)
+            self.close_connection = True
+
+    def _write(self, response: Response) -> None:
+        payload = response.payload()
+        self.send_response(response.status)
+        if payload or response.status not in (204, 304):
+            self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Arequestid", "sim")
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if payload and self.command != "HEAD":
+            self.wfile.write(payload)
+
+
+class JiraSimulator:
+    """A Jira site over HTTP. ``mode`` is ``"cloud"`` (``/rest/api/3`` + ``/rest/api/2``, ADF in v3) or
+    ``"datacenter"`` (``/rest/api/2`` only, wiki markup, personal access tokens).
+
+    ``credentials`` overrides the seeded accounts' secrets (keys as in ``state.DEFAULT_CREDENTIALS``);
+    ``openapi_path`` points at Atlassian's OpenAPI description (default: ``../shared/reference/...`` or the
+    ``JIRA_SIM_OPENAPI`` environment variable); ``public_url`` sets the base URL the simulator puts in
+    ``self`` links when it is reached through another host name.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        mode: str = "cloud",
+        *,
+        credentials: dict[str, str] | None = None,
+        openapi_path: Path | str | None = None,
+        validate_openapi: bool = True,
+        public_url: str | None = None,
+    ) -> None:
+        self.host = host
+        self.requested_port = port
+        self.mode = mode
+        self.public_url = public_url
+        self.core = Core(
+            mode,
+            credentials=credentials,
+            openapi_path=Path(openapi_path) if openapi_path else None,
+            validate_openapi=validate_openapi,
+        )
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # lifecycle ----------------------------------------------------------------------------------------------
+    def start(self) -> JiraSimulator:
+        if self._server is not None:
+            return self
+        server = _Server((self.host, self.requested_port), self.core)
+        port = server.server_address[1]
+        shown_host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        if ":" in shown_host:
+            shown_host = f"[{shown_host}]"
+        self.core.base_url = (self.public_url or f"http://{shown_host}:{port}").rstrip("/")
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="jira-sim", daemon=True
+        )
+        self._thread.start()
+        self.core.webhooks.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.core.webhooks.stop()
+
+    def __enter__(self) -> JiraSimulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        """Start and block until interrupted (used by ``python -m aha_jira_dev.jira_sim``)."""
+        self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+        finally:
+            self.stop()
+
+    # properties -------------------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the simulator is not started")
+        return self.core.base_url
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the simulator is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """The seeded accounts' secrets: ``cloud_email``, ``cloud_api_token``, ``dc_username``, ``dc_password``,
+        ``dc_pat``, ``engineer_email``, ``engineer_api_token``, ``engineer_username``, ``engineer_password``."""
+        return dict(self.core.credentials)
+
+    @property
+    def bot_account_id(self) -> str:
+        return BOT_ACCOUNT_ID
+
+    @property
+    def engineer_account_id(self) -> str:
+        return ENGINEER_ACCOUNT_ID
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        return self.core.calls.snapshot()
+
+    @property
+    def openapi_load_seconds(self) -> float | None:
+        return self.core.spec.load_seconds if self.core.spec else None
+
+    # control ----------------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.core.reset()
+
+    def configure_webhook(
+        self,
+        url: str,
+        secret: str | None = None,
+        *,
+        events: list[str] | None = None,
+        retry_delays: tuple[float, ...] | None = None,
+    ) -> None:
+        config = WebhookConfig(url=url, secret=secret, events=frozenset(events) if events else None)
+        if retry_delays is not None:
+            config.retry_delays = tuple(retry_delays)
+        self.core.webhooks.configure(config)
+
+    def add_fault(self, **rule: Any) -> dict[str, Any]:
+        return self.core.faults.add(rule).as_json()
+
+    def clear_faults(self) -> None:
+        self.core.faults.clear()
+
+    def register_connect_installation(
+        self,
+        client_key: str,
+        shared_secret: str,
+        app_base_url: str | None = None,
+        webhook_path: str | None = None,
+    ) -> dict[str, Any]:
+        """Register a Connect app installed in this site: its JWTs are then accepted (Cloud mode) and, with
+        ``app_base_url``, every event is sent to ``app_base_url + webhook_path`` as a JWT-signed webhook."""
+        from .routes.control import register_installation  # noqa: PLC0415
+
+        return register_installation(
+            self.core, client_key, shared_secret, base_url=app_base_url, webhook_path=webhook_path
+        )
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        return self.core.webhooks.deliveries()
+
+    def wait_for_deliveries(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        if not self.core.webhooks.wait_done(count, timeout):
+            raise TimeoutError(f"fewer than {count} webhook deliveries finished within {timeout}s")
+        return self.core.webhooks.deliveries()
