@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import JiraSnapshot
+from aha_jira.models.send import RetryJob
 from aha_jira.models.site import JiraSiteRecord
 
 
@@ -58,3 +59,24 @@ class IssueLinkRepository(Protocol):
     def detach_all(self, integration_id: str) -> int:
         """Mark every issue link of an integration detached; returns how many were changed."""
         ...
+
+
+class RetryQueue(Protocol):
+    def enqueue(self, job: RetryJob, delay_seconds: float) -> None: ...
+
+
+# What a `LookupCache` holds for a look-up that found nothing (no Jira user has the e-mail): no version
+# id, account id or user name is empty, so the empty string cannot be mistaken for an answer.
+LOOKUP_MISS = ""
+
+
+class LookupCache(Protocol):
+    """Answers of the Jira look-ups a send makes (version ids by release name, user identities by e-mail),
+    per integration, so a send repeats none of them while they hold. `kind` is "version" or "user"; keys
+    are matched case-insensitively. A cached miss is stored and answered as `LOOKUP_MISS`."""
+
+    def get(self, integration_id: str, kind: str, key: str) -> str | None:
+        """The cached answer, `LOOKUP_MISS` for a cached miss, None when nothing (unexpired) is cached."""
+        ...
+
+    def put(self, integration_id: str, kind: str, key: str, value: str, ttl_seconds: int) -> None: ...
