@@ -143,6 +143,33 @@ class SimulatorClient:
     def set_search_lag(self, seconds: float) -> None:
         self._call("PUT", "/search-lag", json={"seconds": seconds})
 
+    # site settings and permissions (reset restores both) -----------------------------------------------------
+    def site_settings(self) -> dict[str, bool]:
+        result: dict[str, bool] = self._call("GET", "/site-settings")
+        return result
+
+    def set_site_settings(self, **settings: bool) -> dict[str, bool]:
+        """e.g. ``set_site_settings(sub_tasks_enabled=False, issue_linking_enabled=False)``."""
+        result: dict[str, bool] = self._call("PUT", "/site-settings", json=settings)
+        return result
+
+    def set_permissions(
+        self, account: str, project: str | None = None, *, revoked: list[str] | tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Revoke ``account``'s project permissions in ``project`` (None: every project); replaces the
+        previous revocation of that pair, an empty list gives everything back."""
+        result: dict[str, Any] = self._call(
+            "PUT", "/permissions", json={"account": account, "project": project, "revoked": list(revoked)}
+        )
+        return result
+
+    def permissions(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/permissions")["revoked"]
+        return result
+
+    def restore_permissions(self) -> None:
+        self._call("DELETE", "/permissions")
+
     # engineer actions (as the engineer account unless ``user`` names another) ------------------------------
     def engineer_create(
         self,

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import richtext
+from .permissions import available_transitions
 from .render import Renderer, format_duration
 from .routing import JiraError
 from .state import (
@@ -240,7 +241,7 @@ class Operations:
                 key=f"{project.key}-{number}",
                 project_id=project.id,
                 issue_type_id=plan.issue_type.id,
-                status_id=project.workflow.statuses[0],
+                status_id=project.workflow_for(plan.issue_type.id).statuses[0],
                 reporter=actor.account_id,
                 creator=actor.account_id,
                 created=created,
@@ -307,8 +308,7 @@ class Operations:
             self._emit_issue("jira:issue_updated", "issue_generic", issue, actor, history)
 
     def transition_to_status(self, issue: Issue, status_name: str, actor: User) -> None:
-        project = self.store.projects[issue.project_id]
-        for t in project.workflow.available(issue.status_id):
+        for t in available_transitions(self.store, actor, issue):
             if self.store.statuses[t.to_status].name.lower() == status_name.lower():
                 self.transition(issue, t, actor)
                 return

@@ -269,6 +269,10 @@ class Renderer:
             out["allowedValues"] = allowed
         if has_default and f.id == "priority":
             out["defaultValue"] = self.priority(str(sf.default))
+        elif has_default and f.kind == "select":
+            out["defaultValue"] = self.option(f, str(sf.default))
+        elif has_default and sf.default != "__caller__":
+            out["defaultValue"] = sf.default
         return out
 
     # issues ----------------------------------------------------------------------------------------------
@@ -490,7 +494,10 @@ class Renderer:
             out["names"] = {fid: FIELDS_BY_ID[fid].name for fid in wanted if fid in FIELDS_BY_ID}
         if "transitions" in expand:
             project = self.store.projects[issue.project_id]
-            out["transitions"] = [self.transition(t) for t in project.workflow.available(issue.status_id)]
+            out["transitions"] = [
+                self.transition(t)
+                for t in project.workflow_for(issue.issue_type_id).available(issue.status_id)
+            ]
         return out
 
     def changelog(self, issue: Issue, start_at: int = 0, max_results: int = 100) -> dict[str, Any]:

@@ -269,6 +269,55 @@ class JiraSimulator:
     def deliveries(self) -> list[dict[str, Any]]:
         return self.core.webhooks.deliveries()
 
+    # site settings and permissions (``reset`` restores both) -------------------------------------------------
+    def site_settings(self) -> dict[str, bool]:
+        """The site's options as ``GET configuration`` reports them (snake_case keys)."""
+        from .routes.control import update_site_settings  # noqa: PLC0415
+
+        return update_site_settings(self.core, {})
+
+    def set_site_settings(
+        self,
+        *,
+        sub_tasks_enabled: bool | None = None,
+        issue_linking_enabled: bool | None = None,
+        time_tracking_enabled: bool | None = None,
+        attachments_enabled: bool | None = None,
+        voting_enabled: bool | None = None,
+        watching_enabled: bool | None = None,
+        unassigned_issues_allowed: bool | None = None,
+    ) -> dict[str, bool]:
+        """Switch site options; the ones left None keep their value. Sub-tasks off: creating a sub-task is
+        refused. Linking off: ``issuelinks`` leaves every screen and ``POST issueLink`` answers 404."""
+        from .routes.control import update_site_settings  # noqa: PLC0415
+
+        given = {
+            "sub_tasks_enabled": sub_tasks_enabled,
+            "issue_linking_enabled": issue_linking_enabled,
+            "time_tracking_enabled": time_tracking_enabled,
+            "attachments_enabled": attachments_enabled,
+            "voting_enabled": voting_enabled,
+            "watching_enabled": watching_enabled,
+            "unassigned_issues_allowed": unassigned_issues_allowed,
+        }
+        return update_site_settings(self.core, {k: v for k, v in given.items() if v is not None})
+
+    def set_permissions(
+        self, account: str, project: str | None = None, *, revoked: list[str] | tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Revoke project permissions (keys such as ``LINK_ISSUES``, ``CREATE_ISSUES``) of ``account``
+        (account id, e-mail or username) in ``project`` (key or id; None: every project). Replaces what was
+        revoked for that pair before; an empty ``revoked`` gives everything back."""
+        from .routes.control import set_revoked  # noqa: PLC0415
+
+        return set_revoked(self.core, account, project, list(revoked))
+
+    def permissions(self) -> list[dict[str, Any]]:
+        """Every revocation: ``{"account_id", "project" (None: every project), "revoked"}``."""
+        from .routes.control import revocations  # noqa: PLC0415
+
+        return revocations(self.core)
+
     def wait_for_deliveries(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
         if not self.core.webhooks.wait_done(count, timeout):
             raise TimeoutError(f"fewer than {count} webhook deliveries finished within {timeout}s")

@@ -13,8 +13,13 @@ Seeded accounts (see ``DEFAULT_CREDENTIALS``):
 
 Seeded projects: ``MOB`` (simple: Story, Task, Bug, Epic, Sub-task; To Do / In Progress / Done with a global
 transition to each status), ``REQ`` (same types, a stricter workflow Backlog -> In Progress -> In Review -> Done,
-and two required custom fields: the select "Team" and the number "Risk Score") and 58 filler projects
-``P001``..``P058`` so that ``project/search`` pages (60 projects at 50 a page).
+and two required custom fields: the select "Team" and the number "Risk Score"), ``BIG`` (the call-budget
+project: 8 issue types, 60 fields on every create screen, required custom selects with and without defaults,
+a workflow per issue type) and 58 filler projects ``P001``..``P058`` so that ``project/search`` pages
+(61 projects at 50 a page).
+
+Site settings (``SiteSettings``: sub-tasks, issue linking, time tracking, attachments...) and per-account
+project permissions (``Store.revoked``) are part of the store, so ``reset`` restores them.
 """
 
 from __future__ import annotations
@@ -177,9 +182,40 @@ class Project:
     screens: dict[str, tuple[ScreenField, ...]]  # issue type id -> create screen
     lead_account_id: str
     description: str = ""
+    type_workflows: dict[str, Workflow] = field(default_factory=dict)  # issue type id -> its own workflow
 
     def screen(self, issue_type_id: str) -> dict[str, ScreenField]:
         return {f.field_id: f for f in self.screens.get(issue_type_id, ())}
+
+    def workflow_for(self, issue_type_id: str) -> Workflow:
+        return self.type_workflows.get(issue_type_id, self.workflow)
+
+    def status_ids(self, issue_type_id: str) -> tuple[str, ...]:
+        return self.workflow_for(issue_type_id).statuses
+
+
+@dataclass
+class SiteSettings:
+    """The site's global options (``GET /configuration``); the control API changes them per test."""
+
+    sub_tasks_enabled: bool = True
+    issue_linking_enabled: bool = True
+    time_tracking_enabled: bool = True
+    attachments_enabled: bool = True
+    voting_enabled: bool = True
+    watching_enabled: bool = True
+    unassigned_issues_allowed: bool = True
+
+    def unavailable_fields(self) -> frozenset[str]:
+        """Fields Jira takes off every screen while their feature is switched off."""
+        out = set()
+        if not self.issue_linking_enabled:
+            out.add("issuelinks")
+        if not self.time_tracking_enabled:
+            out.add("timetracking")
+        if not self.attachments_enabled:
+            out.add("attachment")
+        return frozenset(out)
 
 
 @dataclass
@@ -295,7 +331,21 @@ ISSUE_TYPES: tuple[IssueType, ...] = (
     IssueType("10002", "Task", "A small, distinct piece of work.", False, 0, 10318),
     IssueType("10003", "Sub-task", "A small piece of work that's part of a larger task.", True, -1, 10316),
     IssueType("10004", "Bug", "A problem or error.", False, 0, 10303),
+    IssueType(
+        "10005", "Improvement", "An improvement or enhancement to an existing feature.", False, 0, 10310
+    ),
+    IssueType(
+        "10006",
+        "New Feature",
+        "A new feature of the product, which has yet to be developed.",
+        False,
+        0,
+        10311,
+    ),
+    IssueType("10007", "Spike", "A time-boxed investigation.", False, 0, 10320),
 )
+CORE_TYPES = ("10000", "10001", "10002", "10003", "10004")  # the types of MOB, REQ (and P001..P058's subset)
+BIG_TYPES = (*CORE_TYPES, "10005", "10006", "10007")
 
 STATUSES: tuple[Status, ...] = (
     Status("10000", "To Do", "new", "Work that has not been started."),
@@ -303,6 +353,12 @@ STATUSES: tuple[Status, ...] = (
     Status("10001", "Done", "done", "Work that is complete."),
     Status("10002", "Backlog", "new", "Waiting to be picked up."),
     Status("10003", "In Review", "indeterminate", "Done by the engineer, waiting for review."),
+    Status("10004", "Selected for Development", "new", "Ready to be picked up in this iteration."),
+    Status("10005", "Triage", "new", "Reported, waiting to be assessed."),
+    Status("10006", "Fixed", "indeterminate", "Fixed, waiting to be verified."),
+    Status("10007", "Verified", "done", "The fix was verified."),
+    Status("10008", "Won't Fix", "done", "Will not be fixed."),
+    Status("10009", "Concluded", "done", "The investigation reached a conclusion."),
 )
 
 SIMPLE_WORKFLOW = Workflow(
@@ -325,6 +381,40 @@ REVIEW_WORKFLOW = Workflow(
         Transition("71", "Approve", "10001", ("10003",)),
         Transition("81", "Rework", "3", ("10003",)),
         Transition("91", "Reopen", "3", ("10001",)),
+    ),
+)
+
+# BIG: a workflow per issue type (statuses per type differ, as in a real company-managed project).
+BIG_WORKFLOW = Workflow(
+    "Delivery Workflow",
+    ("10002", "10004", "3", "10003", "10001"),
+    (
+        Transition("101", "Backlog", "10002", None),
+        Transition("111", "Select for development", "10004", None),
+        Transition("121", "Start", "3", None),
+        Transition("131", "Review", "10003", None),
+        Transition("141", "Done", "10001", None),
+    ),
+)
+BUG_WORKFLOW = Workflow(
+    "Bug Workflow",
+    ("10005", "3", "10006", "10007", "10008"),
+    (
+        Transition("201", "Accept", "3", ("10005",)),
+        Transition("211", "Fix", "10006", ("3",)),
+        Transition("221", "Verify", "10007", ("10006",)),
+        Transition("231", "Reject fix", "3", ("10006",)),
+        Transition("241", "Won't fix", "10008", ("10005", "3")),
+        Transition("251", "Reopen", "10005", ("10007", "10008")),
+    ),
+)
+SPIKE_WORKFLOW = Workflow(
+    "Spike Workflow",
+    ("10000", "3", "10009"),
+    (
+        Transition("301", "To Do", "10000", None),
+        Transition("311", "In Progress", "3", None),
+        Transition("321", "Conclude", "10009", None),
     ),
 )
 
@@ -439,6 +529,106 @@ FIELDS: tuple[FieldDef, ...] = (
     _custom(10302, "Acceptance Criteria", "richtext", "string", CF + "textarea"),
 )
 
+
+def _options(first_id: int, *values: str) -> tuple[tuple[str, str], ...]:
+    return tuple((str(first_id + n), value) for n, value in enumerate(values))
+
+
+# The BIG project's custom fields: required selects (with and without defaults) and optional fillers of
+# every kind the simulator validates, so that each create screen holds 60 fields.
+BIG_REQUIRED_FIELDS: tuple[FieldDef, ...] = (
+    _custom(
+        10500,
+        "Customer Tier",
+        "select",
+        "option",
+        CF + "select",
+        options=_options(10600, "Enterprise", "Business", "Free"),
+    ),
+    _custom(
+        10501,
+        "Product Area",
+        "select",
+        "option",
+        CF + "select",
+        options=_options(10610, "Platform", "Mobile", "Web", "Data", "Billing"),
+    ),
+    _custom(
+        10502,
+        "Target Quarter",
+        "select",
+        "option",
+        CF + "select",
+        options=_options(10620, "2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"),
+    ),
+    _custom(
+        10503,
+        "Estimate Confidence",
+        "select",
+        "option",
+        CF + "select",
+        options=_options(10630, "Low", "Medium", "High"),
+    ),
+    _custom(
+        10504,
+        "Severity",
+        "select",
+        "option",
+        CF + "select",
+        options=_options(10640, "S1 - Critical", "S2 - Major", "S3 - Minor", "S4 - Trivial"),
+    ),
+)
+_FILLER_KINDS: dict[str, tuple[str, str, str]] = {
+    "string": ("string", "string", CF + "textfield"),
+    "number": ("number", "number", CF + "float"),
+    "date": ("date", "date", CF + "datepicker"),
+    "url": ("url", "string", CF + "url"),
+    "richtext": ("richtext", "string", CF + "textarea"),
+}
+_FILLERS: tuple[tuple[str, str], ...] = (
+    ("Customer Name", "string"),
+    ("Contract Id", "string"),
+    ("Revenue Impact", "number"),
+    ("Customer Count", "number"),
+    ("Requested By", "string"),
+    ("Design Link", "url"),
+    ("Spec Link", "url"),
+    ("Release Notes", "richtext"),
+    ("Rollout Plan", "richtext"),
+    ("Start Date", "date"),
+    ("Target Date", "date"),
+    ("Support Ticket", "string"),
+    ("Sales Opportunity", "string"),
+    ("Effort Days", "number"),
+    ("Reach", "number"),
+    ("Impact", "number"),
+    ("Confidence Percent", "number"),
+    ("RICE Score", "number"),
+    ("Analytics Event", "string"),
+    ("Feature Flag", "string"),
+    ("Experiment Link", "url"),
+    ("Dashboard Link", "url"),
+    ("Security Review", "richtext"),
+    ("Privacy Review", "richtext"),
+    ("Legal Notes", "richtext"),
+    ("Launch Date", "date"),
+    ("Code Freeze", "date"),
+    ("Owning Squad", "string"),
+    ("Stakeholder", "string"),
+    ("Market", "string"),
+    ("Region", "string"),
+    ("Platform Version", "string"),
+    ("API Version", "string"),
+    ("Test Plan", "richtext"),
+    ("QA Estimate", "number"),
+    ("Docs Link", "url"),
+    ("Support Notes", "richtext"),
+)
+BIG_FILLER_FIELDS: tuple[FieldDef, ...] = tuple(
+    _custom(10510 + n, name, *_FILLER_KINDS[kind]) for n, (name, kind) in enumerate(_FILLERS)
+)
+FIELDS = FIELDS + BIG_REQUIRED_FIELDS + BIG_FILLER_FIELDS
+
 FIELDS_BY_ID: dict[str, FieldDef] = {f.id: f for f in FIELDS}
 
 _BASE_SCREEN: tuple[ScreenField, ...] = (
@@ -490,7 +680,34 @@ REQ_SCREENS = _screens(
     ),
     (ScreenField("customfield_10009"),),
 )
-ALL_TYPES = tuple(t.id for t in ISSUE_TYPES)
+ALL_TYPES = CORE_TYPES
+
+BIG_SCREEN_SIZE = 60
+
+
+def _big_screens() -> dict[str, tuple[ScreenField, ...]]:
+    """Every BIG create screen holds exactly 60 fields: the usual ones, the required selects ("Customer Tier"
+    and "Product Area" without a default, "Target Quarter" with one; Bugs also require "Severity", default
+    S3), the optional "Estimate Confidence" (default Medium) and optional fillers."""
+    required = (
+        ScreenField("customfield_10500", required=True),
+        ScreenField("customfield_10501", required=True),
+        ScreenField("customfield_10502", required=True, default="10620"),
+        ScreenField("customfield_10503", default="10631"),
+    )
+    bug_extra = (ScreenField("customfield_10504", required=True, default="10642"),)
+    base = _screens((), (ScreenField("customfield_10009"),))
+    base.update({"10005": base["10001"], "10006": base["10001"], "10007": base["10002"]})
+    screens: dict[str, tuple[ScreenField, ...]] = {}
+    for type_id in BIG_TYPES:
+        fields = (*base[type_id], *required, *(bug_extra if type_id == "10004" else ()))
+        fillers = tuple(ScreenField(f.id) for f in BIG_FILLER_FIELDS[: BIG_SCREEN_SIZE - len(fields)])
+        screens[type_id] = fields + fillers
+        assert len(screens[type_id]) == BIG_SCREEN_SIZE, (type_id, len(screens[type_id]))
+    return screens
+
+
+BIG_SCREENS = _big_screens()
 
 
 def seed_users() -> list[User]:
@@ -522,6 +739,17 @@ def seed_projects() -> list[Project]:
             REQ_SCREENS,
             BOT_ACCOUNT_ID,
             "Requires the Team and Risk Score custom fields on create.",
+        ),
+        Project(
+            "10002",
+            "BIG",
+            "Big Configuration",
+            BIG_TYPES,
+            BIG_WORKFLOW,
+            BIG_SCREENS,
+            BOT_ACCOUNT_ID,
+            "The call-budget project: 8 issue types, 60 fields on every create screen, a workflow per type.",
+            type_workflows={"10003": SIMPLE_WORKFLOW, "10004": BUG_WORKFLOW, "10007": SPIKE_WORKFLOW},
         ),
     ]
     for n in range(1, 59):
@@ -578,6 +806,9 @@ class Store:
             self.attachments: dict[str, Attachment] = {}
             self.installations: dict[str, ConnectInstallation] = {}
             self.project_counters: dict[str, int] = {}
+            self.site = SiteSettings()
+            # (account id, project id or "*") -> revoked project permission keys
+            self.revoked: dict[tuple[str, str], frozenset[str]] = {}
             self._ids: dict[str, int] = {
                 "issue": 10000,
                 "version": 10100,
@@ -601,6 +832,15 @@ class Store:
             if p.key == upper:
                 return p
         return None
+
+    def screen(self, project: Project, issue_type_id: str) -> tuple[ScreenField, ...]:
+        """The create screen as Jira shows it now: without the fields of switched-off features."""
+        hidden = self.site.unavailable_fields()
+        return tuple(f for f in project.screens.get(issue_type_id, ()) if f.field_id not in hidden)
+
+    def user_by_ref(self, ref: str) -> User | None:
+        """An account by account id, e-mail or username."""
+        return self.users.get(ref) or self.user_by_email(ref) or self.user_by_name(ref)
 
     def issue(self, id_or_key: str) -> Issue | None:
         if id_or_key in self.issues:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import richtext
+from .permissions import can_browse, has_permission
 from .render import parse_duration
 from .routing import INVALID_PAYLOAD, JiraError
 from .state import FIELDS_BY_ID, PRIORITIES, FieldDef, Issue, IssueType, Project, Store, User
@@ -173,6 +174,9 @@ def validate_body_against_spec(
 
 NOT_ON_SCREEN = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
 SUBTASK_NEEDS_PARENT = "Issue type is a sub-task but parent issue key or id not specified."
+NO_CREATE_PERMISSION = "You do not have permission to create issues in this project."
+NO_LINK_PERMISSION = "You do not have permission to link issues in this project."
+SUBTASKS_DISABLED = "Sub-tasks are disabled in this Jira site: a sub-task cannot be created."
 
 
 class FieldError(Exception):
@@ -220,8 +224,9 @@ class MetaValidator:
         issue_type = self._issue_type(fields.get("issuetype"), project, errors)
         if project is None or issue_type is None:
             raise JiraError(400, errors=errors)
+        self._check_may_create(project, issue_type)
         plan = WritePlan(project, issue_type)
-        screen = project.screen(issue_type.id)
+        screen = {f.field_id: f for f in self.store.screen(project, issue_type.id)}
         self._apply(plan, fields, update, screen, errors, issue=None)
         # required fields and defaults
         for fid, sf in screen.items():
@@ -234,7 +239,11 @@ class MetaValidator:
                 )
             if sf.required and fid not in errors:
                 value = plan.values.get(fid)
-                missing = not given or value in (None, "", [])
+                missing = (not given and fid not in plan.values) or value in (
+                    None,
+                    "",
+                    [],
+                )  # a default fills it
                 if fid == "parent" and issue_type.subtask:
                     if missing:
                         errors["issuetype"] = SUBTASK_NEEDS_PARENT
@@ -252,6 +261,13 @@ class MetaValidator:
             raise JiraError(400, errors=errors)
         return plan
 
+    def _check_may_create(self, project: Project, issue_type: IssueType) -> None:
+        """Create Issues permission, and sub-tasks switched on for a sub-task type."""
+        if self.caller is not None and not has_permission(self.store, self.caller, project, "CREATE_ISSUES"):
+            raise JiraError(400, errors={"project": NO_CREATE_PERMISSION})
+        if issue_type.subtask and not self.store.site.sub_tasks_enabled:
+            raise JiraError(400, errors={"issuetype": SUBTASKS_DISABLED})
+
     def edit(self, issue: Issue, body: dict[str, Any]) -> WritePlan:
         fields = body.get("fields") or {}
         update = body.get("update") or {}
@@ -260,7 +276,7 @@ class MetaValidator:
         project = self.store.projects[issue.project_id]
         issue_type = self.store.issue_types[issue.issue_type_id]
         plan = WritePlan(project, issue_type)
-        screen = {k: v for k, v in project.screen(issue_type.id).items() if k != "project"}
+        screen = {f.field_id: f for f in self.store.screen(project, issue_type.id) if f.field_id != "project"}
         errors: dict[str, str] = {}
         if "issuetype" in fields:
             wanted = self._issue_type(fields.get("issuetype"), project, errors)
@@ -299,8 +315,9 @@ class MetaValidator:
         elif isinstance(value, str):
             ref = value
         project = self.store.project(str(ref)) if ref else None
-        if project is None:
+        if project is None or not can_browse(self.store, self.caller, project):
             errors["project"] = "Specify a valid project ID or key"
+            return None
         return project
 
     def _issue_type(self, value: Any, project: Project | None, errors: dict[str, str]) -> IssueType | None:
@@ -372,7 +389,7 @@ class MetaValidator:
             plan.version_ops.setdefault(f.id, []).append((verb, vid))
             return
         if f.kind == "issuelinks" and verb == "add":
-            plan.links.append(self._link(value, issue))
+            plan.links.append(self._link(plan, value, issue))
             return
         if f.kind == "timetracking" and verb == "edit":
             self._set(plan, f, value, issue)
@@ -406,14 +423,23 @@ class MetaValidator:
         raise FieldError("Version id or name is required.")
 
     def _issue_ref(self, value: Any) -> Issue | None:
+        """The issue a reference names, if it exists and the caller may see it."""
         if isinstance(value, dict):
             ref = value.get("key") or value.get("id")
-            return self.store.issue(str(ref)) if ref else None
+            found = self.store.issue(str(ref)) if ref else None
+            if found is not None and can_browse(
+                self.store, self.caller, self.store.projects[found.project_id]
+            ):
+                return found
         return None
 
-    def _link(self, value: Any, issue: Issue | None) -> LinkRequest:
+    def _link(self, plan: WritePlan, value: Any, issue: Issue | None) -> LinkRequest:
         if not isinstance(value, dict):
             raise FieldError(INVALID_PAYLOAD)
+        if self.caller is not None and not has_permission(
+            self.store, self.caller, plan.project, "LINK_ISSUES"
+        ):
+            raise FieldError(NO_LINK_PERMISSION)
         type_ref = value.get("type") or {}
         if not isinstance(type_ref, dict):
             raise FieldError(INVALID_PAYLOAD)

@@ -42,3 +42,27 @@ def get_settings() -> Settings:
         allow_http_loopback=_flag("ALLOW_HTTP_LOOPBACK"),
         public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
     )
+
+
+def jira_timeouts() -> tuple[float, float]:
+    """(connect, read) timeouts for calls to Jira, in seconds. Read on every use (not cached) so an
+    operator can lower them per function and tests can stage a slow Jira."""
+    connect = float(os.environ.get("JIRA_CONNECT_TIMEOUT_SECONDS") or 3.05)
+    read = float(os.environ.get("JIRA_READ_TIMEOUT_SECONDS") or 15.0)
+    return connect, read
+
+
+@dataclass(frozen=True)
+class RetryTiming:
+    # Seconds Jira's search may lag behind a create; reconciling sooner could miss an issue.
+    search_consistency_seconds: float
+    # First retry delay; later ones double (with jitter), never below Jira's Retry-After.
+    retry_base_seconds: float
+
+
+def retry_timing() -> RetryTiming:
+    """Read on every use, like `jira_timeouts`: operators tune them per function, tests shorten them."""
+    return RetryTiming(
+        search_consistency_seconds=float(os.environ.get("SEARCH_CONSISTENCY_SECONDS") or 15.0),
+        retry_base_seconds=float(os.environ.get("RETRY_BASE_DELAY_SECONDS") or 5.0),
+    )

@@ -34,6 +34,11 @@ def keys_of(items: list[dict[str, Any]]) -> set[str]:
         "project/MOB/versions",
         "user/search?query=engineer@acme.example",
         "issue/createmeta?projectKeys=MOB&expand=projects.issuetypes.fields",
+        "configuration",
+        "mypermissions?projectKey=MOB&permissions=BROWSE_PROJECTS,CREATE_ISSUES,LINK_ISSUES",
+        "issue/createmeta/BIG/issuetypes",
+        "issue/createmeta/BIG/issuetypes/10004?maxResults=100",
+        "project/BIG/statuses",
     ],
 )
 def test_cloud_reads_match_the_openapi_response_schema(jira_sim: JiraSimulator, path: str) -> None:
@@ -57,7 +62,7 @@ def test_project_search_pages_like_the_reference(jira_sim: JiraSimulator) -> Non
     ref_first = reference("jira-responses/ahaservices-projects_page_1.json")
     assert set(first) == set(ref_first)
     assert first["isLast"] is False
-    assert first["total"] >= 60
+    assert first["total"] == 61  # MOB, REQ, BIG and P001..P058
     assert len(first["values"]) == 50
     assert keys_of(ref_first["values"]) <= keys_of(first["values"])
     second = api.get("project/search", params={"startAt": 50, "maxResults": 50}).json()
@@ -66,7 +71,8 @@ def test_project_search_pages_like_the_reference(jira_sim: JiraSimulator) -> Non
     assert second["isLast"] is True
     keys = [p["key"] for p in first["values"] + second["values"]]
     assert len(keys) == len(set(keys)) == first["total"]
-    assert {"MOB", "REQ"} <= set(keys)
+    assert {"MOB", "REQ", "BIG", "P001", "P058"} <= set(keys)
+    assert len(second["values"]) == 11
 
 
 def test_createmeta_issue_types_and_fields(jira_sim: JiraSimulator) -> None:
@@ -203,9 +209,146 @@ def test_unknown_paths_and_project(jira_sim: JiraSimulator, jira_sim_dc: JiraSim
         "issueLinkType",
         "project/MOB/versions",
         "user/search?username=erin",
+        "configuration",
+        "mypermissions?projectKey=MOB",
+        "issue/createmeta/BIG/issuetypes/10003?startAt=50",
+        "project/BIG/statuses",
     ],
 )
 def test_datacenter_reads_match_the_openapi_response_schema(jira_sim_dc: JiraSimulator, path: str) -> None:
     resp = Api(jira_sim_dc, version=2).get(path)
     assert resp.status_code == 200, resp.text
     assert_matches_openapi(resp)
+
+
+# --- BIG: the call-budget project -------------------------------------------------------------------------
+BIG_TYPES = {
+    "Epic": "10000",
+    "Story": "10001",
+    "Task": "10002",
+    "Sub-task": "10003",
+    "Bug": "10004",
+    "Improvement": "10005",
+    "New Feature": "10006",
+    "Spike": "10007",
+}
+
+
+def all_create_fields(api: Api, type_id: str, key: str = "fields") -> list[dict[str, Any]]:
+    """Every create-metadata field of a BIG issue type, page by page (50 a page)."""
+    fields: list[dict[str, Any]] = []
+    pages = 0
+    while True:
+        page = api.get(f"issue/createmeta/BIG/issuetypes/{type_id}", params={"startAt": len(fields)}).json()
+        pages += 1
+        fields += page[key]
+        if len(fields) >= page["total"]:
+            break
+    assert pages == 2
+    return fields
+
+
+def test_big_has_eight_issue_types_and_sixty_fields_on_every_create_screen(jira_sim: JiraSimulator) -> None:
+    api = Api(jira_sim)
+    types = api.get("issue/createmeta/BIG/issuetypes").json()
+    assert types["total"] == 8
+    assert {t["name"]: t["id"] for t in types["issueTypes"]} == BIG_TYPES
+    assert [t["name"] for t in types["issueTypes"] if t["subtask"]] == ["Sub-task"]
+    for name, type_id in BIG_TYPES.items():
+        fields = all_create_fields(api, type_id)
+        ids = [f["fieldId"] for f in fields]
+        assert len(ids) == len(set(ids)) == 60, name
+        by_id = {f["fieldId"]: f for f in fields}
+        required_custom = {
+            f["name"] for f in fields if f["required"] and f["fieldId"].startswith("customfield_")
+        }
+        expected = {"Customer Tier", "Product Area", "Target Quarter"} | (
+            {"Severity"} if name == "Bug" else set()
+        )
+        assert required_custom == expected, name
+        tier = by_id["customfield_10500"]
+        assert [v["value"] for v in tier["allowedValues"]] == ["Enterprise", "Business", "Free"]
+        assert tier["hasDefaultValue"] is False
+        quarter = by_id["customfield_10502"]
+        assert quarter["hasDefaultValue"] is True and quarter["defaultValue"]["value"] == "2027-Q1"
+        assert by_id["customfield_10503"]["defaultValue"]["value"] == "Medium"
+        assert by_id["parent"]["required"] is (name == "Sub-task")
+    bug = {f["fieldId"]: f for f in all_create_fields(api, "10004")}
+    assert bug["customfield_10504"]["defaultValue"]["value"] == "S3 - Minor"
+    # The fields are in GET field too, with their schema.
+    listed = {f["id"]: f for f in api.get("field").json()}
+    assert listed["customfield_10500"]["schema"]["custom"].endswith(":select")
+    assert sum(1 for f in listed if f.startswith("customfield_105")) == 42
+
+
+def test_big_pages_create_metadata_on_data_center_too(jira_sim_dc: JiraSimulator) -> None:
+    fields = all_create_fields(Api(jira_sim_dc, version=2), "10001", key="values")
+    assert len(fields) == 60
+
+
+def test_big_statuses_differ_per_issue_type(jira_sim: JiraSimulator) -> None:
+    body = Api(jira_sim).get("project/BIG/statuses").json()
+    statuses = {item["name"]: [s["name"] for s in item["statuses"]] for item in body}
+    assert set(statuses) == set(BIG_TYPES)
+    assert statuses["Story"] == ["Backlog", "Selected for Development", "In Progress", "In Review", "Done"]
+    assert statuses["Bug"] == ["Triage", "In Progress", "Fixed", "Verified", "Won't Fix"]
+    assert statuses["Sub-task"] == ["To Do", "In Progress", "Done"]
+    assert statuses["Spike"] == ["To Do", "In Progress", "Concluded"]
+    assert statuses["Improvement"] == statuses["New Feature"] == statuses["Epic"] == statuses["Story"]
+
+
+def test_big_creates_with_required_fields_defaults_and_per_type_workflows(jira_sim: JiraSimulator) -> None:
+    api = Api(jira_sim)
+    base = {"project": {"key": "BIG"}, "issuetype": {"name": "Bug"}, "summary": "Crash on launch"}
+    missing = api.post("issue", json={"fields": base})
+    assert missing.status_code == 400
+    assert missing.json()["errors"] == {
+        "customfield_10500": "Customer Tier is required.",
+        "customfield_10501": "Product Area is required.",
+    }
+    bad_option = api.post(
+        "issue",
+        json={
+            "fields": {**base, "customfield_10500": {"value": "Gold"}, "customfield_10501": {"id": "10610"}}
+        },
+    )
+    assert bad_option.json()["errors"] == {"customfield_10500": "Option value 'Gold' is not valid"}
+    created = api.post(
+        "issue",
+        json={
+            "fields": {
+                **base,
+                "customfield_10500": {"value": "Enterprise"},
+                "customfield_10501": {"id": "10610"},
+                "customfield_10510": "Acme Corp",
+                "customfield_10512": 125000,
+                "customfield_10519": "2027-03-01",
+            }
+        },
+    )
+    assert created.status_code == 201, created.text
+    key = created.json()["key"]
+    assert key == "BIG-1"
+    issue = api.get(f"issue/{key}").json()
+    fields = issue["fields"]
+    assert fields["customfield_10502"]["value"] == "2027-Q1"  # defaults applied
+    assert fields["customfield_10504"]["value"] == "S3 - Minor"
+    assert fields["customfield_10510"] == "Acme Corp"
+    assert fields["status"]["name"] == "Triage"
+    transitions = {t["name"]: t["id"] for t in api.get(f"issue/{key}/transitions").json()["transitions"]}
+    assert transitions == {"Accept": "201", "Won't fix": "241"}
+    assert api.post(f"issue/{key}/transitions", json={"transition": {"id": "201"}}).status_code == 204
+    assert api.get(f"issue/{key}").json()["fields"]["status"]["name"] == "In Progress"
+    story = api.post(
+        "issue",
+        json={
+            "fields": {
+                "project": {"key": "BIG"},
+                "issuetype": {"name": "Story"},
+                "summary": "Export",
+                "customfield_10500": {"value": "Free"},
+                "customfield_10501": {"value": "Data"},
+            }
+        },
+    ).json()
+    assert api.get(f"issue/{story['key']}").json()["fields"]["status"]["name"] == "Backlog"

@@ -14,6 +14,12 @@
 | ``DELETE /_sim/connect/installations/{clientKey}`` | forget an installation |
 | ``GET /_sim/issues`` · ``GET /_sim/issues/{key}`` | issues with all fields and properties (``?project=``) |
 | ``PUT /_sim/search-lag`` | ``{"seconds": s}``: search/jql hides issues changed in the last s seconds |
+| ``GET/PUT /_sim/site-settings`` | the site's options (``GET configuration``): ``{"sub_tasks_enabled",
+  "issue_linking_enabled", "time_tracking_enabled", "attachments_enabled", "voting_enabled", "watching_enabled",
+  "unassigned_issues_allowed"}``; PUT changes the keys given |
+| ``GET/PUT/DELETE /_sim/permissions`` | revoked project permissions; PUT ``{"account", "project", "revoked": [...]}``
+  (account id, e-mail or username; project key or id, null for every project) replaces that account's revoked
+  set in that project; DELETE gives every permission back (see ``permissions``) |
 | ``POST /_sim/engineer/issues`` | create an issue as the engineer (body as ``POST issue``) |
 | ``POST /_sim/engineer/issues/{key}/transition`` | ``{"status": "Done"}`` or ``{"transition_id": "31"}`` |
 | ``POST /_sim/engineer/issues/{key}/edit`` | ``{"fields": {...}, "update": {...}}`` |
@@ -26,13 +32,16 @@ username); ``"api_version": 2`` makes rich-text values wiki strings instead of A
 
 from __future__ import annotations
 
+from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
+from ..permissions import EVERY_PROJECT, PROJECT_KEYS, available_transitions
 from ..render import parse_duration
 from ..routing import JiraError, Request, Response, Router
-from ..state import BOT_ACCOUNT_ID, ENGINEER_ACCOUNT_ID, ConnectInstallation, User
+from ..state import BOT_ACCOUNT_ID, ENGINEER_ACCOUNT_ID, ConnectInstallation, SiteSettings, User
 from ..validation import MetaValidator
 from ..webhooks import WebhookConfig
+from .issues import require_delete, require_edit
 
 if TYPE_CHECKING:
     from ..core import Core
@@ -58,7 +67,7 @@ def info(core: Core, req: Request) -> Response:
             "credentials": core.credentials,
             "bot_account_id": BOT_ACCOUNT_ID,
             "engineer_account_id": ENGINEER_ACCOUNT_ID,
-            "projects": {"simple": "MOB", "required_fields": "REQ"},
+            "projects": {"simple": "MOB", "required_fields": "REQ", "call_budget": "BIG"},
             "openapi_loaded": spec is not None,
             "openapi_load_seconds": round(spec.load_seconds, 3) if spec else None,
         },
@@ -238,6 +247,92 @@ def search_lag(core: Core, req: Request) -> Response:
     return Response(204)
 
 
+SITE_SETTING_NAMES = frozenset(f.name for f in fields(SiteSettings))
+
+
+def update_site_settings(core: Core, values: dict[str, Any]) -> dict[str, bool]:
+    """Change the named site options (the rest keep their value); answers all of them."""
+    unknown = sorted(set(values) - SITE_SETTING_NAMES)
+    if unknown:
+        raise ValueError(f"unknown site settings {unknown}; known: {sorted(SITE_SETTING_NAMES)}")
+    for name, value in values.items():
+        if not isinstance(value, bool):
+            raise ValueError(f"site setting {name} must be true or false")
+    with core.store.lock:
+        for name, value in values.items():
+            setattr(core.store.site, name, value)
+        return asdict(core.store.site)
+
+
+def set_revoked(core: Core, account: str, project: str | None, revoked: list[str]) -> dict[str, Any]:
+    """Replace the project permissions ``account`` lacks in ``project`` (None or "*": every project)."""
+    bad = sorted(set(revoked) - PROJECT_KEYS)
+    if bad:
+        raise ValueError(f"not project permission keys: {bad}")
+    with core.store.lock:
+        user = core.store.user_by_ref(account)
+        if user is None:
+            raise ValueError(f"no account {account!r}")
+        project_id = EVERY_PROJECT
+        if project not in (None, "", EVERY_PROJECT):
+            found = core.store.project(str(project))
+            if found is None:
+                raise ValueError(f"no project {project!r}")
+            project_id = found.id
+        key = (user.account_id, project_id)
+        if revoked:
+            core.store.revoked[key] = frozenset(revoked)
+        else:
+            core.store.revoked.pop(key, None)
+    return _revocation(core, key, frozenset(revoked))
+
+
+def _revocation(core: Core, key: tuple[str, str], revoked: frozenset[str]) -> dict[str, Any]:
+    account_id, project_id = key
+    project = core.store.projects.get(project_id)
+    return {
+        "account_id": account_id,
+        "project": project.key if project else None,
+        "revoked": sorted(revoked),
+    }
+
+
+def revocations(core: Core) -> list[dict[str, Any]]:
+    with core.store.lock:
+        return [_revocation(core, key, value) for key, value in sorted(core.store.revoked.items())]
+
+
+def site_settings_get(core: Core, req: Request) -> Response:
+    with core.store.lock:
+        return Response(200, asdict(core.store.site))
+
+
+def site_settings_put(core: Core, req: Request) -> Response:
+    return Response(200, update_site_settings(core, _body(req)))
+
+
+def permissions_get(core: Core, req: Request) -> Response:
+    return Response(200, {"revoked": revocations(core)})
+
+
+def permissions_put(core: Core, req: Request) -> Response:
+    body = _body(req)
+    account = body.get("account")
+    revoked = body.get("revoked", [])
+    if not isinstance(account, str) or not account:
+        raise ValueError("account (account id, e-mail or username) is required")
+    if not isinstance(revoked, list) or not all(isinstance(k, str) for k in revoked):
+        raise ValueError("revoked must be a list of permission keys")
+    project = body.get("project")
+    return Response(200, set_revoked(core, account, str(project) if project else None, revoked))
+
+
+def permissions_delete(core: Core, req: Request) -> Response:
+    with core.store.lock:
+        core.store.revoked.clear()
+    return Response(204)
+
+
 def _engineer(core: Core, body: dict[str, Any]) -> User:
     ref = body.get("user")
     if not ref:
@@ -275,11 +370,10 @@ def engineer_transition(core: Core, req: Request) -> Response:
     with core.store.lock:
         issue = _issue(core, req.params["key"])
         if body.get("transition_id"):
-            project = core.store.projects[issue.project_id]
             found = next(
                 (
                     t
-                    for t in project.workflow.available(issue.status_id)
+                    for t in available_transitions(core.store, actor, issue)
                     if t.id == str(body["transition_id"])
                 ),
                 None,
@@ -299,6 +393,7 @@ def engineer_edit(core: Core, req: Request) -> Response:
     actor = _engineer(core, body)
     with core.store.lock:
         issue = _issue(core, req.params["key"])
+        require_edit(core, actor, issue)
         plan = MetaValidator(core.store, core.mode, _version(core, body), actor).edit(issue, body)
         core.ops.edit_issue(issue, plan, actor)
     return Response(204)
@@ -330,6 +425,7 @@ def engineer_delete(core: Core, req: Request) -> Response:
     actor = _engineer(core, body)
     with core.store.lock:
         issue = _issue(core, req.params["key"])
+        require_delete(core, actor, issue)
         core.ops.delete_issue(issue, actor, True)
     return Response(204)
 
@@ -353,6 +449,11 @@ def register(router: Router) -> None:
     router.add("GET", "/_sim/issues", issues_list, auth=False)
     router.add("GET", "/_sim/issues/{key}", issue_get, auth=False)
     router.add("PUT", "/_sim/search-lag", search_lag, auth=False)
+    router.add("GET", "/_sim/site-settings", site_settings_get, auth=False)
+    router.add("PUT", "/_sim/site-settings", site_settings_put, auth=False)
+    router.add("GET", "/_sim/permissions", permissions_get, auth=False)
+    router.add("PUT", "/_sim/permissions", permissions_put, auth=False)
+    router.add("DELETE", "/_sim/permissions", permissions_delete, auth=False)
     router.add("POST", "/_sim/engineer/issues", engineer_create, auth=False)
     router.add("POST", "/_sim/engineer/issues/{key}/transition", engineer_transition, auth=False)
     router.add("POST", "/_sim/engineer/issues/{key}/edit", engineer_edit, auth=False)

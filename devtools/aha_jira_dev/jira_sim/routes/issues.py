@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..permissions import available_transitions, can_browse, has_permission
 from ..routing import INVALID_PAYLOAD, ISSUE_NOT_FOUND, JiraError, Request, Response, Router
 from ..state import Issue, User
 from ..validation import MetaValidator, property_value_error
@@ -15,11 +16,22 @@ if TYPE_CHECKING:
 BULK_LIMIT = 50
 
 
-def get_issue_or_404(core: Core, id_or_key: str) -> Issue:
+def get_issue_or_404(core: Core, id_or_key: str, user: User | None = None) -> Issue:
+    """The issue, or Jira's 404 when it does not exist or ``user`` may not browse its project."""
     issue = core.store.issue(id_or_key)
-    if issue is None:
+    if issue is None or not can_browse(core.store, user, core.store.projects[issue.project_id]):
         raise JiraError(404, ISSUE_NOT_FOUND)
     return issue
+
+
+def require_edit(core: Core, user: User, issue: Issue) -> None:
+    if not has_permission(core.store, user, core.store.projects[issue.project_id], "EDIT_ISSUES"):
+        raise JiraError(400, "You do not have permission to edit issues in this project.")
+
+
+def require_delete(core: Core, user: User, issue: Issue) -> None:
+    if not has_permission(core.store, user, core.store.projects[issue.project_id], "DELETE_ISSUES"):
+        raise JiraError(403, "You do not have permission to delete issues in this project.")
 
 
 def _actor(req: Request) -> User:
@@ -80,7 +92,7 @@ def bulk_create(core: Core, req: Request) -> Response:
 
 def get_issue(core: Core, req: Request) -> Response:
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         fields = req.q_list("fields")
         properties = req.q_list("properties")
         expand = req.q_list("expand")
@@ -91,7 +103,8 @@ def edit_issue(core: Core, req: Request) -> Response:
     body = req.json_object()
     actor = _actor(req)
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
+        require_edit(core, actor, issue)
         plan = MetaValidator(core.store, core.mode, req.api_version, actor).edit(issue, body)
         core.ops.edit_issue(issue, plan, actor)
         if req.q_bool("returnIssue"):
@@ -104,17 +117,17 @@ def edit_issue(core: Core, req: Request) -> Response:
 def delete_issue(core: Core, req: Request) -> Response:
     actor = _actor(req)
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
+        require_delete(core, actor, issue)
         core.ops.delete_issue(issue, actor, req.q_bool("deleteSubtasks"))
     return Response(204)
 
 
 def list_transitions(core: Core, req: Request) -> Response:
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
-        project = core.store.projects[issue.project_id]
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         renderer = core.renderer(req.api_version)
-        transitions = project.workflow.available(issue.status_id)
+        transitions = available_transitions(core.store, req.user, issue)
         wanted = req.q("transitionId")
         if wanted:
             transitions = [t for t in transitions if t.id == wanted]
@@ -130,10 +143,9 @@ def do_transition(core: Core, req: Request) -> Response:
     if not isinstance(ref, dict) or "id" not in ref:
         raise JiraError(400, "Transition id must be specified.")
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
-        project = core.store.projects[issue.project_id]
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         transition = next(
-            (t for t in project.workflow.available(issue.status_id) if t.id == str(ref["id"])), None
+            (t for t in available_transitions(core.store, actor, issue) if t.id == str(ref["id"])), None
         )
         if transition is None:
             raise JiraError(400, f"Transition id '{ref['id']}' is not valid for this issue.")
@@ -145,9 +157,13 @@ def do_transition(core: Core, req: Request) -> Response:
 
 
 def create_link(core: Core, req: Request) -> Response:
+    """``POST issueLink``: 404 while linking is switched off; without Link Issues, 404 on Cloud and 401 on
+    Data Center (as each documents it)."""
     body = req.json_object()
-    _actor(req)
+    actor = _actor(req)
     type_ref = body.get("type") or {}
+    if not core.store.site.issue_linking_enabled:
+        raise JiraError(404, "Issue linking is currently disabled.")
     with core.store.lock:
         lt = core.store.link_type(name=type_ref.get("name"), id_=type_ref.get("id"))
         if lt is None:
@@ -166,6 +182,14 @@ def create_link(core: Core, req: Request) -> Response:
         )
         if inward is None or outward is None:
             raise JiraError(404, ISSUE_NOT_FOUND)
+        for end in (inward, outward):
+            project = core.store.projects[end.project_id]
+            if not can_browse(core.store, actor, project):
+                raise JiraError(404, ISSUE_NOT_FOUND)
+            if not has_permission(core.store, actor, project, "LINK_ISSUES"):
+                raise JiraError(
+                    404 if core.mode == "cloud" else 401, f"No Link Issue Permission for issue '{end.key}'."
+                )
         core.ops.add_link(lt.id, inward, outward)
     return Response(201)
 
@@ -201,7 +225,7 @@ def delete_link(core: Core, req: Request) -> Response:
 # entity properties ------------------------------------------------------------------------------------------
 def property_keys(core: Core, req: Request) -> Response:
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         api = core.renderer(req.api_version).api
         return Response(
             200,
@@ -215,7 +239,7 @@ def property_keys(core: Core, req: Request) -> Response:
 
 def property_get(core: Core, req: Request) -> Response:
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         key = req.params["propertyKey"]
         if key not in issue.properties:
             raise JiraError(404, f"The property with key '{key}' does not exist.")
@@ -237,7 +261,7 @@ def property_put(core: Core, req: Request) -> Response:
     if problem:
         raise JiraError(400, problem)
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         existed = key in issue.properties
         issue.properties[key] = value
     return Response(200 if existed else 201)
@@ -246,7 +270,7 @@ def property_put(core: Core, req: Request) -> Response:
 def property_delete(core: Core, req: Request) -> Response:
     _actor(req)
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         key = req.params["propertyKey"]
         if issue.properties.pop(key, None) is None and key not in issue.properties:
             raise JiraError(404, f"The property with key '{key}' does not exist.")

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..routing import JiraError, Request, Response, Router
-from ..state import Project, Version, now
+from ..permissions import (
+    ALL_PERMISSIONS,
+    can_browse,
+    has_permission,
+    render_permission,
+    unknown_keys,
+)
+from ..routing import ISSUE_NOT_FOUND, JiraError, Request, Response, Router
+from ..state import Project, User, Version, now
 
 if TYPE_CHECKING:
     from ..core import Core
@@ -15,11 +22,22 @@ CLOUD_VERSION = ("1001.0.0-SNAPSHOT", [1001, 0, 0], 100289)
 DC_VERSION = ("9.12.15", [9, 12, 15], 9120015)
 
 
-def _project(core: Core, id_or_key: str) -> Project:
+def _project(core: Core, id_or_key: str, user: User | None = None) -> Project:
+    """The project, or Jira's 404 when it does not exist or ``user`` may not browse it."""
     project = core.store.project(id_or_key)
-    if project is None:
+    if project is None or not can_browse(core.store, user, project):
         raise JiraError(404, f"No project could be found with key '{id_or_key}'.")
     return project
+
+
+def _visible(core: Core, user: User | None) -> list[Project]:
+    return sorted(
+        (p for p in core.store.projects.values() if can_browse(core.store, user, p)), key=lambda p: p.key
+    )
+
+
+def _can_create(core: Core, req: Request, project: Project) -> bool:
+    return req.user is None or has_permission(core.store, req.user, project, "CREATE_ISSUES")
 
 
 def _page(items: list[Any], start_at: int, max_results: int) -> tuple[list[Any], bool]:
@@ -57,7 +75,7 @@ def project_search(core: Core, req: Request) -> Response:
     query = (req.q("query") or "").lower()
     renderer = core.renderer(req.api_version)
     with core.store.lock:
-        projects = sorted(core.store.projects.values(), key=lambda p: p.key)
+        projects = _visible(core, req.user)
         if keys:
             projects = [p for p in projects if p.key in keys or p.id in keys]
         if query:
@@ -93,13 +111,15 @@ def project_list(core: Core, req: Request) -> Response:
     with core.store.lock:
         return Response(
             200,
-            [renderer.project_summary(p) for p in sorted(core.store.projects.values(), key=lambda p: p.key)],
+            [renderer.project_summary(p) for p in _visible(core, req.user)],
         )
 
 
 def project_get(core: Core, req: Request) -> Response:
     with core.store.lock:
-        return Response(200, core.renderer(req.api_version).project_full(_project(core, req.params["key"])))
+        return Response(
+            200, core.renderer(req.api_version).project_full(_project(core, req.params["key"], req.user))
+        )
 
 
 def issuetypes_for_project(core: Core, req: Request) -> Response:
@@ -107,7 +127,7 @@ def issuetypes_for_project(core: Core, req: Request) -> Response:
     if not project_id:
         raise JiraError(400, "The projectId parameter is required.")
     project = core.store.projects.get(project_id)
-    if project is None:
+    if project is None or not can_browse(core.store, req.user, project):
         raise JiraError(404, "No project could be found with id '" + project_id + "'.")
     renderer = core.renderer(req.api_version)
     return Response(200, [renderer.issue_type(core.store.issue_types[t]) for t in project.issue_type_ids])
@@ -119,11 +139,16 @@ def issuetypes_all(core: Core, req: Request) -> Response:
 
 
 def createmeta_types(core: Core, req: Request) -> Response:
-    project = _project(core, req.params["key"])
+    """Issue types the caller may create in the project: none without Create Issues."""
+    project = _project(core, req.params["key"], req.user)
     start_at = max(req.q_int("startAt", 0), 0)
     max_results = min(max(req.q_int("maxResults", 50), 1), 200)
     renderer = core.renderer(req.api_version)
-    types = [renderer.issue_type(core.store.issue_types[t]) for t in project.issue_type_ids]
+    types = (
+        [renderer.issue_type(core.store.issue_types[t]) for t in project.issue_type_ids]
+        if _can_create(core, req, project)
+        else []
+    )
     page, is_last = _page(types, start_at, max_results)
     if core.mode == "cloud":
         return Response(
@@ -142,7 +167,7 @@ def createmeta_types(core: Core, req: Request) -> Response:
 
 
 def createmeta_fields(core: Core, req: Request) -> Response:
-    project = _project(core, req.params["key"])
+    project = _project(core, req.params["key"], req.user)
     type_id = req.params["typeId"]
     if type_id not in project.issue_type_ids:
         raise JiraError(
@@ -153,7 +178,8 @@ def createmeta_fields(core: Core, req: Request) -> Response:
     renderer = core.renderer(req.api_version)
     it = core.store.issue_types[type_id]
     with core.store.lock:
-        fields = [renderer.field_meta(sf, project, it) for sf in project.screens.get(type_id, ())]
+        screen = core.store.screen(project, type_id) if _can_create(core, req, project) else ()
+        fields = [renderer.field_meta(sf, project, it) for sf in screen]
     page, is_last = _page(fields, start_at, max_results)
     if core.mode == "cloud":
         return Response(
@@ -181,8 +207,10 @@ def createmeta_legacy(core: Core, req: Request) -> Response:
     renderer = core.renderer(req.api_version)
     projects = []
     with core.store.lock:
-        for p in sorted(core.store.projects.values(), key=lambda p: p.key):
+        for p in _visible(core, req.user):
             if (keys or ids) and p.key not in keys and p.id not in ids:
+                continue
+            if not _can_create(core, req, p):  # Jira leaves out projects the caller cannot create in
                 continue
             types = []
             for t in p.issue_type_ids:
@@ -194,7 +222,7 @@ def createmeta_legacy(core: Core, req: Request) -> Response:
                 if expand_fields:
                     entry["fields"] = {
                         sf.field_id: renderer.field_meta(sf, p, it, legacy=True)
-                        for sf in p.screens.get(t, ())
+                        for sf in core.store.screen(p, t)
                     }
                 types.append(entry)
             ref = renderer.project_ref(p)
@@ -213,9 +241,8 @@ def createmeta_legacy(core: Core, req: Request) -> Response:
 
 
 def project_statuses(core: Core, req: Request) -> Response:
-    project = _project(core, req.params["key"])
+    project = _project(core, req.params["key"], req.user)
     renderer = core.renderer(req.api_version)
-    statuses = [renderer.status(core.store.statuses[s]) for s in project.workflow.statuses]
     body = []
     for t in project.issue_type_ids:
         it = core.store.issue_types[t]
@@ -225,7 +252,7 @@ def project_statuses(core: Core, req: Request) -> Response:
                 "id": it.id,
                 "name": it.name,
                 "subtask": it.subtask,
-                "statuses": statuses,
+                "statuses": [renderer.status(core.store.statuses[s]) for s in project.status_ids(t)],
             }
         )
     return Response(200, body)
@@ -251,7 +278,7 @@ def priorities(core: Core, req: Request) -> Response:
 
 
 def project_versions(core: Core, req: Request) -> Response:
-    project = _project(core, req.params["key"])
+    project = _project(core, req.params["key"], req.user)
     renderer = core.renderer(req.api_version)
     with core.store.lock:
         return Response(200, [renderer.version(v) for v in core.store.project_versions(project.id)])
@@ -295,6 +322,62 @@ def version_create(core: Core, req: Request) -> Response:
     return Response(201, core.renderer(req.api_version).version(version))
 
 
+def configuration(core: Core, req: Request) -> Response:
+    """``GET configuration``: the site's optional features (the control API switches them)."""
+    site = core.store.site
+    body: dict[str, Any] = {
+        "votingEnabled": site.voting_enabled,
+        "watchingEnabled": site.watching_enabled,
+        "unassignedIssuesAllowed": site.unassigned_issues_allowed,
+        "subTasksEnabled": site.sub_tasks_enabled,
+        "issueLinkingEnabled": site.issue_linking_enabled,
+        "timeTrackingEnabled": site.time_tracking_enabled,
+        "attachmentsEnabled": site.attachments_enabled,
+    }
+    if site.time_tracking_enabled:
+        body["timeTrackingConfiguration"] = {
+            "workingHoursPerDay": 8.0,
+            "workingDaysPerWeek": 5.0,
+            "timeFormat": "pretty",
+            "defaultUnit": "minute",
+        }
+    return Response(200, body)
+
+
+def my_permissions(core: Core, req: Request) -> Response:
+    """``GET mypermissions``: the caller's permissions, globally or in a project or issue.
+
+    Cloud requires ``permissions`` (400 without it, since 2019); Data Center answers every permission when
+    it is left out. A project or issue the caller cannot see is a 404, an unknown key a 400."""
+    keys = req.q_list("permissions")
+    if not keys:
+        if core.mode == "cloud":
+            raise JiraError(400, "The 'permissions' query parameter is required.")
+        keys = list(ALL_PERMISSIONS)
+    unknown = unknown_keys(keys)
+    if unknown:
+        raise JiraError(400, f"Invalid permission key(s): {', '.join(unknown)}.")
+    store = core.store
+    project: Project | None = None
+    with store.lock:
+        issue_ref = req.q("issueId") or req.q("issueKey")
+        project_ref = req.q("projectId") or req.q("projectKey")
+        if issue_ref:
+            issue = store.issue(issue_ref)
+            project = store.projects.get(issue.project_id) if issue else None
+            if project is None or not has_permission(store, req.user, project, "BROWSE_PROJECTS"):
+                raise JiraError(404, ISSUE_NOT_FOUND)
+        elif project_ref:
+            project = store.project(project_ref)
+            if project is None or not has_permission(store, req.user, project, "BROWSE_PROJECTS"):
+                raise JiraError(404, f"No project could be found with key '{project_ref}'.")
+        permissions = {
+            key: render_permission(ALL_PERMISSIONS[key], has_permission(store, req.user, project, key))
+            for key in dict.fromkeys(keys)
+        }
+    return Response(200, {"permissions": permissions})
+
+
 def user_search(core: Core, req: Request) -> Response:
     query = (req.q("query") or req.q("username") or "").strip().lower()
     account_id = req.q("accountId")
@@ -319,6 +402,8 @@ def user_search(core: Core, req: Request) -> Response:
 def register(router: Router) -> None:
     base = "/rest/api/{v}"
     router.add("GET", base + "/myself", myself)
+    router.add("GET", base + "/configuration", configuration)
+    router.add("GET", base + "/mypermissions", my_permissions, anonymous_ok=True)
     router.add("GET", base + "/serverInfo", server_info, anonymous_ok=True)
     router.add("GET", base + "/project/search", project_search)
     router.add("GET", base + "/project", project_list)

@@ -14,8 +14,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from .. import jql
+from ..permissions import can_browse
 from ..routing import JiraError, Request, Response, Router
-from ..state import now
+from ..state import Issue, now
 
 if TYPE_CHECKING:
     from ..core import Core
@@ -91,6 +92,11 @@ def _params(req: Request) -> dict[str, Any]:
     }
 
 
+def _browsable(core: Core, req: Request, issues: list[Issue]) -> list[Issue]:
+    """Search only finds issues in projects the caller may browse."""
+    return [i for i in issues if can_browse(core.store, req.user, core.store.projects[i.project_id])]
+
+
 def search_jql(core: Core, req: Request) -> Response:
     p = _params(req)
     text = p["jql"] or ""
@@ -106,7 +112,7 @@ def search_jql(core: Core, req: Request) -> Response:
     offset = _offset(p["nextPageToken"], text) if p["nextPageToken"] else 0
     renderer = core.renderer(req.api_version)
     with core.store.lock:
-        issues = jql.run(core.store, query)
+        issues = _browsable(core, req, jql.run(core.store, query))
         if core.search_lag_seconds:
             cutoff = now() - timedelta(seconds=core.search_lag_seconds)
             keep = set(p["reconcileIssues"])
@@ -135,7 +141,7 @@ def search_legacy(core: Core, req: Request) -> Response:
     fields = p["fields"] if p["fields"] is not None else ["*navigable"]
     renderer = core.renderer(req.api_version)
     with core.store.lock:
-        issues = jql.run(core.store, query)
+        issues = _browsable(core, req, jql.run(core.store, query))
         page = issues[start_at : start_at + max_results]
         rendered = [renderer.issue(i, fields, p["properties"], p["expand"]) for i in page]
     return Response(

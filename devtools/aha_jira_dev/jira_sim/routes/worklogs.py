@@ -8,6 +8,7 @@ from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
 
 from .. import richtext
+from ..permissions import has_permission
 from ..render import parse_duration
 from ..routing import JiraError, Request, Response, Router
 from ..state import Attachment, Worklog, now
@@ -87,7 +88,7 @@ def _worklog_or_404(core: Core, issue: Issue, worklog_id: str) -> Worklog:
 
 def list_worklogs(core: Core, req: Request) -> Response:
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         logs = core.store.issue_worklogs(issue.id)
         start_at = max(req.q_int("startAt", 0), 0)
         max_results = max(req.q_int("maxResults", 5000), 0)
@@ -106,7 +107,7 @@ def list_worklogs(core: Core, req: Request) -> Response:
 
 def get_worklog(core: Core, req: Request) -> Response:
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         worklog = _worklog_or_404(core, issue, req.params["worklogId"])
         return Response(200, core.renderer(req.api_version).worklog(worklog))
 
@@ -120,7 +121,9 @@ def add_worklog(core: Core, req: Request) -> Response:
     started = _started(body)
     adjust = _adjust(req)
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
+        if not has_permission(core.store, actor, core.store.projects[issue.project_id], "WORK_ON_ISSUES"):
+            raise JiraError(400, "You do not have the permission to associate a worklog to this issue.")
         worklog = core.ops.add_worklog(
             issue,
             actor,
@@ -142,7 +145,7 @@ def update_worklog(core: Core, req: Request) -> Response:
     started = _started(body)
     adjust = _adjust(req)
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         worklog = _worklog_or_404(core, issue, req.params["worklogId"])
         core.ops.update_worklog(
             issue,
@@ -162,7 +165,7 @@ def delete_worklog(core: Core, req: Request) -> Response:
     actor = _actor(req)
     adjust = _adjust(req)
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         worklog = _worklog_or_404(core, issue, req.params["worklogId"])
         core.ops.delete_worklog(
             issue,
@@ -197,7 +200,11 @@ def add_attachments(core: Core, req: Request) -> Response:
     if not files:
         raise JiraError(400, "No attachment was found in the request: send the file in a part named 'file'.")
     with core.store.lock:
-        issue = get_issue_or_404(core, req.params["issueIdOrKey"])
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
+        if not core.store.site.attachments_enabled:
+            raise JiraError(403, "Attachments are disabled in this Jira site.")
+        if not has_permission(core.store, actor, core.store.projects[issue.project_id], "CREATE_ATTACHMENTS"):
+            raise JiraError(403, "You do not have permission to create attachments for this issue.")
         created = []
         for filename, mime, content in files:
             attachment = Attachment(

@@ -8,7 +8,7 @@ from aha_jira.jira.errors import JiraAuthFailed
 from aha_jira.jira.transport import JiraTransport
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.ports import SecretStore
-from aha_jira.settings import get_settings
+from aha_jira.settings import get_settings, jira_timeouts
 
 
 def signer_for(integration: StoredIntegration, secret_store: SecretStore) -> RequestSigner:
@@ -36,5 +36,6 @@ def jira_client_for(
         integration.jira.base_url,
         signer_for(integration, secret_store),
         allow_loopback=get_settings().allow_http_loopback,
+        timeout=jira_timeouts(),
     )
     return JiraClient(transport, api_version=api_version)

@@ -30,7 +30,14 @@ from aha_jira.jira.errors import (
     NotJira,
     SiteNotAllowed,
 )
-from aha_jira.jira.payloads import CreateMetaField, IssueLinkTypeRef, IssueTypeRef, ProjectRef, ServerInfo
+from aha_jira.jira.payloads import (
+    CreateMetaField,
+    IssueLinkTypeRef,
+    IssueTypeRef,
+    ProjectRef,
+    ServerInfo,
+    UserPermission,
+)
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot, ProjectSnapshot
 from aha_jira.models.test_report import Problem, ProblemCode, TestReport
@@ -89,7 +96,13 @@ class _Run:
             self.problem("auth_failed", error.message, error.hint or "Check the credentials.")
         elif isinstance(error, JiraUnreachable | SiteNotAllowed):
             code = error.code if error.code in {"dns_failed", "tls_failed", "timeout"} else "site_unreachable"
-            self.problem(code, error.message, error.hint or "Check jira.base_url.")  # type: ignore[arg-type]
+            hint = error.hint or "Check jira.base_url."
+            if code == "timeout":  # the transport's hint speaks of sends ("the work is retried")
+                hint = (
+                    "Check that jira.base_url is the address of the Jira site and that the site is up and "
+                    "reachable from AWS, then test the connection again."
+                )
+            self.problem(code, error.message, hint)  # type: ignore[arg-type]
         elif isinstance(error, NotJira):
             self.problem("not_jira", error.message, error.hint or "Check that jira.base_url is a Jira site.")
         elif isinstance(error, JiraForbidden):
@@ -194,6 +207,13 @@ def _load(run: _Run, client: JiraClient) -> JiraSnapshot | None:
         )
         raise _Stop
 
+    permissions = _read_permissions(run, client, project.key)
+    if _lacks(permissions, "CREATE_ISSUES"):
+        # Jira's create metadata lists no issue types to an account that may not create issues: blaming
+        # the mapping would send the user the wrong way.
+        _check_permissions(run, project.key, permissions, needs_links=False)
+        raise _Stop
+
     issue_types = (
         run.step(
             "list the project's issue types", lambda: client.create_meta_issue_types(project.key), stop=True
@@ -232,7 +252,7 @@ def _load(run: _Run, client: JiraClient) -> JiraSnapshot | None:
 
     fields = run.step("list the fields", client.fields) or []
     versions = run.step("list the project's versions", lambda: client.versions(project.key)) or []
-    permissions = _check_permissions(run, client, project.key, needs_links=mode == "link")
+    _check_permissions(run, project.key, permissions, needs_links=mode == "link")
 
     return JiraSnapshot(
         loaded_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -290,7 +310,8 @@ def _check_requirement_structure(
         run.problem(
             "subtasks_disabled",
             f"Requirements map to the sub-task type '{requirement_type.name if requirement_type else ''}', but sub-tasks are disabled in this Jira site.",
-            "Enable sub-tasks in Jira (Settings > Issues > Sub-tasks), or map requirements to a standard type.",
+            "Enable sub-tasks in Jira (Settings > Issues > Sub-tasks), or set mapping.requirement_issue_type to a standard issue type such as Task.",
+            mapping_key="mapping.requirement_issue_type",
         )
     link_type = None
     if mode == "link":
@@ -299,7 +320,8 @@ def _check_requirement_structure(
             run.problem(
                 "linking_disabled",
                 "Issue linking is disabled in this Jira site, and requirements are joined to features with links.",
-                "Enable issue linking in Jira (Settings > Issues > Issue linking), or map requirements to a sub-task type.",
+                "Enable issue linking in Jira (Settings > Issues > Issue linking), or set mapping.requirement_issue_type to a sub-task type such as Sub-task.",
+                mapping_key="mapping.requirement_issue_type",
             )
         link_type = _find_link_type(link_types, mapping.link_type)
         if link_type is None and link_types:
@@ -313,19 +335,26 @@ def _check_requirement_structure(
     return mode, link_type
 
 
+def _read_permissions(run: _Run, client: JiraClient, project_key: str) -> dict[str, UserPermission]:
+    """One `mypermissions` call for every permission a send may need (Link issues included)."""
+    wanted = sorted({*REQUIRED_PERMISSIONS, LINK_PERMISSION[0]})
+    return (
+        run.step("read its permissions", partial(client.my_permissions, project_key, wanted), optional=True)
+        or {}
+    )
+
+
+def _lacks(permissions: dict[str, UserPermission], key: str) -> bool:
+    return key in permissions and not permissions[key].have_permission
+
+
 def _check_permissions(
-    run: _Run, client: JiraClient, project_key: str, *, needs_links: bool
-) -> dict[str, Any]:
+    run: _Run, project_key: str, permissions: dict[str, UserPermission], *, needs_links: bool
+) -> None:
     wanted = dict(REQUIRED_PERMISSIONS)
     if needs_links:
         wanted[LINK_PERMISSION[0]] = LINK_PERMISSION[1]
-    permissions = (
-        run.step(
-            "read its permissions", partial(client.my_permissions, project_key, sorted(wanted)), optional=True
-        )
-        or {}
-    )
-    missing = [key for key in sorted(wanted) if key in permissions and not permissions[key].have_permission]
+    missing = [key for key in sorted(wanted) if _lacks(permissions, key)]
     if missing:
         run.problem(
             "permission_missing",
@@ -333,7 +362,6 @@ def _check_permissions(
             f"Grant it {', '.join(missing)} in the project's permission scheme.",
             permissions=missing,
         )
-    return permissions
 
 
 def _server_info(run: _Run, client: JiraClient) -> ServerInfo:
