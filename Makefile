@@ -14,7 +14,7 @@ PORT ?= 3000
 JIRA_SIM_PORT ?= 8081
 DEMO ?= 1
 
-.PHONY: venv sam-venv run test lint typecheck validate-template unit integration e2e invoke bench clean
+.PHONY: venv sam-venv run test lint typecheck validate-template unit integration e2e invoke bench replay-dlq clean
 
 $(STAMP): pyproject.toml layers/common/requirements.txt
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (looked in ~/.pyenv/versions/3.13*, /usr/local/bin, /usr/bin); set PYTHON313=/path/to/python3.13"; exit 1; }
@@ -66,6 +66,15 @@ e2e: $(STAMP)
 invoke: $(STAMP)
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<name> EVENT=events/<file>.json"; exit 2; }
 	$(PY) -m aha_jira_dev.local_stack.invoke $(FUNCTION) $(EVENT)
+
+# Move the retry dead-letter queue's messages back to the retry queue of the running `make run` stack.
+# In AWS use SQS redrive instead: see docs/operations.md.
+MOTO_PORT ?= 4566
+replay-dlq: $(STAMP)
+	AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 \
+	  $(PY) -m aha_jira.retry.replay \
+	  --dlq-url http://127.0.0.1:$(MOTO_PORT)/123456789012/RetryDeadLetterQueue \
+	  --queue-url http://127.0.0.1:$(MOTO_PORT)/123456789012/RetryQueue
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aha_jira.features.query import get_feature, list_features
 from aha_jira.http_api.request import public_base_url
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import logger
@@ -17,6 +18,7 @@ from aha_jira.integrations.configure import configure_integration
 from aha_jira.integrations.query import get_integration, list_integrations
 from aha_jira.integrations.remove import remove_integration
 from aha_jira.models.integration import IntegrationConfigBody, IntegrationList, IntegrationView
+from aha_jira.storage.features import DynamoFeatureRepository
 from aha_jira.storage.integrations import DynamoIntegrationRepository
 from aha_jira.storage.issue_links import DynamoIssueLinkRepository
 from aha_jira.storage.secrets import SecretsManagerStore
@@ -32,6 +34,16 @@ def _integrations() -> DynamoIntegrationRepository:
 @cache
 def _secrets() -> SecretsManagerStore:
     return SecretsManagerStore()
+
+
+@cache
+def _features() -> DynamoFeatureRepository:
+    return DynamoFeatureRepository()
+
+
+@cache
+def _links() -> DynamoIssueLinkRepository:
+    return DynamoIssueLinkRepository()
 
 
 def _json(status: int, model: IntegrationView | IntegrationList) -> Response[str]:
@@ -81,10 +93,39 @@ def delete_integration(integration_id: str) -> Response[str]:
     remove_integration(
         integration_id,
         repository=_integrations(),
-        issue_links=DynamoIssueLinkRepository(),
+        issue_links=_links(),
         secret_store=_secrets(),
     )
     return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
+
+
+@app.get(
+    "/integrations/<integration_id>/features/<reference>", summary="Read a feature back with what Jira did"
+)
+def read_feature(integration_id: str, reference: str) -> Response[str]:
+    view = get_feature(
+        integration_id, reference, integrations=_integrations(), features=_features(), links=_links()
+    )
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=view.model_dump_json())
+
+
+@app.get("/integrations/<integration_id>/features", summary="List an integration's features, newest first")
+def read_features(
+    integration_id: str,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    next: Annotated[str | None, Query()] = None,
+    jira_key: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response[str]:
+    page = list_features(
+        integration_id,
+        integrations=_integrations(),
+        features=_features(),
+        links=_links(),
+        limit=limit,
+        after=next,
+        jira_key=jira_key,
+    )
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=page.model_dump_json())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

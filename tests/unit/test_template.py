@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from aha_jira_dev.local_stack.template import Template, load_template
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from aha_jira_dev.local_stack.template import Template, load_template
 from tests.fixtures.aws import TEMPLATE_PATH
 
 CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from aha_jira_dev.local_stack.environment import functions_environment
 from aha_jira_dev.local_stack.gateway import LocalApiGateway
 from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.provision import LocalResources, provision
 from aha_jira_dev.local_stack.template import Template, load_template
-
 from tests.fixtures.aws import reset_moto
 
 FIXTURE_TEMPLATE = Path(__file__).parent / "fixture_stack" / "template.yaml"

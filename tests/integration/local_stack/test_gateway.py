@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 import requests
+
 from aha_jira_dev.local_stack.gateway import LocalApiGateway, api_key_id
 from aha_jira_dev.local_stack.provision import LocalResources
-
 from tests.integration.local_stack.conftest import FIXTURE_API_KEY
 
 KEY = {"x-api-key": FIXTURE_API_KEY}

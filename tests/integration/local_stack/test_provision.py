@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import boto3
+
 from aha_jira_dev.local_stack.provision import LocalResources, provision
 from aha_jira_dev.local_stack.template import Template
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 import requests
-from aha_jira_dev.local_stack.runner import LocalStack, RunnerConfig
 
+from aha_jira_dev.local_stack.runner import LocalStack, RunnerConfig
 from tests.fixtures.aws import TEMPLATE_PATH
 
 

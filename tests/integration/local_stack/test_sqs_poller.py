@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller, build_sqs_event, failed_ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from aha_jira_dev.local_stack.template import Template, TemplateError, load_yaml
 
 

@@ -6,6 +6,7 @@ CloudWatch Logs Insights queries (template.yaml) read the keys written here: `ac
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +32,14 @@ class Outcome(StrEnum):
     QUEUED = "queued"
     IGNORED = "ignored"
     REJECTED = "rejected"
+
+
+# Names the standard library's LogRecord owns; an `extra` key with one of them raises KeyError.
+_LOG_RECORD_NAMES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def _safe_key(key: str) -> str:
+    return f"{key}_" if key in _LOG_RECORD_NAMES else key
 
 
 # One logger for the whole package; every function's handler injects its Lambda context into it.
@@ -61,7 +70,7 @@ def record_action(
         "error_code": error_code,
         **fields,
     }
-    entry = {key: value for key, value in entry.items() if value is not None}
+    entry = {_safe_key(key): value for key, value in entry.items() if value is not None}
     if outcome in {Outcome.FAILED, Outcome.REJECTED}:
         logger.warning(message, extra=entry)
     else:

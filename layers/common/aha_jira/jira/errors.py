@@ -6,6 +6,8 @@ and a send failure describe the same cause the same way.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class JiraError(Exception):
     code = "jira_error"
@@ -68,10 +70,13 @@ class JiraRejected(JiraError):
         error_messages: list[str] | None = None,
         status: int | None = None,
         hint: str = "",
+        body: Any = None,
     ) -> None:
         super().__init__(message, hint=hint, status=status)
         self.field_errors = field_errors or {}
         self.error_messages = error_messages or []
+        # Jira's answer as it came: a bulk create's refusal lists its elements' errors there.
+        self.body = body
 
 
 class JiraRateLimited(JiraError):

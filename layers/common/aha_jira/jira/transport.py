@@ -216,6 +216,7 @@ def _read_answer(response: requests.Response, method: str, path: str) -> Any:
         field_errors=field_errors,
         error_messages=messages,
         status=status,
+        body=body,
     )
 
 

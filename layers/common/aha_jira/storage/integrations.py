@@ -10,19 +10,18 @@ Items in the integrations table:
 
 from __future__ import annotations
 
-import base64
-import json
 import zlib
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from aha_jira.errors import Conflict, InvalidRequest
+from aha_jira.errors import Conflict
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import JiraSnapshot
 from aha_jira.models.site import JiraSiteRecord
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
+from aha_jira.storage.paging import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
@@ -80,11 +79,11 @@ class DynamoIntegrationRepository:
             "Limit": limit,
         }
         if after:
-            query["ExclusiveStartKey"] = _decode_cursor(after)
+            query["ExclusiveStartKey"] = decode_cursor(after, {"pk", "sk", "gsi1pk", "gsi1sk"})
         answer = self._client.query(**query)
         items = [_integration_from_item(item) for item in answer.get("Items", [])]
         last = answer.get("LastEvaluatedKey")
-        return items, (_encode_cursor(last) if last else None)
+        return items, (encode_cursor(last) if last else None)
 
     def save(
         self,
@@ -271,21 +270,3 @@ class DynamoIntegrationRepository:
                     code="concurrent_change",
                 ) from None
             raise
-
-
-def _encode_cursor(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> dict[str, Any]:
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(key, dict) or set(key) != {"pk", "sk", "gsi1pk", "gsi1sk"}:
-            raise ValueError
-        return key
-    except (ValueError, TypeError):
-        raise InvalidRequest(
-            "The paging token is not one this API returned.",
-            hint="Pass the 'next' value of the previous page unchanged.",
-            code="invalid_cursor",
-        ) from None

@@ -1,21 +1,177 @@
-"""DynamoDB repository for issue links: which Jira issue each roadmap record is linked to.
+"""DynamoDB repository for issue links, including the reservations that make creates exactly-once.
 
-Items: `pk = INTEGRATION#<id>`, `sk = RECORD#<reference>`; `gsi1pk = ISSUE#<site_url>#<issue_id>`
+Items: `pk = INTEGRATION#<id>`, `sk = RECORD#<reference>`; once linked, `gsi1pk = ISSUE#<site>#<issue id>`
 finds the record(s) linked to a Jira issue when a webhook arrives.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from aha_jira.models.issue_link import IssueLink
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
+from aha_jira.storage.dynamo_codec import from_item, to_item
+
+_MODEL_FIELDS = set(IssueLink.model_fields)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    taken: bool
+    # The reservation this one replaced (its lease had run out): its create may have reached Jira.
+    previous: IssueLink | None
+
+
+def _key(integration_id: str, reference: str) -> dict[str, Any]:
+    return {"pk": {"S": f"INTEGRATION#{integration_id}"}, "sk": {"S": f"RECORD#{reference}"}}
+
+
+def _link_from_item(item: dict[str, Any]) -> IssueLink:
+    values = from_item(item)
+    return IssueLink.model_validate({key: value for key, value in values.items() if key in _MODEL_FIELDS})
+
+
+def _condition_failed(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class DynamoIssueLinkRepository:
     def __init__(self, table_name: str | None = None) -> None:
         self._table = table_name or get_settings().issue_links_table
         self._client = aws_clients.dynamodb()
+
+    def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]:
+        found: dict[str, IssueLink] = {}
+        unique = list(dict.fromkeys(references))
+        for start in range(0, len(unique), 100):
+            request: dict[str, Any] = {
+                self._table: {
+                    "Keys": [_key(integration_id, ref) for ref in unique[start : start + 100]],
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    link = _link_from_item(item)
+                    found[link.reference] = link
+                request = dict(answer.get("UnprocessedKeys") or {})
+        return found
+
+    def find_by_issue(self, site_url: str, issue_id: str) -> list[IssueLink]:
+        answer = self._client.query(
+            TableName=self._table,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :issue",
+            ExpressionAttributeValues={":issue": {"S": f"ISSUE#{site_url}#{issue_id}"}},
+        )
+        return [_link_from_item(item) for item in answer.get("Items", [])]
+
+    def find_by_key(self, integration_id: str, issue_key: str) -> IssueLink | None:
+        """The record linked to an issue key. Reads the integration's partition with a filter: keys change
+        when issues move between projects, so they are not indexed; the issue id index serves webhooks."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            FilterExpression="issue_key = :key",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"INTEGRATION#{integration_id}"},
+                ":key": {"S": issue_key},
+            },
+        )
+        for page in pages:
+            for item in page.get("Items", []):
+                return _link_from_item(item)
+        return None
+
+    def reserve(self, link: IssueLink, *, now: float) -> Reservation:
+        """Take the record's reservation: a new one, or one whose lease ran out (its holder crashed or
+        gave up). Not taken when the record is linked or another holder's lease still runs."""
+        try:
+            answer = self._client.put_item(
+                TableName=self._table,
+                Item={**_key(link.integration_id, link.reference), **to_item(link.model_dump())},
+                ConditionExpression="attribute_not_exists(pk) OR (#state = :reserved AND lease_until < :now)",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":reserved": {"S": "reserved"}, ":now": {"N": repr(now)}},
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as error:
+            if _condition_failed(error):
+                return Reservation(taken=False, previous=None)
+            raise
+        old = answer.get("Attributes")
+        return Reservation(taken=True, previous=_link_from_item(old) if old else None)
+
+    def mark_uncertain(self, link: IssueLink, *, lease_until: float) -> None:
+        """The holder's create may have reached Jira; the next holder must reconcile (from `reserved_at`)."""
+        self.update_reservation(link.model_copy(update={"uncertain": True, "lease_until": lease_until}))
+
+    def update_reservation(self, link: IssueLink) -> None:
+        """Rewrite the held reservation's window (reserved_at, lease, uncertain); only by its holder."""
+        self._update_held(
+            link,
+            "SET uncertain = :uncertain, lease_until = :lease, reserved_at = :reserved_at",
+            {
+                ":uncertain": {"BOOL": link.uncertain},
+                ":lease": {"N": repr(link.lease_until)},
+                ":reserved_at": {"N": repr(link.reserved_at)},
+            },
+        )
+
+    def release(self, link: IssueLink) -> None:
+        """Give up a reservation that certainly created nothing (Jira refused the create)."""
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=_key(link.integration_id, link.reference),
+                ConditionExpression="#state = :reserved AND #token = :token",
+                ExpressionAttributeNames={"#state": "state", "#token": "token"},
+                ExpressionAttributeValues={":reserved": {"S": "reserved"}, ":token": {"S": link.token}},
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+
+    def mark_linked(self, link: IssueLink) -> None:
+        """Record the Jira issue of a reserved record (only by the reservation's holder)."""
+        values = link.model_dump()
+        values["state"] = "linked"
+        item = {
+            **_key(link.integration_id, link.reference),
+            **to_item(values),
+            "gsi1pk": {"S": f"ISSUE#{link.site_url}#{link.issue_id}"},
+            "gsi1sk": {"S": f"INTEGRATION#{link.integration_id}"},
+        }
+        self._client.put_item(
+            TableName=self._table,
+            Item=item,
+            ConditionExpression="#state = :reserved AND #token = :token",
+            ExpressionAttributeNames={"#state": "state", "#token": "token"},
+            ExpressionAttributeValues={":reserved": {"S": "reserved"}, ":token": {"S": link.token}},
+        )
+
+    def save_synced(self, link: IssueLink) -> None:
+        """Store what a re-send changed on a linked record (hash, sync time, names)."""
+        values = link.model_dump()
+        item = {
+            **_key(link.integration_id, link.reference),
+            **to_item(values),
+            "gsi1pk": {"S": f"ISSUE#{link.site_url}#{link.issue_id}"},
+            "gsi1sk": {"S": f"INTEGRATION#{link.integration_id}"},
+        }
+        self._client.put_item(
+            TableName=self._table,
+            Item=item,
+            ConditionExpression="#state = :linked",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":linked": {"S": "linked"}},
+        )
 
     def detach_all(self, integration_id: str) -> int:
         changed = 0
@@ -28,14 +184,21 @@ class DynamoIssueLinkRepository:
         )
         for page in pages:
             for item in page.get("Items", []):
-                self._detach(item)
+                self._client.update_item(
+                    TableName=self._table,
+                    Key={"pk": item["pk"], "sk": item["sk"]},
+                    UpdateExpression="SET detached = :true",
+                    ExpressionAttributeValues={":true": {"BOOL": True}},
+                )
                 changed += 1
         return changed
 
-    def _detach(self, key: dict[str, Any]) -> None:
+    def _update_held(self, link: IssueLink, expression: str, values: dict[str, Any]) -> None:
         self._client.update_item(
             TableName=self._table,
-            Key={"pk": key["pk"], "sk": key["sk"]},
-            UpdateExpression="SET detached = :true",
-            ExpressionAttributeValues={":true": {"BOOL": True}},
+            Key=_key(link.integration_id, link.reference),
+            UpdateExpression=expression,
+            ConditionExpression="#state = :reserved AND #token = :token",
+            ExpressionAttributeNames={"#state": "state", "#token": "token"},
+            ExpressionAttributeValues={**values, ":reserved": {"S": "reserved"}, ":token": {"S": link.token}},
         )

@@ -1,0 +1,39 @@
+"""Retry worker: the SQS batch processor around the retry use case (partial batch failures)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aha_jira.integration_log import logger
+from aha_jira.models.send import RetryJob
+from aha_jira.retry.worker import run_retry
+from aha_jira.sync.services import retry_queue, send_services
+
+processor = BatchProcessor(event_type=EventType.SQS)
+# The queue's redrive policy (maxReceiveCount) decides when a job goes to the DLQ; keep them equal.
+MAX_ATTEMPTS = int(os.environ.get("RETRY_MAX_ATTEMPTS", "5"))
+
+
+class RetryScheduled(Exception):
+    """Marks the record failed so SQS keeps it; its visibility was set to the back-off delay."""
+
+
+def record_handler(record: SQSRecord) -> None:
+    job = RetryJob.model_validate_json(record.body)
+    attempt = int(record.attributes.approximate_receive_count)
+    outcome = run_retry(job, attempt=attempt, max_attempts=MAX_ATTEMPTS, services=send_services())
+    if not outcome.done:
+        retry_queue().postpone(record.receipt_handle, outcome.delay_seconds)
+        raise RetryScheduled(outcome.reason)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -1,0 +1,36 @@
+"""Send a feature to Jira: adapts the API Gateway event to the send use case."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aha_jira.http_api.resolver import make_resolver, resolve
+from aha_jira.integration_log import logger
+from aha_jira.models.feature import SendFeatureBody
+from aha_jira.models.send import SendQueued
+from aha_jira.sync.send import send_feature
+from aha_jira.sync.services import send_services
+
+app = make_resolver()
+
+
+@app.post(
+    "/integrations/<integration_id>/features/<reference>/send",
+    summary="Create or update the Jira issues of a feature and its requirements",
+)
+def post_send(integration_id: str, reference: str, body: Annotated[SendFeatureBody, Body()]) -> Response[str]:
+    result = send_feature(integration_id, reference, body.feature, send_services())
+    status = 202 if isinstance(result, SendQueued) else 200
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=result.model_dump_json()
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return resolve(app, event, context)

@@ -1,0 +1,1 @@
+"""Reading features back: what the roadmap sent and what Jira did to each record."""

@@ -1,0 +1,106 @@
+"""Read features back (`GET /integrations/{id}/features/{reference}`, `GET .../features`)."""
+
+from __future__ import annotations
+
+from aha_jira.errors import InvalidRequest, NotFound
+from aha_jira.integrations.query import load_integration
+from aha_jira.models.feature_record import FeatureRecord
+from aha_jira.models.feature_view import FeatureList, FeatureView, JiraState, RecordView, TimeTracking
+from aha_jira.models.issue_link import IssueLink
+from aha_jira.ports import IntegrationRepository
+from aha_jira.storage.features import DynamoFeatureRepository
+from aha_jira.storage.issue_links import DynamoIssueLinkRepository
+
+MAX_PAGE_SIZE = 100
+
+
+def _record_view(
+    reference: str, name: str | None, status: str | None, link: IssueLink | None, base_url: str
+) -> RecordView:
+    linked = link is not None and link.state == "linked" and link.issue_key is not None
+    return RecordView(
+        reference=reference,
+        name=(link.name if link and link.name else name),
+        status=(link.roadmap_status if link and link.roadmap_status else status),
+        jira=JiraState(
+            key=link.issue_key if linked and link else None,
+            id=link.issue_id if linked and link else None,
+            url=f"{base_url}/browse/{link.issue_key}" if linked and link else None,
+            status=link.jira_status if link else None,
+            synced_at=link.synced_at if link else None,
+        ),
+        time_tracking=TimeTracking(
+            spent_seconds=link.spent_seconds if link else None,
+            remaining_seconds=link.remaining_seconds if link else None,
+        ),
+        detached=bool(link and link.detached),
+        imported=bool(link and link.imported),
+    )
+
+
+def _feature_view(record: FeatureRecord, links: dict[str, IssueLink], base_url: str) -> FeatureView:
+    own = _record_view(
+        record.reference, record.name, record.roadmap_status, links.get(record.reference), base_url
+    )
+    return FeatureView(
+        **own.model_dump(),
+        requirements=[
+            _record_view(reference, None, None, links.get(reference), base_url)
+            for reference in record.requirement_references
+        ],
+        removed_requirements=record.removed_requirements,
+        last_sent_at=record.last_sent_at,
+    )
+
+
+def get_feature(
+    integration_id: str,
+    reference: str,
+    *,
+    integrations: IntegrationRepository,
+    features: DynamoFeatureRepository,
+    links: DynamoIssueLinkRepository,
+) -> FeatureView:
+    integration = load_integration(integration_id, integrations)
+    record = features.get(integration_id, reference)
+    if record is None:
+        raise NotFound(
+            f"Integration '{integration_id}' has no feature '{reference}'.",
+            hint="Send it first with POST /integrations/{id}/features/{reference}/send.",
+            code="feature_not_found",
+        )
+    found = links.get_many(integration_id, [record.reference, *record.requirement_references])
+    return _feature_view(record, found, integration.jira.base_url)
+
+
+def list_features(
+    integration_id: str,
+    *,
+    integrations: IntegrationRepository,
+    features: DynamoFeatureRepository,
+    links: DynamoIssueLinkRepository,
+    limit: int,
+    after: str | None,
+    jira_key: str | None,
+) -> FeatureList:
+    integration = load_integration(integration_id, integrations)
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidRequest(
+            f"limit: must be between 1 and {MAX_PAGE_SIZE}",
+            hint="Leave it out for the default page size.",
+            code="invalid_query",
+            details=[{"path": "limit", "message": f"must be between 1 and {MAX_PAGE_SIZE}"}],
+        )
+    base_url = integration.jira.base_url
+    if jira_key:
+        link = links.find_by_key(integration_id, jira_key.upper())
+        record = features.get(integration_id, link.feature_reference) if link else None
+        records = [record] if record else []
+        next_token = None
+    else:
+        records, next_token = features.list_page(integration_id, limit, after)
+    views = []
+    for record in records:
+        found = links.get_many(integration_id, [record.reference, *record.requirement_references])
+        views.append(_feature_view(record, found, base_url))
+    return FeatureList(features=views, next=next_token)

@@ -1,0 +1,85 @@
+"""The retry worker's use case: run a queued send again.
+
+Each job names a feature whose payload waits in the features table. A transient failure again answers the
+delay before the next attempt (the handler makes the message visible again then); the queue's redrive
+policy moves it to the dead-letter queue after the last attempt. A permanent failure (Jira refused the
+content, the integration was disabled or removed) ends the job: retrying cannot help, the log says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aha_jira.errors import AhaJiraError
+from aha_jira.integration_log import Outcome, record_action
+from aha_jira.models.send import RetryJob
+from aha_jira.sync.send import RetryLater, SendServices, retry_delay, send_feature
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    done: bool
+    delay_seconds: float = 0.0
+    reason: str = ""
+
+
+def run_retry(job: RetryJob, *, attempt: int, max_attempts: int, services: SendServices) -> RetryOutcome:
+    pending = services.features.get_pending(job.integration_id, job.reference)
+    if pending is None:
+        record_action(
+            "feature.retry",
+            Outcome.IGNORED,
+            integration_id=job.integration_id,
+            reference=job.reference,
+            message="Nothing left to retry: the feature was sent since",
+            retry_id=job.job_id,
+        )
+        return RetryOutcome(done=True)
+    feature, pending_job = pending
+    if pending_job != job.job_id:
+        # A later send of the same feature queued its own job with the newer payload.
+        record_action(
+            "feature.retry",
+            Outcome.IGNORED,
+            integration_id=job.integration_id,
+            reference=job.reference,
+            message="Superseded by a later send of the same feature",
+            retry_id=job.job_id,
+        )
+        return RetryOutcome(done=True)
+    try:
+        send_feature(
+            job.integration_id, job.reference, feature, services, job_id=job.job_id, queue_on_transient=False
+        )
+    except RetryLater as later:
+        delay = retry_delay(later, attempt=attempt + 1)
+        last = attempt >= max_attempts
+        record_action(
+            "feature.retry",
+            Outcome.FAILED if last else Outcome.QUEUED,
+            integration_id=job.integration_id,
+            reference=job.reference,
+            message=(
+                f"Attempt {attempt} of {max_attempts} failed: {later.reason}; "
+                + ("the job goes to the dead-letter queue" if last else f"next attempt in {delay:.0f} s")
+            ),
+            hint="Replay the dead-letter queue once Jira is healthy (docs/operations.md)." if last else None,
+            retry_id=job.job_id,
+            attempt=attempt,
+        )
+        return RetryOutcome(done=False, delay_seconds=delay, reason=later.reason)
+    except AhaJiraError as error:
+        services.features.delete_pending(job.integration_id, job.reference)
+        record_action(
+            "feature.retry",
+            Outcome.FAILED,
+            integration_id=job.integration_id,
+            reference=job.reference,
+            message=f"Retry stopped: {error.message}",
+            hint=error.hint,
+            error_code=error.code,
+            retry_id=job.job_id,
+            attempt=attempt,
+        )
+        return RetryOutcome(done=True, reason=error.message)
+    return RetryOutcome(done=True)

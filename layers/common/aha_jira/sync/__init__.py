@@ -1,0 +1,1 @@
+"""The sync engine: drafting issues, sending features exactly once, reconciling with Jira."""

@@ -1,0 +1,599 @@
+"""Send a feature to Jira (`POST /integrations/{id}/features/{reference}/send`), exactly once.
+
+For every roadmap record (the feature, each requirement):
+- linked already: edit the issue only when the draft's content hash changed;
+- not linked: reserve the link with a conditional write, stamp the create with an entity property
+  carrying the reference and the reservation's token, then record the link.
+A reservation whose create may have reached Jira (timeout, 5xx, dropped answer, a crashed holder) is
+never created again blindly: whoever takes it over first looks for the stamp with a search, after Jira's
+search has had time to catch up.
+
+Transient failures (429, 5xx, timeouts, a send of the same feature in flight) leave the feature payload in
+the features table and a small job on the retry queue; the caller gets 202. Jira's refusals are 422.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aha_jira.connection.jira_access import jira_client_for
+from aha_jira.errors import AhaJiraError, Conflict, InvalidRequest
+from aha_jira.integration_log import Outcome, record_action
+from aha_jira.integrations.query import load_integration
+from aha_jira.jira.client import BULK_CREATE_LIMIT, JiraClient
+from aha_jira.jira.errors import JiraError, JiraRejected, JiraUnavailable, JiraUnreachable
+from aha_jira.jira.payloads import BulkCreateResult
+from aha_jira.jira.rate_limits import backoff_seconds
+from aha_jira.models.feature import AhaFeature, AhaRequirement
+from aha_jira.models.feature_record import FeatureRecord
+from aha_jira.models.integration import StoredIntegration
+from aha_jira.models.issue_link import IssueLink, RecordKind
+from aha_jira.models.jira_snapshot import JiraSnapshot
+from aha_jira.models.send import JiraIssueRef, RequirementResult, RetryJob, SendQueued, SendSynced
+from aha_jira.ports import IntegrationRepository, LookupCache, RetryQueue, SecretStore
+from aha_jira.settings import retry_timing
+from aha_jira.storage.features import DynamoFeatureRepository
+from aha_jira.storage.issue_links import DynamoIssueLinkRepository
+from aha_jira.sync.drafting import IssueDraft, draft_feature, draft_requirement, stamp_property
+from aha_jira.sync.lookups import JiraDraftLookups
+from aha_jira.sync.refusals import JiraRefused, refusal, refusal_from_errors
+
+# A reservation's holder must finish (or give up) within this; past it, another send may take over.
+LEASE_SECONDS = 90.0
+# Jira's search is eventually consistent: a create becomes searchable within seconds (the window is
+# `retry_timing().search_consistency_seconds`). Reconciling earlier could miss the issue and create it
+# twice, so a takeover that early waits in the queue.
+RECONCILE_MARGIN_MINUTES = 5
+
+
+class RetryLater(Exception):
+    """A transient failure: the send can be repeated as it is after `delay` seconds."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, minimum_delay: float = 0.0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.minimum_delay = minimum_delay
+
+
+@dataclass
+class SendServices:
+    """The adapters a send uses; one production implementation each."""
+
+    integrations: IntegrationRepository
+    secret_store: SecretStore
+    retry_queue: RetryQueue
+    lookup_cache: LookupCache
+    features: DynamoFeatureRepository
+    links: DynamoIssueLinkRepository
+    clock: Callable[[], float] = time.time
+
+
+@dataclass
+class _Send:
+    services: SendServices
+    integration: StoredIntegration
+    snapshot: JiraSnapshot
+    client: JiraClient
+    feature: AhaFeature
+    token: str
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    issues: dict[str, JiraIssueRef] = field(default_factory=dict)
+
+    @property
+    def integration_id(self) -> str:
+        return self.integration.integration_id
+
+    def browse_url(self, key: str) -> str:
+        return f"{self.integration.jira.base_url}/browse/{key}"
+
+    def now(self) -> float:
+        return self.services.clock()
+
+
+def send_feature(
+    integration_id: str,
+    reference: str,
+    feature: AhaFeature,
+    services: SendServices,
+    *,
+    job_id: str | None = None,
+    queue_on_transient: bool = True,
+) -> SendSynced | SendQueued:
+    """Send the feature. With `queue_on_transient` (the API), a transient failure queues a retry and
+    answers SendQueued; without it (the retry worker), RetryLater is raised for the worker to schedule."""
+    if feature.reference_num != reference:
+        raise InvalidRequest(
+            f"feature.reference_num: '{feature.reference_num}' does not match the reference in the URL '{reference}'",
+            hint="Send the feature to /integrations/{id}/features/<its reference_num>/send.",
+            code="reference_mismatch",
+            details=[{"path": "feature.reference_num", "message": "does not match the URL"}],
+        )
+    integration = load_integration(integration_id, services.integrations)
+    snapshot = _ready_snapshot(integration, services)
+    client = jira_client_for(integration, services.secret_store, api_version=snapshot.api_version)
+    send = _Send(services, integration, snapshot, client, feature, token=job_id or uuid.uuid4().hex)
+    try:
+        result = _send(send)
+    except RetryLater as later:
+        if not queue_on_transient:
+            raise
+        return _queue(send, later)
+    except (JiraRefused, AhaJiraError) as error:
+        record_action(
+            "feature.send",
+            Outcome.FAILED,
+            integration_id=integration_id,
+            reference=reference,
+            message=error.message,
+            hint=error.hint,
+            error_code=error.code,
+            jira_calls=len(client.transport.calls),
+        )
+        raise
+    services.features.delete_pending(integration_id, reference)
+    record_action(
+        "feature.send",
+        Outcome.SUCCEEDED,
+        integration_id=integration_id,
+        reference=reference,
+        jira_key=result.jira.key,
+        message=(
+            f"Sent {reference}: {len(result.created)} created, {len(result.updated)} updated, "
+            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed from the roadmap"
+        ),
+        created_records=result.created,
+        updated_records=result.updated,
+        removed_records=result.removed,
+        jira_calls=len(client.transport.calls),
+        jira_writes=sum(1 for method, _ in client.transport.calls if method != "GET"),
+    )
+    return result
+
+
+def _ready_snapshot(integration: StoredIntegration, services: SendServices) -> JiraSnapshot:
+    if not integration.enabled:
+        raise Conflict(
+            f"Integration '{integration.integration_id}' is disabled.",
+            hint="Enable it with PUT /integrations/{id} ('enabled': true) to send features.",
+            code="disabled",
+        )
+    report = integration.last_test or {}
+    snapshot = services.integrations.get_snapshot(integration.integration_id) if report.get("ok") else None
+    if snapshot is None:
+        raise Conflict(
+            "The integration has no successful test connection for its current configuration.",
+            hint="Run POST /integrations/{id}/test-connection and fix what it reports, then send again.",
+            code="not_tested",
+        )
+    return snapshot
+
+
+def _send(send: _Send) -> SendSynced:
+    services, feature = send.services, send.feature
+    lookups = JiraDraftLookups(send.client, send.snapshot, services.lookup_cache, send.integration_id)
+    try:
+        feature_draft = draft_feature(feature, send.integration, send.snapshot, lookups)
+        requirement_drafts = [
+            draft_requirement(requirement, feature, send.integration, send.snapshot, lookups)
+            for requirement in feature.requirements
+        ]
+    except JiraError as error:
+        raise _transient_or_refused(send, error, feature.reference_num) from None
+
+    references = [feature.reference_num] + [draft.reference for draft in requirement_drafts]
+    links = services.links.get_many(send.integration_id, references)
+    feature_issue = _sync_feature_issue(send, feature_draft, links.get(feature.reference_num))
+    _sync_requirements(send, feature_issue, feature.requirements, requirement_drafts, links)
+
+    previous = services.features.get(send.integration_id, feature.reference_num)
+    current = [draft.reference for draft in requirement_drafts]
+    removed = sorted(
+        {
+            *(previous.requirement_references if previous else []),
+            *(previous.removed_requirements if previous else []),
+        }
+        - set(current)
+    )
+    now = _iso(send.now())
+    services.features.save(
+        FeatureRecord(
+            integration_id=send.integration_id,
+            reference=feature.reference_num,
+            name=feature.name,
+            roadmap_status=feature.workflow_status.name if feature.workflow_status else None,
+            url=feature.url,
+            requirement_references=current,
+            removed_requirements=removed,
+            created_at=previous.created_at if previous else now,
+            updated_at=now,
+            last_sent_at=now,
+        )
+    )
+    return SendSynced(
+        reference=feature.reference_num,
+        jira=feature_issue,
+        requirements=[RequirementResult(reference=ref, jira=send.issues.get(ref)) for ref in current],
+        created=send.created,
+        updated=send.updated,
+        unchanged=send.unchanged,
+        removed=removed,
+    )
+
+
+# --- the feature issue ----------------------------------------------------------------------------
+
+
+def _sync_feature_issue(send: _Send, draft: IssueDraft, link: IssueLink | None) -> JiraIssueRef:
+    if link is not None and link.state == "linked":
+        return _update_if_changed(send, draft, link)
+    body = {
+        "fields": draft.create_fields,
+        "properties": [stamp_property(draft.reference, send.token, send.integration_id)],
+    }
+    reserved = _reserve(send, [draft], kind="feature", feature_reference=draft.reference)
+    if draft.reference in reserved.already_linked:
+        return _update_if_changed(send, draft, reserved.already_linked[draft.reference])
+    if draft.reference in reserved.found:
+        return send.issues[draft.reference]
+    try:
+        created = send.client.create_issue(body)
+    except JiraError as error:
+        _after_failed_create(send, reserved.held, error)
+        raise _transient_or_refused(send, error, draft.reference) from None
+    _link(send, reserved.held[draft.reference], draft, created.id, created.key)
+    return send.issues[draft.reference]
+
+
+# --- requirements -------------------------------------------------------------------------------
+
+
+def _sync_requirements(
+    send: _Send,
+    feature_issue: JiraIssueRef,
+    requirements: list[AhaRequirement],
+    drafts: list[IssueDraft],
+    links: dict[str, IssueLink],
+) -> None:
+    new: list[IssueDraft] = []
+    for draft in drafts:
+        link = links.get(draft.reference)
+        if link is not None and link.state == "linked":
+            _update_if_changed(send, draft, link)
+        else:
+            new.append(draft)
+    if not new:
+        return
+    reserved = _reserve(send, new, kind="requirement", feature_reference=send.feature.reference_num)
+    for reference, link in reserved.already_linked.items():
+        _update_if_changed(send, next(d for d in new if d.reference == reference), link)
+    to_create = [
+        draft for draft in new if draft.reference in reserved.held and draft.reference not in reserved.found
+    ]
+    refused: dict[str, tuple[dict[str, str], list[str]]] = {}
+    settled: set[str] = set()  # reservations linked, given back, or left uncertain by a failed create
+    try:
+        for chunk in _chunks(to_create, BULK_CREATE_LIMIT):
+            bodies = [_requirement_body(send, draft, feature_issue) for draft in chunk]
+            held = {draft.reference: reserved.held[draft.reference] for draft in chunk}
+            result: BulkCreateResult | None
+            try:
+                result = send.client.create_issues(bodies)
+            except JiraRejected as error:
+                # Every element refused: Jira answers 400 with each element's errors.
+                result = _refused_bulk(error)
+                if result is None:
+                    _after_failed_create(send, held, error)
+                    settled.update(held)
+                    raise _transient_or_refused(send, error, chunk[0].reference) from None
+            except JiraError as error:
+                _after_failed_create(send, held, error)
+                settled.update(held)
+                raise _transient_or_refused(send, error, chunk[0].reference) from None
+            settled.update(held)
+            refused.update(_apply_bulk_result(send, chunk, held, result))
+    except (RetryLater, AhaJiraError):
+        # Later chunks were reserved but never sent: free them for the retry.
+        unsent = {
+            ref: link
+            for ref, link in reserved.held.items()
+            if ref not in settled and ref not in reserved.found
+        }
+        _give_back(send, _Reserved(held=unsent, took_over=reserved.took_over & unsent.keys()))
+        raise
+    if refused:
+        raise refusal_from_errors(refused, send.snapshot)
+
+
+def _refused_bulk(error: JiraRejected) -> BulkCreateResult | None:
+    body = error.body
+    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        return BulkCreateResult.model_validate(body)
+    return None
+
+
+def _apply_bulk_result(
+    send: _Send, chunk: list[IssueDraft], held: dict[str, IssueLink], result: BulkCreateResult
+) -> dict[str, tuple[dict[str, str], list[str]]]:
+    """Link what Jira created; give back the reservations of the elements it refused (and say why).
+
+    Jira answers the created issues in request order, without the refused elements, and names each
+    refused element by its index (`failedElementNumber`).
+    """
+    refused: dict[str, tuple[dict[str, str], list[str]]] = {}
+    failed = {item.failed_element_number: item for item in result.errors}
+    succeeded = iter(result.issues)
+    for index, draft in enumerate(chunk):
+        if index in failed:
+            send.services.links.release(held[draft.reference])
+            element = failed[index].element_errors
+            refused[draft.reference] = (
+                {str(k): str(v) for k, v in (element.get("errors") or {}).items()},
+                [str(m) for m in element.get("errorMessages") or []],
+            )
+            continue
+        issue = next(succeeded, None)
+        if issue is None:  # Jira answered fewer issues than it accepted: unknown, reconcile later
+            send.services.links.mark_uncertain(held[draft.reference], lease_until=send.now())
+            raise RetryLater(
+                "Jira's bulk answer was incomplete", minimum_delay=retry_timing().search_consistency_seconds
+            )
+        _link(send, held[draft.reference], draft, issue.id, issue.key)
+    return refused
+
+
+def _requirement_body(send: _Send, draft: IssueDraft, feature_issue: JiraIssueRef) -> dict[str, Any]:
+    fields = dict(draft.create_fields)
+    body: dict[str, Any] = {
+        "fields": fields,
+        "properties": [stamp_property(draft.reference, send.token, send.integration_id)],
+    }
+    mode = send.snapshot.requirement_mode
+    if mode == "subtask" or (mode == "epic_child" and send.snapshot.api_version == 3):
+        fields["parent"] = {"key": feature_issue.key}
+    elif mode == "epic_child":
+        epic_link = _epic_link_field(send.snapshot)
+        if epic_link:
+            fields[epic_link] = feature_issue.key
+    elif mode == "link" and send.snapshot.link_type is not None:
+        # The link travels in the create itself: no extra call per requirement.
+        body["update"] = {
+            "issuelinks": [
+                {
+                    "add": {
+                        "type": {"name": send.snapshot.link_type.name},
+                        "inwardIssue": {"key": feature_issue.key},
+                    }
+                }
+            ]
+        }
+    return body
+
+
+def _epic_link_field(snapshot: JiraSnapshot) -> str | None:
+    for item in snapshot.fields:
+        if item.schema_ is not None and (item.schema_.custom or "").endswith(":gh-epic-link"):
+            return item.id
+    return None
+
+
+# --- reservations and reconciliation --------------------------------------------------------------
+
+
+@dataclass
+class _Reserved:
+    held: dict[str, IssueLink] = field(default_factory=dict)  # reservations this send holds
+    already_linked: dict[str, IssueLink] = field(default_factory=dict)
+    took_over: set[str] = field(default_factory=set)  # held, replacing one whose create may have happened
+    found: set[str] = field(default_factory=set)  # held, and reconciled to an issue an earlier try made
+
+
+def _reserve(send: _Send, drafts: list[IssueDraft], *, kind: RecordKind, feature_reference: str) -> _Reserved:
+    links = send.services.links
+    now = send.now()
+    reserved = _Reserved()
+    takeovers: dict[str, IssueLink] = {}
+    for draft in drafts:
+        mine = IssueLink(
+            integration_id=send.integration_id,
+            reference=draft.reference,
+            kind=kind,
+            feature_reference=feature_reference,
+            state="reserved",
+            token=send.token,
+            lease_until=now + LEASE_SECONDS,
+            reserved_at=now,
+            site_url=send.integration.jira.base_url,
+            name=_summary(draft),
+        )
+        reservation = links.reserve(mine, now=now)
+        if reservation.taken:
+            if reservation.previous is not None:
+                # Keep the earliest time a create may have happened: the reconcile window starts there,
+                # and it must survive this holder too.
+                mine = mine.model_copy(
+                    update={"reserved_at": min(reservation.previous.reserved_at, now), "uncertain": True}
+                )
+                links.update_reservation(mine)
+                takeovers[draft.reference] = reservation.previous
+                reserved.took_over.add(draft.reference)
+            reserved.held[draft.reference] = mine
+            continue
+        current = links.get_many(send.integration_id, [draft.reference]).get(draft.reference)
+        if current is not None and current.state == "linked":
+            reserved.already_linked[draft.reference] = current
+            continue
+        _give_back(send, reserved)
+        raise RetryLater(f"another send of {draft.reference} is in progress", minimum_delay=LEASE_SECONDS / 3)
+    if takeovers:
+        _reconcile(send, reserved, takeovers, {draft.reference: draft for draft in drafts})
+    return reserved
+
+
+def _reconcile(
+    send: _Send, reserved: _Reserved, takeovers: dict[str, IssueLink], drafts: dict[str, IssueDraft]
+) -> None:
+    earliest = min(link.reserved_at for link in takeovers.values())
+    age = send.now() - max(link.reserved_at for link in takeovers.values())
+    consistency = retry_timing().search_consistency_seconds
+    if age < consistency:
+        _give_back(send, reserved)
+        raise RetryLater(
+            "an earlier attempt may have created the issue; waiting for Jira's search to show it",
+            minimum_delay=consistency - age + 1,
+        )
+    minutes = math.ceil((send.now() - earliest) / 60) + RECONCILE_MARGIN_MINUTES
+    jql = f'project = "{send.snapshot.project.key}" AND created >= "-{minutes}m" ORDER BY created DESC'
+    try:
+        issues = list(send.client.search(jql, fields=["summary"], properties=["aha-jira"]))
+    except JiraError as error:
+        _give_back(send, reserved)
+        raise _transient_or_refused(send, error, next(iter(takeovers))) from None
+    for issue in issues:
+        stamp = issue.properties.get("aha-jira") or {}
+        reference = stamp.get("reference")
+        if reference in takeovers and stamp.get("integration_id") == send.integration_id:
+            _link(send, reserved.held[reference], drafts[reference], issue.id, issue.key, reconciled=True)
+            reserved.found.add(reference)
+
+
+def _after_failed_create(send: _Send, held: dict[str, IssueLink], error: JiraError) -> None:
+    """A create failed: give the reservations back when nothing can have been created, otherwise
+    leave them marked uncertain for the next attempt to reconcile."""
+    ambiguous = isinstance(error, JiraUnavailable) or (isinstance(error, JiraUnreachable) and error.ambiguous)
+    for link in held.values():
+        if ambiguous:
+            send.services.links.mark_uncertain(link, lease_until=send.now())
+        else:
+            send.services.links.release(link)
+
+
+def _give_back(send: _Send, reserved: _Reserved) -> None:
+    """Stop holding reservations before a retry: fresh ones are released (nothing was created), those
+    that replaced an uncertain one stay uncertain, free for the next attempt to take over at once."""
+    for reference, link in reserved.held.items():
+        if reference in reserved.found:
+            continue
+        if reference in reserved.took_over:
+            send.services.links.mark_uncertain(link, lease_until=send.now())
+        else:
+            send.services.links.release(link)
+
+
+def _link(
+    send: _Send, held: IssueLink, draft: IssueDraft, issue_id: str, key: str, *, reconciled: bool = False
+) -> None:
+    now = send.now()
+    send.services.links.mark_linked(
+        held.model_copy(
+            update={
+                "issue_id": issue_id,
+                "issue_key": key,
+                "content_hash": None if reconciled else draft.content_hash,
+                "synced_at": _iso(now),
+                "uncertain": False,
+            }
+        )
+    )
+    send.issues[draft.reference] = JiraIssueRef(key=key, id=issue_id, url=send.browse_url(key))
+    send.created.append(draft.reference)
+    if reconciled:
+        record_action(
+            "issue.reconciled",
+            Outcome.SUCCEEDED,
+            integration_id=send.integration_id,
+            reference=draft.reference,
+            jira_key=key,
+            message=f"Found {key}, created by an earlier attempt whose answer was lost; linked it instead of creating again",
+        )
+
+
+def _update_if_changed(send: _Send, draft: IssueDraft, link: IssueLink) -> JiraIssueRef:
+    assert link.issue_key is not None and link.issue_id is not None
+    ref = JiraIssueRef(key=link.issue_key, id=link.issue_id, url=send.browse_url(link.issue_key))
+    send.issues[draft.reference] = ref
+    if link.content_hash == draft.content_hash:
+        send.unchanged.append(draft.reference)
+        return ref
+    try:
+        send.client.edit_issue(link.issue_key, draft.edit)
+    except JiraError as error:
+        raise _transient_or_refused(send, error, draft.reference) from None
+    send.services.links.save_synced(
+        link.model_copy(
+            update={
+                "content_hash": draft.content_hash,
+                "synced_at": _iso(send.now()),
+                "name": _summary(draft),
+            }
+        )
+    )
+    send.updated.append(draft.reference)
+    return ref
+
+
+# --- failures -------------------------------------------------------------------------------------
+
+
+def _transient_or_refused(send: _Send, error: JiraError, reference: str) -> Exception:
+    if error.transient:
+        retry_after = getattr(error, "retry_after", None)
+        ambiguous = isinstance(error, JiraUnavailable) or (
+            isinstance(error, JiraUnreachable) and error.ambiguous
+        )
+        return RetryLater(
+            f"Jira: {error.message}",
+            retry_after=retry_after,
+            minimum_delay=retry_timing().search_consistency_seconds if ambiguous else 0.0,
+        )
+    return refusal(error, send.snapshot, reference)
+
+
+def _queue(send: _Send, later: RetryLater) -> SendQueued:
+    job = RetryJob(
+        job_id=send.token,
+        integration_id=send.integration_id,
+        reference=send.feature.reference_num,
+        reason=later.reason,
+        retry_after=later.retry_after,
+    )
+    delay = retry_delay(later, attempt=1)
+    send.services.features.put_pending(send.integration_id, send.feature, job.job_id)
+    send.services.retry_queue.enqueue(job, delay)
+    record_action(
+        "feature.send",
+        Outcome.QUEUED,
+        integration_id=send.integration_id,
+        reference=send.feature.reference_num,
+        message=f"Queued for retry in {delay:.0f} s: {later.reason}",
+        retry_id=job.job_id,
+        jira_calls=len(send.client.transport.calls),
+    )
+    return SendQueued(reference=send.feature.reference_num, retry_id=job.job_id, reason=later.reason)
+
+
+def retry_delay(later: RetryLater, *, attempt: int) -> float:
+    """Exponential back-off with jitter, never sooner than Jira's Retry-After or the send's own minimum."""
+    base = retry_timing().retry_base_seconds
+    return max(backoff_seconds(attempt, retry_after=later.retry_after, base=base), later.minimum_delay)
+
+
+def _chunks(items: list[IssueDraft], size: int) -> Iterator[list[IssueDraft]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _summary(draft: IssueDraft) -> str:
+    return str(draft.create_fields.get("summary", draft.reference))
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
