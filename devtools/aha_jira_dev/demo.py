@@ -56,8 +56,20 @@ def configure_demo(gateway_url: str, api_key: str, simulator: JiraSimulator) -> 
         return [f"Demo integration could not be configured: {answer.status_code} {answer.text}"]
     webhook_url = answer.json()["webhook_url"]
     simulator.configure_webhook(webhook_url, webhook_secret)
+    tested = requests.post(
+        f"{gateway_url}/integrations/{DEMO_INTEGRATION_ID}/test-connection",
+        headers={"x-api-key": api_key},
+        timeout=30,
+    )
+    report = tested.json() if tested.status_code == 200 else {}
+    outcome = "passed" if report.get("ok") else f"did not pass: {tested.text}"
+    base = f"{gateway_url}/integrations/{DEMO_INTEGRATION_ID}"
     return [
-        f"Demo integration '{DEMO_INTEGRATION_ID}' configured against the Jira simulator (project MOB).",
-        f"  read it:  curl -s -H 'x-api-key: {api_key}' {gateway_url}/integrations/{DEMO_INTEGRATION_ID}",
+        f"Demo integration '{DEMO_INTEGRATION_ID}' configured against the Jira simulator (project MOB); test connection {outcome}.",
+        f"  read it:        curl -s -H 'x-api-key: {api_key}' {base}",
+        "  send a feature: curl -s -X POST -H 'x-api-key: "
+        + api_key
+        + f"' -H 'content-type: application/json' {base}/features/PROD-2/send -d @events/demo_feature.json",
+        f"  read it back:   curl -s -H 'x-api-key: {api_key}' {base}/features/PROD-2",
         f"  Jira simulator webhooks go to {webhook_url}",
     ]

@@ -3,6 +3,7 @@ HTTP, stop it with Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -128,6 +129,43 @@ def test_readme_flow(stack: RunningStack) -> None:
 
     listed = requests.get(f"{stack.url}/integrations", headers={"x-api-key": API_KEY}, timeout=10)
     assert {item["id"] for item in listed.json()["integrations"]} >= {"demo", "mobile"}
+
+
+def test_demo_sends_a_feature_and_reads_it_back(stack: RunningStack) -> None:
+    headers = {"x-api-key": API_KEY}
+    demo = requests.get(f"{stack.url}/integrations/demo", headers=headers, timeout=10).json()
+    assert demo["last_test"]["ok"] is True, demo["last_test"]
+    body = json.loads((REPO_ROOT / "events" / "demo_feature.json").read_text())
+    sent = requests.post(
+        f"{stack.url}/integrations/demo/features/PROD-2/send", json=body, headers=headers, timeout=30
+    )
+    assert sent.status_code == 200, sent.text
+    key = sent.json()["jira"]["key"]
+    issue = requests.get(f"{stack.jira_url}/_sim/issues/{key}", timeout=10).json()
+    assert issue["fields"]["summary"] == body["feature"]["name"]
+    read = requests.get(f"{stack.url}/integrations/demo/features/PROD-2", headers=headers, timeout=10)
+    assert read.status_code == 200 and read.json()["jira"]["key"] == key
+
+
+def test_a_queued_send_is_finished_by_the_retry_poller(stack: RunningStack) -> None:
+    headers = {"x-api-key": API_KEY}
+    body = json.loads((REPO_ROOT / "events" / "demo_feature.json").read_text())
+    body["feature"]["reference_num"] = "PROD-9"
+    body["feature"]["requirements"] = []
+    fault = {"method": "POST", "path": "/rest/api/3/issue$", "status": 503, "retry_after": 0, "times": 1}
+    requests.post(f"{stack.jira_url}/_sim/faults", json=fault, timeout=10).raise_for_status()
+    sent = requests.post(
+        f"{stack.url}/integrations/demo/features/PROD-9/send", json=body, headers=headers, timeout=30
+    )
+    assert sent.status_code == 202, sent.text
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        read = requests.get(f"{stack.url}/integrations/demo/features/PROD-9", headers=headers, timeout=10)
+        if read.status_code == 200 and read.json()["jira"]["key"]:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("the retry worker did not finish the queued send")
 
 
 def test_ctrl_c_stops_everything(stack: RunningStack) -> None:
