@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -10,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aha_jira import wiring
 from aha_jira.features.query import get_feature, list_features
 from aha_jira.http_api.request import public_base_url
 from aha_jira.http_api.resolver import make_resolver, resolve
@@ -18,32 +18,8 @@ from aha_jira.integrations.configure import configure_integration
 from aha_jira.integrations.query import get_integration, list_integrations
 from aha_jira.integrations.remove import remove_integration
 from aha_jira.models.integration import IntegrationConfigBody, IntegrationList, IntegrationView
-from aha_jira.storage.features import DynamoFeatureRepository
-from aha_jira.storage.integrations import DynamoIntegrationRepository
-from aha_jira.storage.issue_links import DynamoIssueLinkRepository
-from aha_jira.storage.secrets import SecretsManagerStore
 
 app = make_resolver()
-
-
-@cache
-def _integrations() -> DynamoIntegrationRepository:
-    return DynamoIntegrationRepository()
-
-
-@cache
-def _secrets() -> SecretsManagerStore:
-    return SecretsManagerStore()
-
-
-@cache
-def _features() -> DynamoFeatureRepository:
-    return DynamoFeatureRepository()
-
-
-@cache
-def _links() -> DynamoIssueLinkRepository:
-    return DynamoIssueLinkRepository()
 
 
 def _json(status: int, model: IntegrationView | IntegrationList) -> Response[str]:
@@ -59,8 +35,8 @@ def put_integration(integration_id: str, body: Annotated[IntegrationConfigBody, 
     result = configure_integration(
         integration_id,
         body,
-        repository=_integrations(),
-        secret_store=_secrets(),
+        repository=wiring.integrations(),
+        secret_store=wiring.secrets(),
         public_base_url=public_base_url(app.current_event),
     )
     return _json(201 if result.created else 200, result.view)
@@ -69,7 +45,7 @@ def put_integration(integration_id: str, body: Annotated[IntegrationConfigBody, 
 @app.get("/integrations/<integration_id>", summary="Read an integration (never its secrets)")
 def read_integration(integration_id: str) -> Response[str]:
     view = get_integration(
-        integration_id, repository=_integrations(), public_base_url=public_base_url(app.current_event)
+        integration_id, repository=wiring.integrations(), public_base_url=public_base_url(app.current_event)
     )
     return _json(200, view)
 
@@ -80,7 +56,7 @@ def read_integrations(
     next: Annotated[str | None, Query()] = None,
 ) -> Response[str]:
     page = list_integrations(
-        repository=_integrations(),
+        repository=wiring.integrations(),
         public_base_url=public_base_url(app.current_event),
         limit=limit,
         after=next,
@@ -92,9 +68,9 @@ def read_integrations(
 def delete_integration(integration_id: str) -> Response[str]:
     remove_integration(
         integration_id,
-        repository=_integrations(),
-        issue_links=_links(),
-        secret_store=_secrets(),
+        repository=wiring.integrations(),
+        issue_links=wiring.issue_links(),
+        secret_store=wiring.secrets(),
     )
     return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
 
@@ -104,7 +80,11 @@ def delete_integration(integration_id: str) -> Response[str]:
 )
 def read_feature(integration_id: str, reference: str) -> Response[str]:
     view = get_feature(
-        integration_id, reference, integrations=_integrations(), features=_features(), links=_links()
+        integration_id,
+        reference,
+        integrations=wiring.integrations(),
+        features=wiring.features(),
+        links=wiring.issue_links(),
     )
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=view.model_dump_json())
 
@@ -118,9 +98,9 @@ def read_features(
 ) -> Response[str]:
     page = list_features(
         integration_id,
-        integrations=_integrations(),
-        features=_features(),
-        links=_links(),
+        integrations=wiring.integrations(),
+        features=wiring.features(),
+        links=wiring.issue_links(),
         limit=limit,
         after=next,
         jira_key=jira_key,

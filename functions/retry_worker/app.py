@@ -6,13 +6,14 @@ import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira.integration_log import logger
 from aha_jira.models.send import RetryJob
 from aha_jira.retry.worker import run_retry
-from aha_jira.sync.services import retry_queue, send_services
+from aha_jira.wiring import retry_queue, send_services
 
 processor = BatchProcessor(event_type=EventType.SQS)
 # The queue's redrive policy (maxReceiveCount) decides when a job goes to the DLQ; keep them equal.
@@ -33,7 +34,7 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -14,7 +14,7 @@ from aha_jira.integration_log import logger
 from aha_jira.models.feature import SendFeatureBody
 from aha_jira.models.send import SendQueued
 from aha_jira.sync.send import send_feature
-from aha_jira.sync.services import send_services
+from aha_jira.wiring import send_services
 
 app = make_resolver()
 

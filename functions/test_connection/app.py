@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aha_jira import wiring
 from aha_jira.connection.test_connection import test_connection
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import logger
-from aha_jira.storage.integrations import DynamoIntegrationRepository
-from aha_jira.storage.secrets import SecretsManagerStore
 
 app = make_resolver()
-
-
-@cache
-def _integrations() -> DynamoIntegrationRepository:
-    return DynamoIntegrationRepository()
-
-
-@cache
-def _secrets() -> SecretsManagerStore:
-    return SecretsManagerStore()
 
 
 @app.post(
@@ -33,7 +21,7 @@ def _secrets() -> SecretsManagerStore:
     summary="Authenticate to Jira and load its configuration; answer a report of problems",
 )
 def post_test_connection(integration_id: str) -> Response[str]:
-    report = test_connection(integration_id, repository=_integrations(), secret_store=_secrets())
+    report = test_connection(integration_id, repository=wiring.integrations(), secret_store=wiring.secrets())
     return Response(
         status_code=200, content_type=content_types.APPLICATION_JSON, body=report.model_dump_json()
     )

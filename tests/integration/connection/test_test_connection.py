@@ -13,30 +13,12 @@ from aha_jira.settings import get_settings
 from aha_jira.storage.integrations import DynamoIntegrationRepository
 from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.local_stack.provision import LocalResources
+from tests.builders import integration_body
 from tests.fixtures.api import Call
 
 
 def cloud_config(sim: JiraSimulator, **mapping: Any) -> dict[str, Any]:
-    credentials = sim.credentials
-    return {
-        "name": "Mobile app",
-        "product": "MOB",
-        "jira": {
-            "base_url": sim.base_url,
-            "auth": {
-                "type": "basic",
-                "email": credentials["cloud_email"],
-                "api_token": credentials["cloud_api_token"],
-            },
-            "project": mapping.pop("project", "MOB"),
-        },
-        "mapping": {
-            "feature_issue_type": "Story",
-            "requirement_issue_type": "Sub-task",
-            "statuses": {"To Do": "Ready to develop", "In Progress": "In development", "Done": "Shipped"},
-            **mapping,
-        },
-    }
+    return integration_body(sim, **mapping)
 
 
 def configure_and_test(

@@ -15,6 +15,7 @@ from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from aha_jira_dev.local_stack.template import Template
+from tests.builders import integration_body
 from tests.fixtures.api import Call
 
 REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "aha-events"
@@ -22,29 +23,6 @@ REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference" 
 
 def aha_feature(name: str = "create_feature_event") -> dict[str, Any]:
     return copy.deepcopy(json.loads((REFERENCE / f"{name}.json").read_text())["feature"])
-
-
-def integration_body(sim: JiraSimulator, **mapping: Any) -> dict[str, Any]:
-    credentials = sim.credentials
-    return {
-        "name": "Mobile app",
-        "product": "MOB",
-        "jira": {
-            "base_url": sim.base_url,
-            "auth": {
-                "type": "basic",
-                "email": credentials["cloud_email"],
-                "api_token": credentials["cloud_api_token"],
-            },
-            "project": "MOB",
-        },
-        "mapping": {
-            "feature_issue_type": "Story",
-            "requirement_issue_type": "Sub-task",
-            "statuses": {"To Do": "Ready to develop", "In Progress": "In development", "Done": "Shipped"},
-            **mapping,
-        },
-    }
 
 
 @pytest.fixture
@@ -69,3 +47,6 @@ def retry_poller(
 ) -> Iterator[SqsPoller]:
     poller = SqsPoller(repo_template, aws, handlers=handler_registry, wait_time_seconds=0)
     yield poller
+
+
+__all__ = ["aha_feature", "integration_body"]
