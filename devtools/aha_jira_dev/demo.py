@@ -69,7 +69,7 @@ def configure_demo(gateway_url: str, api_key: str, simulator: JiraSimulator) -> 
         f"  read it:        curl -s -H 'x-api-key: {api_key}' {base}",
         "  send a feature: curl -s -X POST -H 'x-api-key: "
         + api_key
-        + f"' -H 'content-type: application/json' {base}/features/PROD-2/send -d @events/demo_feature.json",
+        + f"' -H 'content-type: application/json' {base}/features/PROD-2/send -d @examples/demo_feature.json",
         f"  read it back:   curl -s -H 'x-api-key: {api_key}' {base}/features/PROD-2",
         f"  Jira simulator webhooks go to {webhook_url}",
     ]

@@ -135,7 +135,7 @@ def test_demo_sends_a_feature_and_reads_it_back(stack: RunningStack) -> None:
     headers = {"x-api-key": API_KEY}
     demo = requests.get(f"{stack.url}/integrations/demo", headers=headers, timeout=10).json()
     assert demo["last_test"]["ok"] is True, demo["last_test"]
-    body = json.loads((REPO_ROOT / "events" / "demo_feature.json").read_text())
+    body = json.loads((REPO_ROOT / "examples" / "demo_feature.json").read_text())
     sent = requests.post(
         f"{stack.url}/integrations/demo/features/PROD-2/send", json=body, headers=headers, timeout=30
     )
@@ -149,7 +149,7 @@ def test_demo_sends_a_feature_and_reads_it_back(stack: RunningStack) -> None:
 
 def test_a_queued_send_is_finished_by_the_retry_poller(stack: RunningStack) -> None:
     headers = {"x-api-key": API_KEY}
-    body = json.loads((REPO_ROOT / "events" / "demo_feature.json").read_text())
+    body = json.loads((REPO_ROOT / "examples" / "demo_feature.json").read_text())
     body["feature"]["reference_num"] = "PROD-9"
     body["feature"]["requirements"] = []
     fault = {"method": "POST", "path": "/rest/api/3/issue$", "status": 503, "retry_after": 0, "times": 1}

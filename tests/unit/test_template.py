@@ -237,9 +237,27 @@ def test_outputs(template: Template) -> None:
     assert outputs["ApiKeyId"]["Value"] == {"Ref": "Api.ApiKey"}
 
 
-@pytest.mark.parametrize(
-    "event_file", sorted(p.name for p in (TEMPLATE_PATH.parent / "events").glob("*.json"))
-)
+def _event_files(kind: str) -> list[str]:
+    """Sample events by kind: SQS events have `Records`, API events are REST proxy events."""
+    names = []
+    for path in sorted((TEMPLATE_PATH.parent / "events").glob("*.json")):
+        is_sqs = "Records" in json.loads(path.read_text())
+        if (kind == "sqs") == is_sqs:
+            names.append(path.name)
+    return names
+
+
+@pytest.mark.parametrize("event_file", _event_files("sqs"))
+def test_sample_sqs_events_match_a_template_event_source(template: Template, event_file: str) -> None:
+    event = json.loads((TEMPLATE_PATH.parent / "events" / event_file).read_text())
+    queues = {source.queue for source in template.sqs_event_sources}
+    for record in event["Records"]:
+        assert record["eventSource"] == "aws:sqs"
+        assert record["eventSourceARN"].rsplit(":", 1)[-1] in queues
+        assert {"messageId", "receiptHandle", "body", "attributes", "md5OfBody", "awsRegion"} <= set(record)
+
+
+@pytest.mark.parametrize("event_file", _event_files("api"))
 def test_sample_events_are_rest_proxy_events_of_template_routes(template: Template, event_file: str) -> None:
     event = json.loads((TEMPLATE_PATH.parent / "events" / event_file).read_text())
     assert set(event) == REST_PROXY_KEYS
