@@ -27,11 +27,16 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 
 
 class Outcome(StrEnum):
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
+    """The integration log's outcomes (the schema of docs/operations.md)."""
+
+    OK = "ok"
+    SKIPPED = "skipped"
     QUEUED = "queued"
-    IGNORED = "ignored"
-    REJECTED = "rejected"
+    FAILED = "failed"
+    # Aliases that read better at some call sites; they log the same values.
+    SUCCEEDED = "ok"
+    IGNORED = "skipped"
+    REJECTED = "failed"
 
 
 # Names the standard library's LogRecord owns; an `extra` key with one of them raises KeyError.
