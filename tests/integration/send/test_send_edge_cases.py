@@ -9,8 +9,10 @@ created in the simulator through its REST API with the integration's own credent
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +20,9 @@ import boto3
 import pytest
 import requests
 
+from aha_jira.jira.auth import BasicSigner
+from aha_jira.jira.errors import JiraUnreachable
+from aha_jira.jira.transport import JiraTransport
 from aha_jira.retry.replay import replay_dead_letters
 from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
 from aha_jira_dev.local_stack.provision import LocalResources
@@ -321,9 +326,10 @@ def test_a_create_whose_reservation_was_taken_over_is_queued_not_a_crash(
     call_api: Call, mob: str, jira_sim: JiraSimulator, aws: LocalResources, retry_poller: SqsPoller
 ) -> None:
     """review-5. `mark_linked` is a conditional write; when the reservation changed hands while Jira was
-    creating, the ConditionalCheckFailedException escapes the handler (API Gateway answers 502 without the
-    error shape; the retry worker fails the whole record). The send must answer 202 and the retry link
-    the issue this create made (it carries the stamp), not create another."""
+    creating, the ConditionalCheckFailedException escapes the send: the API answers 500 `internal_error`
+    (not an answer DESIGN.md lists) and queues nothing, the retry worker fails the record without a
+    back-off. The send must answer 202 and its retry link the issue this create made (it carries the
+    stamp), not create another."""
     slow = jira_sim.add_fault(method="POST", path=r"/rest/api/3/issue$", delay=1.5, times=1)
 
     def take_over() -> None:
@@ -414,6 +420,111 @@ def test_resend_keeps_what_a_webhook_stored_on_the_link_meanwhile(
     assert feature["time_tracking"]["spent_seconds"] == 3600
 
 
+def test_requirement_moved_in_link_mode_is_linked_to_its_new_feature(
+    call_api: Call, aws: LocalResources, jira_sim: JiraSimulator, fast_retries: None
+) -> None:
+    """review-6, standalone requirements joined with the link type: the move adds the link to the new
+    feature's issue (the old link stays, as a link someone made in Jira would)."""
+    body = integration_body(jira_sim, requirement_issue_type="Task", link_type="Relates")
+    assert call_api("PUT", "/integrations/linked", body)[0] == 201
+    assert call_api("POST", "/integrations/linked/test-connection")[1]["ok"]
+    status, first = send(call_api, aha_feature(), "linked")
+    assert status == 200, first
+    other = aha_feature()
+    other["reference_num"] = "PROD-3"
+    status, second = send(call_api, other, "linked")
+    assert status == 200, second
+    requirement = SimulatorClient(jira_sim.base_url).issue(second["requirements"][0]["jira"]["key"])
+    linked_keys = {
+        (link.get("inwardIssue") or link.get("outwardIssue") or {}).get("key")
+        for link in requirement["fields"]["issuelinks"]
+    }
+    assert second["jira"]["key"] in linked_keys
+    assert len(issues_for(jira_sim, "PROD-2-1")) == 1
+
+
+def test_reconcile_on_a_busy_project_finds_the_oldest_stamped_issue(
+    call_api: Call,
+    mob: str,
+    jira_sim: JiraSimulator,
+    aws: LocalResources,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """review-8. The reconcile reads the project's issues created since the first reservation, newest
+    first, and stops at the client's page cap (50 pages of 100) without saying so. On a busy project, or
+    when a dead letter is replayed days later, the stamped issue is the oldest in that window, beyond the
+    pages read: not found, created again. Scaled down here: one page, a hundred newer issues."""
+    monkeypatch.setattr("aha_jira.jira.client.MAX_PAGES", 1)
+    a_minute_ago = time.time() - 60
+    stage_reservation(
+        aws,
+        jira_sim,
+        "PROD-2",
+        token="earlier",
+        reserved_at=a_minute_ago,
+        lease_until=a_minute_ago,
+        uncertain=True,
+    )
+    orphan = create_stamped_issue(jira_sim, "PROD-2", "earlier", summary="Feature with attachments")
+    credentials = jira_sim.credentials
+    for batch in range(2):  # engineers keep creating issues in the project
+        answer = requests.post(
+            f"{jira_sim.base_url}/rest/api/3/issue/bulk",
+            json={
+                "issueUpdates": [
+                    {
+                        "fields": {
+                            "project": {"key": "MOB"},
+                            "issuetype": {"name": "Task"},
+                            "summary": f"Unrelated work {batch}-{n}",
+                        }
+                    }
+                    for n in range(50)
+                ]
+            },
+            auth=(credentials["engineer_email"], credentials["engineer_api_token"]),
+            timeout=10,
+        )
+        assert answer.status_code == 201, answer.text
+    status, body = send(call_api, aha_feature())
+    assert len(issues_for(jira_sim, "PROD-2")) == 1, "a second issue was created for PROD-2"
+    assert status == 200 and body["jira"]["key"] == orphan["key"], body
+
+
+def test_an_answer_cut_off_mid_body_is_an_ambiguous_failure() -> None:
+    """review-9. Jira committed the create and the connection broke while its answer's body was being read:
+    requests raises ChunkedEncodingError, which the transport does not translate. It escapes the send as
+    an unexpected error (500, nothing queued, the reservation neither linked nor marked uncertain) instead
+    of an ambiguous JiraUnreachable that queues a retry which reconciles."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def answer_half() -> None:
+        connection, _ = server.accept()
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += connection.recv(65536)
+            connection.sendall(
+                b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+                b'{"id": "10001", "ke'
+            )
+
+    thread = threading.Thread(target=answer_half)
+    thread.start()
+    transport = JiraTransport(f"http://127.0.0.1:{port}", BasicSigner("bot", "token"), allow_loopback=True)
+    try:
+        with pytest.raises(JiraUnreachable) as failure:
+            transport.post("/rest/api/3/issue", {"fields": {"summary": "x"}})
+    finally:
+        thread.join()
+        server.close()
+    assert failure.value.ambiguous is True
+    assert failure.value.transient is True
+
+
 # --- behaviour that holds today, not covered elsewhere ------------------------------------------------
 
 
@@ -440,7 +551,8 @@ def test_takeover_after_an_expired_lease_links_the_stamped_issue(
     assert len(issues_for(jira_sim, "PROD-2")) == 1
     assert not [c for c in jira_sim.calls[before:] if c["method"] == "POST" and c["path"].endswith("/issue")]
     assert any(c["path"].endswith("/search/jql") for c in jira_sim.calls[before:])
-    assert link_item(aws, "PROD-2")["state"] == "linked"
+    link = link_item(aws, "PROD-2")
+    assert link is not None and link["state"] == "linked"
     assert '"action":"issue.reconciled"' in log_output.getvalue()
 
 
@@ -482,8 +594,43 @@ def test_a_live_reservation_is_not_taken_over(
     status, body = send(call_api, aha_feature())
     assert status == 202 and body["status"] == "queued" and "in progress" in body["reason"], body
     assert set(body) == {"reference", "status", "retry_id", "reason"}
-    assert not [c for c in jira_sim.calls[before:] if c["method"] == "POST"]
-    assert link_item(aws, "PROD-2")["token"] == "live"
+    creates = [c for c in jira_sim.calls[before:] if c["path"].endswith(("/issue", "/issue/bulk"))]
+    assert creates == []
+    link = link_item(aws, "PROD-2")
+    assert link is not None and link["token"] == "live"
+
+
+def test_a_lost_bulk_answer_in_the_middle_of_many_requirements(
+    call_api: Call, mob: str, jira_sim: JiraSimulator, aws: LocalResources, retry_poller: SqsPoller
+) -> None:
+    """105 requirements go in three bulk calls; Jira commits the second and its answer is lost. The
+    first chunk stays linked, the second is reconciled, the third (never sent) is created by the retry:
+    one issue per requirement."""
+    feature = with_requirements(aha_feature(), *range(1, 106))
+
+    def drop_the_second_bulk() -> None:
+        # Armed once the first bulk call is answered; the send links its 50 issues before the next call.
+        wait_until(lambda: any(c["path"].endswith("/issue/bulk") for c in jira_sim.calls))
+        jira_sim.add_fault(method="POST", path=r"/issue/bulk$", drop_after_commit=True, times=1)
+
+    arming = threading.Thread(target=drop_the_second_bulk)
+    arming.start()
+    try:
+        status, body = send(call_api, feature)
+    finally:
+        arming.join()
+    assert status == 202, body
+    assert len(SimulatorClient(jira_sim.base_url).issues()) == 1 + 100
+    _drain(retry_poller)
+    stamps = Counter(
+        ((issue.get("properties") or {}).get("aha-jira") or {}).get("reference")
+        for issue in SimulatorClient(jira_sim.base_url).issues()
+    )
+    assert {f"PROD-2-{n}" for n in range(1, 106)} <= stamps.keys()
+    assert [reference for reference, count in stamps.items() if count != 1] == []
+    status, feature_view = read_back(call_api, "PROD-2")
+    assert status == 200 and all(r["jira"]["key"] for r in feature_view["requirements"])
+    assert len({r["jira"]["key"] for r in feature_view["requirements"]}) == 105
 
 
 @pytest.mark.usefixtures("mob")
@@ -496,9 +643,7 @@ def test_last_attempt_goes_to_the_dlq_and_replay_completes_it(
 ) -> None:
     """RETRY_MAX_ATTEMPTS failures: the redrive policy moves the job to RetryDeadLetterQueue, the payload
     waits; `replay_dead_letters` brings it back once Jira is healthy and the worker completes it once."""
-    rule = jira_sim.add_fault(
-        method="POST", path=r"/rest/api/3/issue$", status=503, retry_after=0, times=None
-    )
+    jira_sim.add_fault(method="POST", path=r"/rest/api/3/issue$", status=503, retry_after=0, times=None)
     status, body = send(call_api, aha_feature())
     assert status == 202, body
     _drain(retry_poller)
@@ -514,7 +659,6 @@ def test_last_attempt_goes_to_the_dlq_and_replay_completes_it(
     assert jira_sim.credentials["cloud_api_token"] not in log
 
     jira_sim.clear_faults()
-    assert rule["id"]
     assert replay_dead_letters(dlq_url, queue_url) == 1
     _drain(retry_poller)
     assert len(issues_for(jira_sim, "PROD-2")) == 1 and len(issues_for(jira_sim, "PROD-2-1")) == 1

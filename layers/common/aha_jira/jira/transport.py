@@ -138,6 +138,15 @@ class JiraTransport:
             ) from None
         except rex.ConnectionError as error:
             raise _connection_failure(self.base_url, error, method) from None
+        except rex.RequestException:
+            # Anything else requests raises once the request is on its way, above all the connection
+            # breaking while the answer's body is read (ChunkedEncodingError): Jira may have committed.
+            raise JiraUnreachable(
+                f"The answer from {self.base_url} was cut off.",
+                code="site_unreachable",
+                hint="The work is retried; nothing is created twice.",
+                ambiguous=method != "GET",
+            ) from None
         return _read_answer(response, method, path)
 
 

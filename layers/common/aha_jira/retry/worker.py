@@ -69,7 +69,8 @@ def run_retry(job: RetryJob, *, attempt: int, max_attempts: int, services: SendS
         )
         return RetryOutcome(done=False, delay_seconds=delay, reason=later.reason)
     except AhaJiraError as error:
-        services.features.delete_pending(job.integration_id, job.reference)
+        # A payload a later send queued meanwhile is not this job's to drop.
+        services.features.delete_pending(job.integration_id, job.reference, job_id=job.job_id)
         record_action(
             "feature.retry",
             Outcome.FAILED,

@@ -4,13 +4,16 @@ Items in the features table:
 - `INTEGRATION#<id>` / `FEATURE#<reference>`: the feature record (JSON document); `gsi2pk = FEATURES#<id>`,
   `gsi2sk = <updated_at>#<reference>` lists an integration's features newest first.
 - `INTEGRATION#<id>` / `PENDING#<reference>`: the last feature payload a send could not finish, for the retry
-  worker (SQS messages stay small; a feature body can be megabytes). Compressed.
+  worker (SQS messages stay small; a feature body can be megabytes). Compressed; `job_id` names the job
+  that will send it and `queued_at` when it was queued.
 """
 
 from __future__ import annotations
 
 import zlib
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from aha_jira.models.feature import AhaFeature
 from aha_jira.models.feature_record import FeatureRecord
@@ -70,13 +73,14 @@ class DynamoFeatureRepository:
         last = answer.get("LastEvaluatedKey")
         return records, (encode_cursor(last) if last else None)
 
-    def put_pending(self, integration_id: str, feature: AhaFeature, job_id: str) -> None:
+    def put_pending(self, integration_id: str, feature: AhaFeature, job_id: str, *, queued_at: float) -> None:
         packed = zlib.compress(feature.model_dump_json().encode(), 6)
         self._client.put_item(
             TableName=self._table,
             Item={
                 **_pending_key(integration_id, feature.reference_num),
                 "job_id": {"S": job_id},
+                "queued_at": {"N": repr(queued_at)},
                 "feature": {"B": packed},
             },
         )
@@ -91,5 +95,27 @@ class DynamoFeatureRepository:
         feature = AhaFeature.model_validate_json(zlib.decompress(item["feature"]["B"]))
         return feature, item["job_id"]["S"]
 
-    def delete_pending(self, integration_id: str, reference: str) -> None:
-        self._client.delete_item(TableName=self._table, Key=_pending_key(integration_id, reference))
+    def delete_pending(
+        self, integration_id: str, reference: str, *, job_id: str, sent_since: float | None = None
+    ) -> bool:
+        """Delete the payload waiting for a retry once it needs none: when it is `job_id`'s own, or (with
+        `sent_since`, the start of a send that just succeeded) when it was queued before that send began,
+        which carried newer content. A payload another send queued meanwhile stays for its own job.
+        False when it stayed."""
+        condition = "attribute_not_exists(pk) OR job_id = :job"
+        values: dict[str, Any] = {":job": {"S": job_id}}
+        if sent_since is not None:
+            condition += " OR attribute_not_exists(queued_at) OR queued_at < :since"
+            values[":since"] = {"N": repr(sent_since)}
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=_pending_key(integration_id, reference),
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -26,7 +26,7 @@ from aha_jira.connection.jira_access import jira_client_for
 from aha_jira.errors import AhaJiraError, Conflict, InvalidRequest
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.integrations.query import load_integration
-from aha_jira.jira.client import BULK_CREATE_LIMIT, JiraClient
+from aha_jira.jira.client import BULK_CREATE_LIMIT, MAX_PAGES, JiraClient
 from aha_jira.jira.errors import JiraError, JiraRejected, JiraUnavailable, JiraUnreachable
 from aha_jira.jira.payloads import BulkCreateResult
 from aha_jira.jira.rate_limits import backoff_seconds
@@ -50,6 +50,7 @@ LEASE_SECONDS = 90.0
 # `retry_timing().search_consistency_seconds`). Reconciling earlier could miss the issue and create it
 # twice, so a takeover that early waits in the queue.
 RECONCILE_MARGIN_MINUTES = 5
+RECONCILE_PAGE_SIZE = 100  # search/jql's largest page when fields are asked for
 
 
 class RetryLater(Exception):
@@ -83,6 +84,7 @@ class _Send:
     client: JiraClient
     feature: AhaFeature
     token: str
+    started: float = 0.0
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -120,7 +122,15 @@ def send_feature(
     integration = load_integration(integration_id, services.integrations)
     snapshot = _ready_snapshot(integration, services)
     client = jira_client_for(integration, services.secret_store, api_version=snapshot.api_version)
-    send = _Send(services, integration, snapshot, client, feature, token=job_id or uuid.uuid4().hex)
+    send = _Send(
+        services,
+        integration,
+        snapshot,
+        client,
+        feature,
+        token=job_id or uuid.uuid4().hex,
+        started=services.clock(),
+    )
     try:
         result = _send(send)
     except RetryLater as later:
@@ -139,7 +149,8 @@ def send_feature(
             jira_calls=len(client.transport.calls),
         )
         raise
-    services.features.delete_pending(integration_id, reference)
+    # Only what this send made obsolete: a newer payload queued while it ran waits for its own job.
+    services.features.delete_pending(integration_id, reference, job_id=send.token, sent_since=send.started)
     record_action(
         "feature.send",
         Outcome.SUCCEEDED,
@@ -192,10 +203,30 @@ def _send(send: _Send) -> SendSynced:
     references = [feature.reference_num] + [draft.reference for draft in requirement_drafts]
     links = services.links.get_many(send.integration_id, references)
     feature_issue = _sync_feature_issue(send, feature_draft, links.get(feature.reference_num))
-    _sync_requirements(send, feature_issue, feature.requirements, requirement_drafts, links)
-
-    previous = services.features.get(send.integration_id, feature.reference_num)
     current = [draft.reference for draft in requirement_drafts]
+    try:
+        _sync_requirements(send, feature_issue, feature.requirements, requirement_drafts, links)
+    except (RetryLater, AhaJiraError):
+        # The feature issue is linked in Jira: its record must be readable (and found by `?jira_key=`)
+        # while a requirement waits for a retry or for the fix Jira asked for.
+        _save_record(send, current, sent=False)
+        raise
+    removed = _save_record(send, current, sent=True)
+    return SendSynced(
+        reference=feature.reference_num,
+        jira=feature_issue,
+        requirements=[RequirementResult(reference=ref, jira=send.issues.get(ref)) for ref in current],
+        created=send.created,
+        updated=send.updated,
+        unchanged=send.unchanged,
+        removed=removed,
+    )
+
+
+def _save_record(send: _Send, current: list[str], *, sent: bool) -> list[str]:
+    """Store the feature record; `sent` when the whole send succeeded. Answers the removed requirements."""
+    services, feature = send.services, send.feature
+    previous = services.features.get(send.integration_id, feature.reference_num)
     removed = sorted(
         {
             *(previous.requirement_references if previous else []),
@@ -215,18 +246,10 @@ def _send(send: _Send) -> SendSynced:
             removed_requirements=removed,
             created_at=previous.created_at if previous else now,
             updated_at=now,
-            last_sent_at=now,
+            last_sent_at=now if sent else (previous.last_sent_at if previous else None),
         )
     )
-    return SendSynced(
-        reference=feature.reference_num,
-        jira=feature_issue,
-        requirements=[RequirementResult(reference=ref, jira=send.issues.get(ref)) for ref in current],
-        created=send.created,
-        updated=send.updated,
-        unchanged=send.unchanged,
-        removed=removed,
-    )
+    return removed
 
 
 # --- the feature issue ----------------------------------------------------------------------------
@@ -243,7 +266,8 @@ def _sync_feature_issue(send: _Send, draft: IssueDraft, link: IssueLink | None) 
     if draft.reference in reserved.already_linked:
         return _update_if_changed(send, draft, reserved.already_linked[draft.reference])
     if draft.reference in reserved.found:
-        return send.issues[draft.reference]
+        # Created by an earlier attempt, maybe from an older payload: bring it up to this one.
+        return _update_if_changed(send, draft, reserved.found[draft.reference], counted=False)
     try:
         created = send.client.create_issue(body)
     except JiraError as error:
@@ -281,6 +305,9 @@ def _sync_requirements(
     refused: dict[str, tuple[dict[str, str], list[str]]] = {}
     settled: set[str] = set()  # reservations linked, given back, or left uncertain by a failed create
     try:
+        for reference, found in reserved.found.items():
+            # Created by an earlier attempt, maybe from an older payload: bring it up to this one.
+            _update_if_changed(send, next(d for d in new if d.reference == reference), found, counted=False)
         for chunk in _chunks(to_create, BULK_CREATE_LIMIT):
             bodies = [_requirement_body(send, draft, feature_issue) for draft in chunk]
             held = {draft.reference: reserved.held[draft.reference] for draft in chunk}
@@ -307,7 +334,8 @@ def _sync_requirements(
             for ref, link in reserved.held.items()
             if ref not in settled and ref not in reserved.found
         }
-        _give_back(send, _Reserved(held=unsent, took_over=reserved.took_over & unsent.keys()))
+        took_over = {ref: at for ref, at in reserved.took_over.items() if ref in unsent}
+        _give_back(send, _Reserved(held=unsent, took_over=took_over))
         raise
     if refused:
         raise refusal_from_errors(refused, send.snapshot)
@@ -331,6 +359,7 @@ def _apply_bulk_result(
     refused: dict[str, tuple[dict[str, str], list[str]]] = {}
     failed = {item.failed_element_number: item for item in result.errors}
     succeeded = iter(result.issues)
+    lost: RetryLater | None = None  # a reservation another send took over: link the others first
     for index, draft in enumerate(chunk):
         if index in failed:
             send.services.links.release(held[draft.reference])
@@ -346,36 +375,39 @@ def _apply_bulk_result(
             raise RetryLater(
                 "Jira's bulk answer was incomplete", minimum_delay=retry_timing().search_consistency_seconds
             )
-        _link(send, held[draft.reference], draft, issue.id, issue.key)
+        try:
+            _link(send, held[draft.reference], draft, issue.id, issue.key)
+        except RetryLater as later:
+            lost = lost or later
+    if lost is not None:
+        raise lost
     return refused
 
 
 def _requirement_body(send: _Send, draft: IssueDraft, feature_issue: JiraIssueRef) -> dict[str, Any]:
-    fields = dict(draft.create_fields)
+    place_fields, place_update = _placement(send, feature_issue)
     body: dict[str, Any] = {
-        "fields": fields,
+        "fields": {**draft.create_fields, **place_fields},
         "properties": [stamp_property(draft.reference, send.token, send.integration_id)],
     }
+    if place_update:
+        # The link travels in the create itself: no extra call per requirement.
+        body["update"] = place_update
+    return body
+
+
+def _placement(send: _Send, feature_issue: JiraIssueRef) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What joins a requirement's issue to its feature's issue: the (fields, update) of a create or edit."""
     mode = send.snapshot.requirement_mode
     if mode == "subtask" or (mode == "epic_child" and send.snapshot.api_version == 3):
-        fields["parent"] = {"key": feature_issue.key}
-    elif mode == "epic_child":
+        return {"parent": {"key": feature_issue.key}}, {}
+    if mode == "epic_child":
         epic_link = _epic_link_field(send.snapshot)
-        if epic_link:
-            fields[epic_link] = feature_issue.key
-    elif mode == "link" and send.snapshot.link_type is not None:
-        # The link travels in the create itself: no extra call per requirement.
-        body["update"] = {
-            "issuelinks": [
-                {
-                    "add": {
-                        "type": {"name": send.snapshot.link_type.name},
-                        "inwardIssue": {"key": feature_issue.key},
-                    }
-                }
-            ]
-        }
-    return body
+        return ({epic_link: feature_issue.key} if epic_link else {}), {}
+    if mode == "link" and send.snapshot.link_type is not None:
+        link = {"type": {"name": send.snapshot.link_type.name}, "inwardIssue": {"key": feature_issue.key}}
+        return {}, {"issuelinks": [{"add": link}]}
+    return {}, {}
 
 
 def _epic_link_field(snapshot: JiraSnapshot) -> str | None:
@@ -392,8 +424,12 @@ def _epic_link_field(snapshot: JiraSnapshot) -> str | None:
 class _Reserved:
     held: dict[str, IssueLink] = field(default_factory=dict)  # reservations this send holds
     already_linked: dict[str, IssueLink] = field(default_factory=dict)
-    took_over: set[str] = field(default_factory=set)  # held, replacing one whose create may have happened
-    found: set[str] = field(default_factory=set)  # held, and reconciled to an issue an earlier try made
+    # Held, replacing one whose create may have happened: the latest time that create may have reached
+    # Jira (the replaced reservation's lease end: a holder that saw an ambiguous answer ends its lease
+    # then, a holder that crashed created before its lease ran out).
+    took_over: dict[str, float] = field(default_factory=dict)
+    # Held, and reconciled to an issue an earlier try made: the link now recorded.
+    found: dict[str, IssueLink] = field(default_factory=dict)
 
 
 def _reserve(send: _Send, drafts: list[IssueDraft], *, kind: RecordKind, feature_reference: str) -> _Reserved:
@@ -424,7 +460,7 @@ def _reserve(send: _Send, drafts: list[IssueDraft], *, kind: RecordKind, feature
                 )
                 links.update_reservation(mine)
                 takeovers[draft.reference] = reservation.previous
-                reserved.took_over.add(draft.reference)
+                reserved.took_over[draft.reference] = reservation.previous.lease_until
             reserved.held[draft.reference] = mine
             continue
         current = links.get_many(send.integration_id, [draft.reference]).get(draft.reference)
@@ -442,7 +478,10 @@ def _reconcile(
     send: _Send, reserved: _Reserved, takeovers: dict[str, IssueLink], drafts: dict[str, IssueDraft]
 ) -> None:
     earliest = min(link.reserved_at for link in takeovers.values())
-    age = send.now() - max(link.reserved_at for link in takeovers.values())
+    # Search must have caught up with the *last* create that may have happened, not the first attempt:
+    # a record with a long history of failures can have been created a moment ago.
+    latest = max(reserved.took_over[reference] for reference in takeovers)
+    age = send.now() - latest
     consistency = retry_timing().search_consistency_seconds
     if age < consistency:
         _give_back(send, reserved)
@@ -450,19 +489,42 @@ def _reconcile(
             "an earlier attempt may have created the issue; waiting for Jira's search to show it",
             minimum_delay=consistency - age + 1,
         )
-    minutes = math.ceil((send.now() - earliest) / 60) + RECONCILE_MARGIN_MINUTES
-    jql = f'project = "{send.snapshot.project.key}" AND created >= "-{minutes}m" ORDER BY created DESC'
+    # The window runs from the first reservation to the last create that may have happened, oldest
+    # first: the stamped issue is near its start, whatever the project created since (a dead letter may
+    # be replayed days later), and the search's page cap cannot hide it behind newer issues.
+    since = math.ceil((send.now() - earliest) / 60) + RECONCILE_MARGIN_MINUTES
+    until = math.floor((send.now() - latest) / 60) - RECONCILE_MARGIN_MINUTES
+    jql = f'project = "{send.snapshot.project.key}" AND created >= "-{since}m"'
+    if until > 0:
+        jql += f' AND created <= "-{until}m"'
+    jql += " ORDER BY created ASC"
     try:
-        issues = list(send.client.search(jql, fields=["summary"], properties=["aha-jira"]))
+        issues = list(
+            send.client.search(
+                jql, fields=["summary"], properties=["aha-jira"], page_size=RECONCILE_PAGE_SIZE
+            )
+        )
     except JiraError as error:
         _give_back(send, reserved)
         raise _transient_or_refused(send, error, next(iter(takeovers))) from None
     for issue in issues:
         stamp = issue.properties.get("aha-jira") or {}
         reference = stamp.get("reference")
-        if reference in takeovers and stamp.get("integration_id") == send.integration_id:
-            _link(send, reserved.held[reference], drafts[reference], issue.id, issue.key, reconciled=True)
-            reserved.found.add(reference)
+        if (
+            reference in takeovers
+            and reference not in reserved.found  # a duplicate made before: keep the oldest
+            and stamp.get("integration_id") == send.integration_id
+        ):
+            reserved.found[reference] = _link(
+                send, reserved.held[reference], drafts[reference], issue.id, issue.key, reconciled=True
+            )
+    if len(issues) >= MAX_PAGES * RECONCILE_PAGE_SIZE and takeovers.keys() - reserved.found.keys():
+        # The search stopped before the end of the window: not finding the issue proves nothing.
+        _give_back(send, reserved)
+        raise RetryLater(
+            f"too many issues were created in project {send.snapshot.project.key} around an earlier "
+            "attempt to tell whether it created the issue"
+        )
 
 
 def _after_failed_create(send: _Send, held: dict[str, IssueLink], error: JiraError) -> None:
@@ -478,31 +540,40 @@ def _after_failed_create(send: _Send, held: dict[str, IssueLink], error: JiraErr
 
 def _give_back(send: _Send, reserved: _Reserved) -> None:
     """Stop holding reservations before a retry: fresh ones are released (nothing was created), those
-    that replaced an uncertain one stay uncertain, free for the next attempt to take over at once."""
+    that replaced an uncertain one stay uncertain, free for the next attempt to take over at once. They
+    keep the time the replaced holder's create may have reached Jira: this send created nothing, and
+    moving it to now would make every next attempt wait for search again."""
     for reference, link in reserved.held.items():
         if reference in reserved.found:
             continue
         if reference in reserved.took_over:
-            send.services.links.mark_uncertain(link, lease_until=send.now())
+            send.services.links.mark_uncertain(link, lease_until=reserved.took_over[reference])
         else:
             send.services.links.release(link)
 
 
 def _link(
     send: _Send, held: IssueLink, draft: IssueDraft, issue_id: str, key: str, *, reconciled: bool = False
-) -> None:
+) -> IssueLink:
     now = send.now()
-    send.services.links.mark_linked(
-        held.model_copy(
-            update={
-                "issue_id": issue_id,
-                "issue_key": key,
-                "content_hash": None if reconciled else draft.content_hash,
-                "synced_at": _iso(now),
-                "uncertain": False,
-            }
-        )
+    linked = held.model_copy(
+        update={
+            "state": "linked",
+            "issue_id": issue_id,
+            "issue_key": key,
+            # A reconciled issue holds what an earlier attempt sent: unknown, so it differs from any draft.
+            "content_hash": None if reconciled else draft.content_hash,
+            "synced_at": _iso(now),
+            "uncertain": False,
+        }
     )
+    if not send.services.links.mark_linked(linked):
+        # The lease ran out while Jira was creating and another send took the reservation over. The
+        # issue carries this send's stamp: the holder now, or the retry taking over, reconciles to it.
+        raise RetryLater(
+            f"{draft.reference}: another send took the reservation over while Jira created {key}",
+            minimum_delay=retry_timing().search_consistency_seconds,
+        )
     send.issues[draft.reference] = JiraIssueRef(key=key, id=issue_id, url=send.browse_url(key))
     send.created.append(draft.reference)
     if reconciled:
@@ -514,17 +585,34 @@ def _link(
             jira_key=key,
             message=f"Found {key}, created by an earlier attempt whose answer was lost; linked it instead of creating again",
         )
+    return linked
 
 
-def _update_if_changed(send: _Send, draft: IssueDraft, link: IssueLink) -> JiraIssueRef:
+def _update_if_changed(
+    send: _Send, draft: IssueDraft, link: IssueLink, *, counted: bool = True
+) -> JiraIssueRef:
+    """Edit the linked issue when the draft changed since the last send, or when the requirement moved
+    to this feature from another (the hash does not cover where it belongs). `counted=False` for an issue
+    this send reports as created (reconciled), which is neither unchanged nor updated."""
     assert link.issue_key is not None and link.issue_id is not None
     ref = JiraIssueRef(key=link.issue_key, id=link.issue_id, url=send.browse_url(link.issue_key))
     send.issues[draft.reference] = ref
-    if link.content_hash == draft.content_hash:
-        send.unchanged.append(draft.reference)
+    feature_reference = send.feature.reference_num
+    moved = draft.kind == "requirement" and link.feature_reference != feature_reference
+    if link.content_hash == draft.content_hash and not moved:
+        if counted:
+            send.unchanged.append(draft.reference)
         return ref
+    edit = draft.edit
+    if moved:
+        place_fields, place_update = _placement(send, send.issues[feature_reference])
+        edit = {
+            **draft.edit,
+            "fields": {**draft.edit.get("fields", {}), **place_fields},
+            "update": {**draft.edit.get("update", {}), **place_update},
+        }
     try:
-        send.client.edit_issue(link.issue_key, draft.edit)
+        send.client.edit_issue(link.issue_key, edit)
     except JiraError as error:
         raise _transient_or_refused(send, error, draft.reference) from None
     send.services.links.save_synced(
@@ -533,10 +621,14 @@ def _update_if_changed(send: _Send, draft: IssueDraft, link: IssueLink) -> JiraI
                 "content_hash": draft.content_hash,
                 "synced_at": _iso(send.now()),
                 "name": _summary(draft),
+                "feature_reference": feature_reference
+                if draft.kind == "requirement"
+                else link.feature_reference,
             }
         )
     )
-    send.updated.append(draft.reference)
+    if counted:
+        send.updated.append(draft.reference)
     return ref
 
 
@@ -566,7 +658,7 @@ def _queue(send: _Send, later: RetryLater) -> SendQueued:
         retry_after=later.retry_after,
     )
     delay = retry_delay(later, attempt=1)
-    send.services.features.put_pending(send.integration_id, send.feature, job.job_id)
+    send.services.features.put_pending(send.integration_id, send.feature, job.job_id, queued_at=send.now())
     send.services.retry_queue.enqueue(job, delay)
     record_action(
         "feature.send",
