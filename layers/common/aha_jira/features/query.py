@@ -22,12 +22,15 @@ def _record_view(
         reference=reference,
         name=(link.name if link and link.name else name),
         status=(link.roadmap_status if link and link.roadmap_status else status),
+        description=link.description if link else None,
         jira=JiraState(
             key=link.issue_key if linked and link else None,
             id=link.issue_id if linked and link else None,
             url=f"{base_url}/browse/{link.issue_key}" if linked and link else None,
             status=link.jira_status if link else None,
             synced_at=link.synced_at if link else None,
+            resolution=link.jira_resolution if link else None,
+            updated_at=link.jira_updated_at if link else None,
         ),
         time_tracking=TimeTracking(
             spent_seconds=link.spent_seconds if link else None,

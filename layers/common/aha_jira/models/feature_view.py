@@ -11,6 +11,8 @@ class JiraState(BaseModel):
     url: str | None
     status: str | None
     synced_at: str | None
+    resolution: str | None = None  # Jira's resolution, from webhooks
+    updated_at: str | None = None  # when a Jira webhook last changed the record
 
 
 class TimeTracking(BaseModel):
@@ -22,6 +24,8 @@ class RecordView(BaseModel):
     reference: str
     name: str | None
     status: str | None  # the roadmap workflow status
+    # HTML; set once an engineer edits the description in Jira (until then the roadmap's own is current)
+    description: str | None = None
     jira: JiraState
     time_tracking: TimeTracking
     detached: bool

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 RecordKind = Literal["feature", "requirement"]
 LinkState = Literal["reserved", "linked"]
@@ -38,3 +38,37 @@ class IssueLink(BaseModel):
     imported: bool = False
     spent_seconds: int | None = None
     remaining_seconds: int | None = None
+    # Written by the Jira webhook (aha_jira.webhooks); docs/architecture.md "Storage" lists them.
+    jira_status_id: str | None = None
+    jira_resolution: str | None = None
+    description: str | None = None  # HTML, from Jira's description once an engineer edits it there
+    description_at: int | None = None  # the description edit's event (epoch ms, changelog id)
+    description_seq: int = 0
+    deleted_in_jira: bool = False
+    last_event_at: int | None = None  # Jira's timestamp (epoch ms) of the last issue event applied
+    last_event_seq: int = 0  # its changelog id: orders events of the same millisecond
+    worklogs: dict[str, WorklogEntry] = Field(default_factory=dict)  # by Jira worklog id
+    time_base_at: int | None = None  # the issue event whose time tracking is the baseline (epoch ms)
+    time_base_spent: int | None = None
+    time_base_remaining: int | None = None
+    webhook_rev: int = 0  # bumped by every webhook write: optimistic concurrency between deliveries
+    jira_updated_at: str | None = None  # when a webhook last changed the record (ISO 8601)
+
+
+class WorklogChange(BaseModel):
+    """One worklog event: when (Jira's timestamp, epoch ms), what it did, and the seconds the worklog held
+    after it (for a deletion: the seconds it held when it was deleted)."""
+
+    at: int
+    kind: Literal["created", "updated", "deleted"]
+    seconds: int
+
+
+class WorklogEntry(BaseModel):
+    """The changes to one Jira worklog the webhook has seen, oldest first (worklog events carry only their
+    own worklog, and arrive in any order)."""
+
+    changes: list[WorklogChange] = Field(default_factory=list)
+
+
+IssueLink.model_rebuild()

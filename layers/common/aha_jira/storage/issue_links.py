@@ -138,8 +138,10 @@ class DynamoIssueLinkRepository:
             if not _condition_failed(error):
                 raise
 
-    def mark_linked(self, link: IssueLink) -> None:
-        """Record the Jira issue of a reserved record (only by the reservation's holder)."""
+    def mark_linked(self, link: IssueLink) -> bool:
+        """Record the Jira issue of a reserved record (only by the reservation's holder). False when the
+        reservation is no longer this holder's (its lease ran out and another send took it over): the
+        issue carries the stamp, so whoever holds the reservation now, or takes it over, finds it."""
         values = link.model_dump()
         values["state"] = "linked"
         item = {
@@ -148,29 +150,49 @@ class DynamoIssueLinkRepository:
             "gsi1pk": {"S": f"ISSUE#{link.site_url}#{link.issue_id}"},
             "gsi1sk": {"S": f"INTEGRATION#{link.integration_id}"},
         }
-        self._client.put_item(
-            TableName=self._table,
-            Item=item,
-            ConditionExpression="#state = :reserved AND #token = :token",
-            ExpressionAttributeNames={"#state": "state", "#token": "token"},
-            ExpressionAttributeValues={":reserved": {"S": "reserved"}, ":token": {"S": link.token}},
-        )
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="#state = :reserved AND #token = :token",
+                ExpressionAttributeNames={"#state": "state", "#token": "token"},
+                ExpressionAttributeValues={":reserved": {"S": "reserved"}, ":token": {"S": link.token}},
+            )
+        except ClientError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
 
     def save_synced(self, link: IssueLink) -> None:
-        """Store what a re-send changed on a linked record (hash, sync time, names)."""
-        values = link.model_dump()
-        item = {
-            **_key(link.integration_id, link.reference),
-            **to_item(values),
-            "gsi1pk": {"S": f"ISSUE#{link.site_url}#{link.issue_id}"},
-            "gsi1sk": {"S": f"INTEGRATION#{link.integration_id}"},
+        """Store what a re-send changed on a linked record: hash, sync time, name and feature. Only those
+        attributes: the webhook receiver writes others (Jira status, time tracking, detached) to the same
+        item while a send edits Jira, and writing back the whole item this send read would undo them."""
+        owned = {
+            "feature_reference": link.feature_reference,
+            "content_hash": link.content_hash,
+            "synced_at": link.synced_at,
+            "name": link.name,
         }
-        self._client.put_item(
+        names = {"#state": "state"}
+        values: dict[str, Any] = {":linked": {"S": "linked"}}
+        sets: list[str] = []
+        removes: list[str] = []
+        for index, (attribute, value) in enumerate(owned.items()):
+            names[f"#a{index}"] = attribute
+            if value is None:
+                removes.append(f"#a{index}")
+            else:
+                values[f":v{index}"] = {"S": value}
+                sets.append(f"#a{index} = :v{index}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        self._client.update_item(
             TableName=self._table,
-            Item=item,
+            Key=_key(link.integration_id, link.reference),
+            UpdateExpression=expression,
             ConditionExpression="#state = :linked",
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={":linked": {"S": "linked"}},
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
         )
 
     def detach_all(self, integration_id: str) -> int:
@@ -194,6 +216,14 @@ class DynamoIssueLinkRepository:
         return changed
 
     def _update_held(self, link: IssueLink, expression: str, values: dict[str, Any]) -> None:
+        """Change a reservation this holder still holds; one another send took over is left to it."""
+        try:
+            self._update_if_held(link, expression, values)
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+
+    def _update_if_held(self, link: IssueLink, expression: str, values: dict[str, Any]) -> None:
         self._client.update_item(
             TableName=self._table,
             Key=_key(link.integration_id, link.reference),
@@ -202,3 +232,69 @@ class DynamoIssueLinkRepository:
             ExpressionAttributeNames={"#state": "state", "#token": "token"},
             ExpressionAttributeValues={**values, ":reserved": {"S": "reserved"}, ":token": {"S": link.token}},
         )
+
+    # --- Jira webhook (aha_jira.webhooks) -------------------------------------------------------------
+
+    def webhook_write(self, link: IssueLink, *, expected_rev: int) -> dict[str, Any]:
+        """A transaction item writing what a webhook changed on a linked record: the webhook's own
+        attributes only (never the send's reservation, token or content hash), on condition that no other
+        webhook write happened since the record was read (`webhook_rev`)."""
+        values = link.model_dump(include=set(WEBHOOK_ATTRIBUTES))
+        names: dict[str, str] = {"#state": "state", "#rev": "webhook_rev"}
+        placeholders: dict[str, Any] = {
+            ":linked": {"S": "linked"},
+            ":expected": {"N": str(expected_rev)},
+        }
+        sets: list[str] = []
+        removes: list[str] = []
+        for index, attribute in enumerate(sorted(values)):
+            names[f"#a{index}"] = attribute
+            value = values[attribute]
+            if value is None:
+                removes.append(f"#a{index}")
+            else:
+                placeholders[f":v{index}"] = to_item({"v": value})["v"]
+                sets.append(f"#a{index} = :v{index}")
+        expression = "SET " + ", ".join(sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        rev_matches = "#rev = :expected"
+        if expected_rev == 0:
+            rev_matches = "(attribute_not_exists(#rev) OR #rev = :expected)"
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _key(link.integration_id, link.reference),
+                "UpdateExpression": expression,
+                "ConditionExpression": f"#state = :linked AND {rev_matches}",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": placeholders,
+            }
+        }
+
+
+# What a webhook may write on a record (`DynamoIssueLinkRepository.webhook_write`).
+WEBHOOK_ATTRIBUTES = frozenset(
+    {
+        "jira_status",
+        "jira_status_id",
+        "jira_resolution",
+        "roadmap_status",
+        "name",
+        "description",
+        "description_at",
+        "description_seq",
+        "detached",
+        "deleted_in_jira",
+        "last_event_at",
+        "last_event_seq",
+        "worklogs",
+        "time_base_at",
+        "time_base_spent",
+        "time_base_remaining",
+        "spent_seconds",
+        "remaining_seconds",
+        "webhook_rev",
+        "jira_updated_at",
+    }
+)
