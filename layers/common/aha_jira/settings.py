@@ -58,6 +58,8 @@ class RetryTiming:
     search_consistency_seconds: float
     # First retry delay; later ones double (with jitter), never below Jira's Retry-After.
     retry_base_seconds: float
+    # How long a send holds a record's reservation; past it another send may take it over (and reconcile).
+    lease_seconds: float
 
 
 def retry_timing() -> RetryTiming:
@@ -65,4 +67,5 @@ def retry_timing() -> RetryTiming:
     return RetryTiming(
         search_consistency_seconds=float(os.environ.get("SEARCH_CONSISTENCY_SECONDS") or 15.0),
         retry_base_seconds=float(os.environ.get("RETRY_BASE_DELAY_SECONDS") or 5.0),
+        lease_seconds=float(os.environ.get("RESERVATION_LEASE_SECONDS") or 90.0),
     )

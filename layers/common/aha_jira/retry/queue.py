@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from aha_jira.models.send import RetryJob
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
@@ -18,7 +20,7 @@ class SqsRetryQueue:
         self._client.send_message(
             QueueUrl=self._url,
             MessageBody=job.model_dump_json(),
-            DelaySeconds=max(0, min(MAX_DELAY_SECONDS, round(delay_seconds))),
+            DelaySeconds=max(0, min(MAX_DELAY_SECONDS, math.ceil(delay_seconds))),
         )
 
     def postpone(self, receipt_handle: str, delay_seconds: float) -> None:
@@ -27,5 +29,5 @@ class SqsRetryQueue:
         self._client.change_message_visibility(
             QueueUrl=self._url,
             ReceiptHandle=receipt_handle,
-            VisibilityTimeout=max(0, min(MAX_DELAY_SECONDS, round(delay_seconds))),
+            VisibilityTimeout=max(0, min(MAX_DELAY_SECONDS, math.ceil(delay_seconds))),
         )

@@ -44,8 +44,6 @@ from aha_jira.sync.drafting import IssueDraft, draft_feature, draft_requirement,
 from aha_jira.sync.lookups import JiraDraftLookups
 from aha_jira.sync.refusals import JiraRefused, refusal, refusal_from_errors
 
-# A reservation's holder must finish (or give up) within this; past it, another send may take over.
-LEASE_SECONDS = 90.0
 # Jira's search is eventually consistent: a create becomes searchable within seconds (the window is
 # `retry_timing().search_consistency_seconds`). Reconciling earlier could miss the issue and create it
 # twice, so a takeover that early waits in the queue.
@@ -445,7 +443,7 @@ def _reserve(send: _Send, drafts: list[IssueDraft], *, kind: RecordKind, feature
             feature_reference=feature_reference,
             state="reserved",
             token=send.token,
-            lease_until=now + LEASE_SECONDS,
+            lease_until=now + retry_timing().lease_seconds,
             reserved_at=now,
             site_url=send.integration.jira.base_url,
             name=_summary(draft),
@@ -468,7 +466,10 @@ def _reserve(send: _Send, drafts: list[IssueDraft], *, kind: RecordKind, feature
             reserved.already_linked[draft.reference] = current
             continue
         _give_back(send, reserved)
-        raise RetryLater(f"another send of {draft.reference} is in progress", minimum_delay=LEASE_SECONDS / 3)
+        raise RetryLater(
+            f"another send of {draft.reference} is in progress",
+            minimum_delay=retry_timing().lease_seconds / 3,
+        )
     if takeovers:
         _reconcile(send, reserved, takeovers, {draft.reference: draft for draft in drafts})
     return reserved
