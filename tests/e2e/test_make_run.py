@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -166,6 +167,37 @@ def test_a_queued_send_is_finished_by_the_retry_poller(stack: RunningStack) -> N
         time.sleep(0.5)
     else:
         raise AssertionError("the retry worker did not finish the queued send")
+
+
+def test_a_status_change_in_jira_comes_back_to_the_roadmap(stack: RunningStack) -> None:
+    """The demo's simulator webhook points at the demo integration's webhook_url (signed with its secret):
+    send a feature, move its issue as the engineer in Jira, read the feature back with the new status."""
+    headers = {"x-api-key": API_KEY}
+    body = json.loads((REPO_ROOT / "examples" / "demo_feature.json").read_text())
+    body["feature"]["reference_num"] = "PROD-7"
+    body["feature"]["requirements"] = []
+    sent = requests.post(
+        f"{stack.url}/integrations/demo/features/PROD-7/send", json=body, headers=headers, timeout=30
+    )
+    assert sent.status_code == 200, sent.text
+    key = sent.json()["jira"]["key"]
+    moved = requests.post(
+        f"{stack.jira_url}/_sim/engineer/issues/{key}/transition", json={"status": "In Progress"}, timeout=10
+    )
+    assert moved.status_code < 300, moved.text
+    deadline = time.monotonic() + 30
+    feature: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        read = requests.get(f"{stack.url}/integrations/demo/features/PROD-7", headers=headers, timeout=10)
+        feature = read.json()
+        if feature.get("status") == "In development":
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError(f"the status change did not reach the roadmap: {feature}")
+    assert (feature["jira"]["key"], feature["jira"]["status"]) == (key, "In Progress")
+    deliveries = requests.get(f"{stack.jira_url}/_sim/webhook/deliveries", timeout=10).json()["deliveries"]
+    assert deliveries and all(delivery["status"] == 200 for delivery in deliveries if delivery["done"])
 
 
 def test_ctrl_c_stops_everything(stack: RunningStack) -> None:

@@ -38,6 +38,11 @@ class InvalidRequest(AhaJiraError):
     code = "invalid_request"
 
 
+class Unauthorized(AhaJiraError):
+    status = 401
+    code = "unauthorized"
+
+
 class NotFound(AhaJiraError):
     status = 404
     code = "not_found"

@@ -14,7 +14,10 @@ from aha_jira.storage.integrations import DynamoIntegrationRepository
 from aha_jira.storage.issue_links import DynamoIssueLinkRepository
 from aha_jira.storage.lookup_cache import DynamoLookupCache
 from aha_jira.storage.secrets import SecretsManagerStore
+from aha_jira.storage.webhook_deliveries import DynamoWebhookDeliveries
 from aha_jira.sync.send import SendServices
+from aha_jira.webhooks.authentication import WebhookAuthenticator
+from aha_jira.webhooks.receive import WebhookServices
 
 
 @cache
@@ -51,4 +54,13 @@ def send_services() -> SendServices:
         lookup_cache=DynamoLookupCache(),
         features=features(),
         links=issue_links(),
+    )
+
+
+@cache
+def webhook_services() -> WebhookServices:
+    return WebhookServices(
+        authenticator=WebhookAuthenticator(integrations(), secrets()),
+        links=issue_links(),
+        deliveries=DynamoWebhookDeliveries(),
     )

@@ -61,9 +61,11 @@ def record_action(
     jira_key: str | None = None,
     hint: str | None = None,
     error_code: str | None = None,
+    warn: bool = False,
     **fields: Any,
 ) -> None:
-    """Write one integration-log line. Failures log at warning level so alarms can key on them."""
+    """Write one integration-log line. Failures (and lines flagged `warn`: something the integration's
+    owner should fix, though the action itself went through) log at warning level so alarms can key on them."""
     entry: dict[str, Any] = {
         "log_type": "integration",
         "action": action,
@@ -76,7 +78,7 @@ def record_action(
         **fields,
     }
     entry = {_safe_key(key): value for key, value in entry.items() if value is not None}
-    if outcome in {Outcome.FAILED, Outcome.REJECTED}:
+    if warn or outcome in {Outcome.FAILED, Outcome.REJECTED}:
         logger.warning(message, extra=entry)
     else:
         logger.info(message, extra=entry)

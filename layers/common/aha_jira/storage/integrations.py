@@ -249,6 +249,46 @@ class DynamoIntegrationRepository:
                 request = dict(answer.get("UnprocessedKeys") or {})
         return found
 
+    def site_for_token(self, token: str) -> str | None:
+        """The Jira site a webhook URL's token points at (None for an unknown token)."""
+        answer = self._client.get_item(TableName=self._table, Key=_token_key(token), ConsistentRead=True)
+        item = answer.get("Item")
+        return item["site_url"]["S"] if item else None
+
+    def get_site_with_integrations(
+        self, site_url: str, integration_ids: list[str]
+    ) -> tuple[JiraSiteRecord | None, dict[str, StoredIntegration]]:
+        """The site and the named integrations in one round trip (BatchGetItem, consistent reads);
+        integrations the site lists but that were not named are read in a second one."""
+        site: JiraSiteRecord | None = None
+        integrations: dict[str, StoredIntegration] = {}
+        keys = [_site_key(site_url), *(_integration_key(i) for i in dict.fromkeys(integration_ids))]
+        site_seen = False
+        while keys:
+            for item in self._batch_get(keys):
+                if item["pk"]["S"].startswith("SITE#"):
+                    site = _site_from_item(item)
+                else:
+                    integration = _integration_from_item(item)
+                    integrations[integration.integration_id] = integration
+            if site_seen or site is None:
+                break
+            site_seen = True
+            keys = [_integration_key(i) for i in site.integration_ids if i not in integrations]
+        return site, integrations
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {
+                self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
+            }
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                found.extend(answer.get("Responses", {}).get(self._table, []))
+                request = dict(answer.get("UnprocessedKeys") or {})
+        return found
+
     def _leave_site(self, site_url: str, integration_id: str) -> TransactWriteItemTypeDef:
         return {
             "Update": {

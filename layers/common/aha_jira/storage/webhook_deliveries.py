@@ -1,0 +1,102 @@
+"""DynamoDB adapter for Jira webhook deliveries: one item per delivery identifier, expiring after the
+dedupe window (TTL `expires_at`), written together with the record changes the delivery makes.
+
+Item: `pk = <site url>#<identifier>` (Jira's `X-Atlassian-Webhook-Identifier`, or a body hash), `event`,
+`received_at`, `expires_at`, `retry`. No payload is stored.
+
+A delivery and its changes commit in one transaction (`TransactWriteItems`): either the delivery is
+recorded and its changes made, or neither. A crash between the two can therefore never mark a delivery as
+seen whose change was lost, and Jira's redelivery of a delivery that failed applies it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, cast
+
+from botocore.exceptions import ClientError
+
+from aha_jira.settings import get_settings
+from aha_jira.storage import aws_clients
+from aha_jira.webhooks.deliveries import CommitResult, Delivery
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
+
+
+def _item(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "pk": {"S": f"{delivery.site_url}#{delivery.identifier}"},
+        "site_url": {"S": delivery.site_url},
+        "identifier": {"S": delivery.identifier},
+        "event": {"S": delivery.event},
+        "received_at": {"N": repr(delivery.received_at)},
+        "expires_at": {"N": str(delivery.expires_at)},
+        "retry": {"N": str(delivery.retry)},
+        "attempt": {"S": delivery.attempt},
+    }
+
+
+class DynamoWebhookDeliveries:
+    def __init__(self, table_name: str | None = None) -> None:
+        self._table = table_name or get_settings().webhook_deliveries_table
+        self._client = aws_clients.dynamodb()
+
+    def _put(self, delivery: Delivery) -> PutTypeDef:
+        # An item past its expiry that DynamoDB's TTL has not removed yet no longer counts.
+        return {
+            "TableName": self._table,
+            "Item": _item(delivery),
+            "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
+            "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
+        }
+
+    def record(self, delivery: Delivery) -> bool:
+        """Record a delivery that changes nothing; False when it was recorded before (a duplicate)."""
+        try:
+            self._client.put_item(**self._put(delivery))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return self._recorded_by(delivery)
+            raise
+        return True
+
+    def _recorded_by(self, delivery: Delivery) -> bool:
+        """Whether the recorded delivery is this very attempt's: the SDK retried a write that had committed
+        (its answer was lost), and the retry found the delivery already there."""
+        answer = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": _item(delivery)["pk"]},
+            ConsistentRead=True,
+            ProjectionExpression="attempt",
+        )
+        item = answer.get("Item") or {}
+        return bool(item.get("attempt", {}).get("S") == delivery.attempt)
+
+    def commit(self, delivery: Delivery, changes: list[dict[str, Any]]) -> CommitResult:
+        """Record the delivery and make `changes` (transaction items of other tables) atomically."""
+        items = [{"Put": self._put(delivery)}, *changes]
+        try:
+            self._client.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", items))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = cast("list[dict[str, Any]]", error.response.get("CancellationReasons") or [])
+            codes = [str(reason.get("Code") or "None") for reason in reasons]
+            if "TransactionConflict" in codes and set(codes) <= {
+                "None",
+                "ConditionalCheckFailed",
+                "TransactionConflict",
+            }:
+                conflicts = [index - 1 for index, code in enumerate(codes) if index and code != "None"]
+                return CommitResult(committed=False, conflicts=conflicts, contended=True)
+            if not codes or any(code not in {"None", "ConditionalCheckFailed"} for code in codes):
+                # Throttling, validation...: not a verdict on this delivery; the caller answers 5xx.
+                raise
+            if codes[0] == "ConditionalCheckFailed":
+                if self._recorded_by(delivery):
+                    return CommitResult(committed=True)
+                return CommitResult(committed=False, duplicate=True)
+            conflicts = [index - 1 for index, code in enumerate(codes) if index and code != "None"]
+            return CommitResult(committed=False, conflicts=conflicts)
+        return CommitResult(committed=True)

@@ -1,0 +1,273 @@
+"""Receive one Jira admin webhook delivery: authenticate, parse, route, plan, commit, log, answer.
+
+The answer is fast by construction: no call goes back to Jira, and a status change costs three DynamoDB
+calls in a warm container (the site with its integrations, the issue's links, one transaction recording the
+delivery together with the record changes).
+
+Answers (`WebhookAnswer`): `applied` (a record changed), `duplicate` (this delivery was recorded before),
+`stale` (older than what the record already has), `echo` (our own write coming back), `ignored` (not an
+event we use, or an issue no record is linked to). Errors: 404 unknown token, 401 bad signature, 400 a body
+that is not a Jira event, 5xx only when the delivery could not be recorded (Jira then redelivers it).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from aha_jira.errors import InvalidRequest
+from aha_jira.integration_log import Outcome, record_action
+from aha_jira.models.issue_link import IssueLink
+from aha_jira.models.jira_webhook import (
+    ISSUE_EVENTS,
+    WORKLOG_EVENTS,
+    JiraWebhookEvent,
+    RecordOutcome,
+    WebhookAnswer,
+)
+from aha_jira.models.jira_webhook import Outcome as WebhookOutcome
+from aha_jira.webhooks.authentication import WebhookAuthenticator
+from aha_jira.webhooks.deliveries import CommitResult, Delivery, delivery_identifier, new_delivery
+from aha_jira.webhooks.echo import authored_by
+from aha_jira.webhooks.issue_changes import plan_issue_deleted, plan_issue_updated
+from aha_jira.webhooks.plans import Plan, unchanged
+from aha_jira.webhooks.routing import IntegrationContext, SiteRouting
+from aha_jira.webhooks.worklog_changes import plan_worklog
+
+SIGNATURE_HEADER = "x-hub-signature"
+# Each round re-reads only the records another write changed meanwhile; contention on one issue is brief.
+MAX_COMMIT_ROUNDS = 6
+_PRECEDENCE: tuple[WebhookOutcome, ...] = ("applied", "stale", "echo", "ignored")
+
+
+class LinkStore(Protocol):
+    def find_by_issue(self, site_url: str, issue_id: str) -> list[IssueLink]: ...
+
+    def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
+
+    def webhook_write(self, link: IssueLink, *, expected_rev: int) -> dict[str, Any]: ...
+
+
+class DeliveryStore(Protocol):
+    def record(self, delivery: Delivery) -> bool: ...
+
+    def commit(self, delivery: Delivery, changes: list[dict[str, Any]]) -> CommitResult: ...
+
+
+@dataclass(frozen=True)
+class WebhookServices:
+    authenticator: WebhookAuthenticator
+    links: LinkStore
+    deliveries: DeliveryStore
+
+
+@dataclass(frozen=True)
+class _Routed:
+    plan: Plan
+    integration: IntegrationContext
+
+
+class ConcurrentDeliveries(RuntimeError):
+    """The records kept changing under this delivery; it was not recorded, so Jira will redeliver it."""
+
+
+def parse_event(body: bytes) -> JiraWebhookEvent:
+    """The delivery's event; InvalidRequest (400) for anything that is not a Jira webhook event."""
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _not_an_event("the body is not JSON") from None
+    if not isinstance(document, dict):
+        raise _not_an_event("the body is not a JSON object")
+    try:
+        return JiraWebhookEvent.model_validate(document)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise _not_an_event(f"{where}: {message}" if where else message) from None
+
+
+def _not_an_event(detail: str) -> InvalidRequest:
+    return InvalidRequest(
+        f"The body is not a Jira webhook event ({detail}).",
+        hint="Jira sends a JSON object with webhookEvent and timestamp; point only Jira's webhook at this URL.",
+        code="not_a_jira_event",
+    )
+
+
+def receive_jira_webhook(
+    token: str, headers: Mapping[str, str], body: bytes, services: WebhookServices
+) -> WebhookAnswer:
+    """Handle one delivery. `headers` are keyed in lower case."""
+    routing = services.authenticator.authenticate(token, body, headers.get(SIGNATURE_HEADER))
+    event = parse_event(body)
+    delivery = new_delivery(
+        routing.site.site_url, delivery_identifier(headers, body), event.webhook_event, headers
+    )
+    now = datetime.now(UTC).isoformat(timespec="milliseconds")
+
+    routed, whole = _plan(event, routing, services.links, now)
+    if whole is not None:
+        outcome, reason = whole
+        if not services.deliveries.record(delivery):
+            outcome, reason = "duplicate", "this delivery was received before"
+        _log_delivery(event, delivery, outcome, reason)
+        return WebhookAnswer(outcome=outcome, reason=reason)
+
+    duplicate, routed = _commit(delivery, routed, services, now, event)
+    if duplicate:
+        reason = "this delivery was received before"
+        _log_delivery(event, delivery, "duplicate", reason)
+        return WebhookAnswer(outcome="duplicate", reason=reason)
+    for item in routed:
+        _log_record(event, delivery, item)
+    return _answer(routed)
+
+
+def _plan(
+    event: JiraWebhookEvent, routing: SiteRouting, links: LinkStore, now: str
+) -> tuple[list[_Routed], tuple[WebhookOutcome, str] | None]:
+    kind = event.webhook_event
+    if kind == "jira:issue_created":
+        if any(authored_by(event, account) for account in routing.account_ids()):
+            return [], ("echo", "an issue created by the integration itself (a send)")
+        return [], (
+            "ignored",
+            "importing issues created in Jira is not built yet; the issue was not imported",
+        )
+    if kind not in ISSUE_EVENTS and kind not in WORKLOG_EVENTS:
+        return [], ("ignored", f"{kind} events are not used by the integration")
+    issue_id = event.issue_id
+    assert issue_id is not None  # the payload model requires the issue or worklog of these events
+    routes = routing.routes(links.find_by_issue(routing.site.site_url, issue_id))
+    if not routes:
+        return [], ("ignored", "no roadmap record is linked to this issue")
+    return [
+        _Routed(plan_for(event, link, integration, now), integration) for link, integration in routes
+    ], None
+
+
+def plan_for(event: JiraWebhookEvent, link: IssueLink, integration: IntegrationContext, now: str) -> Plan:
+    """What `event` does to one linked record of `integration`."""
+    if not integration.enabled:
+        return unchanged(link, "ignored", "the integration is disabled")
+    if link.detached and not link.deleted_in_jira:
+        return unchanged(link, "ignored", "the record is detached from Jira")
+    if event.webhook_event in WORKLOG_EVENTS:
+        return plan_worklog(event, link, now)
+    if event.webhook_event == "jira:issue_deleted":
+        return plan_issue_deleted(event, link, integration, now)
+    return plan_issue_updated(event, link, integration, now)
+
+
+def _commit(
+    delivery: Delivery, routed: list[_Routed], services: WebhookServices, now: str, event: JiraWebhookEvent
+) -> tuple[bool, list[_Routed]]:
+    """Record the delivery with every planned write in one transaction. A write whose record changed since
+    it was read (another delivery, or the index lagging) is planned again from a consistent read."""
+    for round_number in range(MAX_COMMIT_ROUNDS):
+        writing = [index for index, item in enumerate(routed) if item.plan.updated is not None]
+        if not writing:
+            return (not services.deliveries.record(delivery)), routed
+        changes = []
+        for index in writing:
+            plan = routed[index].plan
+            assert plan.updated is not None
+            updated = plan.updated.model_copy(update={"webhook_rev": plan.current.webhook_rev + 1})
+            changes.append(services.links.webhook_write(updated, expected_rev=plan.current.webhook_rev))
+        result = services.deliveries.commit(delivery, changes)
+        if result.committed:
+            return False, routed
+        if result.duplicate:
+            return True, routed
+        if result.contended:
+            time.sleep(0.02 * (round_number + 1))
+        routed = list(routed)
+        for conflict in result.conflicts:
+            index = writing[conflict]
+            current = routed[index].plan.current
+            fresh = services.links.get_many(current.integration_id, [current.reference]).get(
+                current.reference
+            )
+            integration = routed[index].integration
+            if fresh is None or fresh.state != "linked":
+                routed[index] = replace(
+                    routed[index], plan=unchanged(current, "ignored", "the record was removed meanwhile")
+                )
+            else:
+                routed[index] = _Routed(plan_for(event, fresh, integration, now), integration)
+    raise ConcurrentDeliveries(
+        f"{event.webhook_event} for issue {event.issue_id} could not be recorded: its records kept changing"
+    )
+
+
+def _answer(routed: list[_Routed]) -> WebhookAnswer:
+    records = [
+        RecordOutcome(
+            integration_id=item.integration.integration_id,
+            reference=item.plan.current.reference,
+            outcome=item.plan.outcome,
+            reason=item.plan.reason,
+        )
+        for item in routed
+    ]
+    for outcome in _PRECEDENCE:
+        chosen = [record for record in records if record.outcome == outcome]
+        if chosen:
+            reason = chosen[0].reason if len(chosen) == 1 else f"{len(chosen)} records: {chosen[0].reason}"
+            return WebhookAnswer(outcome=outcome, reason=reason, records=records)
+    return WebhookAnswer(outcome="ignored", reason="nothing to do", records=records)
+
+
+_LOG_OUTCOME: dict[str, Outcome] = {
+    "applied": Outcome.SUCCEEDED,
+    "duplicate": Outcome.SKIPPED,
+    "stale": Outcome.SKIPPED,
+    "echo": Outcome.SKIPPED,
+    "ignored": Outcome.SKIPPED,
+}
+
+
+def _log_delivery(event: JiraWebhookEvent, delivery: Delivery, outcome: str, reason: str) -> None:
+    record_action(
+        "jira.webhook",
+        _LOG_OUTCOME[outcome],
+        integration_id=None,
+        jira_key=event.issue.key if event.issue else None,
+        message=f"{event.webhook_event}: {outcome}: {reason}",
+        webhook_event=event.webhook_event,
+        webhook_outcome=outcome,
+        delivery=delivery.identifier,
+        delivery_retry=delivery.retry,
+        jira_site=delivery.site_url,
+        jira_issue_id=event.issue_id,
+    )
+
+
+def _log_record(event: JiraWebhookEvent, delivery: Delivery, item: _Routed) -> None:
+    plan = item.plan
+    link = plan.updated or plan.current
+    record_action(
+        "jira.webhook",
+        _LOG_OUTCOME[plan.outcome],
+        integration_id=item.integration.integration_id,
+        reference=link.reference,
+        jira_key=link.issue_key or (event.issue.key if event.issue else None),
+        message=f"{event.webhook_event}: {plan.outcome}: {plan.reason}",
+        hint=plan.hint,
+        warn=plan.warning is not None,
+        webhook_event=event.webhook_event,
+        webhook_outcome=plan.outcome,
+        delivery=delivery.identifier,
+        delivery_retry=delivery.retry,
+        jira_status=link.jira_status,
+        roadmap_status=link.roadmap_status,
+        warning=plan.warning,
+    )

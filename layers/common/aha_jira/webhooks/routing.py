@@ -1,0 +1,64 @@
+"""One webhook URL serves every integration on a Jira site: an event reaches the records linked to its issue,
+each handled with its own integration's settings. Records of integrations no longer on the site (removed,
+or moved to another site) are left alone, so two integrations never touch each other's records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aha_jira.models.integration import StoredIntegration
+from aha_jira.models.issue_link import IssueLink
+from aha_jira.models.site import JiraSiteRecord
+
+
+@dataclass(frozen=True)
+class IntegrationContext:
+    integration_id: str
+    enabled: bool
+    statuses: dict[str, str]
+    # The integration's own Jira user (test connection's `account_id`: Cloud account id, or Data Center
+    # user key or name): the author of our writes, whose events are echoes. None before a test connection.
+    account_id: str | None
+
+    @classmethod
+    def of(cls, integration: StoredIntegration) -> IntegrationContext:
+        jira = (integration.last_test or {}).get("jira") or {}
+        account = jira.get("account_id")
+        return cls(
+            integration_id=integration.integration_id,
+            enabled=integration.enabled,
+            statuses=dict(integration.mapping.statuses),
+            account_id=str(account) if account else None,
+        )
+
+
+@dataclass(frozen=True)
+class SiteRouting:
+    site: JiraSiteRecord
+    integrations: dict[str, IntegrationContext] = field(default_factory=dict)
+
+    def account_ids(self) -> set[str]:
+        return {context.account_id for context in self.integrations.values() if context.account_id}
+
+    def routes(self, links: list[IssueLink]) -> list[tuple[IssueLink, IntegrationContext]]:
+        """The linked records that belong to an integration of this site, with that integration."""
+        routed = []
+        for link in links:
+            context = self.integrations.get(link.integration_id)
+            if context is None or link.integration_id not in self.site.integration_ids:
+                continue
+            if link.state != "linked" or link.site_url != self.site.site_url:
+                continue
+            routed.append((link, context))
+        return sorted(routed, key=lambda pair: (pair[0].integration_id, pair[0].reference))
+
+
+def routing_for(site: JiraSiteRecord, integrations: dict[str, StoredIntegration]) -> SiteRouting:
+    return SiteRouting(
+        site=site,
+        integrations={
+            integration_id: IntegrationContext.of(integration)
+            for integration_id, integration in integrations.items()
+            if integration_id in site.integration_ids and integration.jira.base_url == site.site_url
+        },
+    )
