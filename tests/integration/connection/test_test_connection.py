@@ -266,8 +266,7 @@ def test_call_budget_and_no_secret_in_logs(
     assert jira_sim.credentials["cloud_api_token"] not in text
     entries = [json.loads(line) for line in text.splitlines()]
     assert any(
-        entry.get("action") == "integration.test_connection" and entry["outcome"] == "ok"
-        for entry in entries
+        entry.get("action") == "integration.test_connection" and entry["outcome"] == "ok" for entry in entries
     )
 
 
