@@ -45,15 +45,23 @@ class BenchStack:
     def call(
         self, method: str, path: str, body: Any = None, query: list[tuple[str, str]] | None = None
     ) -> tuple[int, Any]:
-        """One API call through the gateway's routing, API key check, proxy event and the real handler."""
-        raw = json.dumps(body).encode() if body is not None else b""
-        headers = [("Host", "api.bench.test"), ("X-Forwarded-Proto", "https"), ("x-api-key", API_KEY)]
-        if body is not None:
-            headers.append(("Content-Type", "application/json"))
-        response = self.gateway.handle(
-            GatewayRequest(method, path, headers, list(query or []), raw, "127.0.0.1")
-        )
-        return response.status, (json.loads(response.body) if response.body else None)
+        return request_through(self.gateway, method, path, body, query)
+
+
+def request_through(
+    gateway: LocalApiGateway,
+    method: str,
+    path: str,
+    body: Any = None,
+    query: list[tuple[str, str]] | None = None,
+) -> tuple[int, Any]:
+    """One API call through the gateway's routing, API key check, proxy event and the real handler."""
+    raw = json.dumps(body).encode() if body is not None else b""
+    headers = [("Host", "api.bench.test"), ("X-Forwarded-Proto", "https"), ("x-api-key", API_KEY)]
+    if body is not None:
+        headers.append(("Content-Type", "application/json"))
+    response = gateway.handle(GatewayRequest(method, path, headers, list(query or []), raw, "127.0.0.1"))
+    return response.status, (json.loads(response.body) if response.body else None)
 
 
 def fresh_containers() -> None:

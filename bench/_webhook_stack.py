@@ -5,29 +5,16 @@ routing and REST proxy events (called in-process, no socket). ``bench/__main__``
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from aha_jira.webhooks.signature import hub_signature
 from aha_jira_dev.jira_sim import JiraSimulator
-from aha_jira_dev.local_stack.environment import (
-    aws_environment,
-    functions_environment,
-    restore_environment,
-    set_environment,
-    start_moto,
-)
 from aha_jira_dev.local_stack.gateway import GatewayRequest, LocalApiGateway
-from aha_jira_dev.local_stack.handlers import HandlerRegistry
-from aha_jira_dev.local_stack.provision import LocalResources, provision
-from aha_jira_dev.local_stack.template import load_template
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-API_KEY = "bench-api-key"
+from aha_jira_dev.local_stack.provision import LocalResources
+from bench._send_stack import bench_stack, request_through
 
 
 @dataclass
@@ -38,12 +25,7 @@ class WebhookBenchStack:
     secret: str
 
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        raw = json.dumps(body).encode() if body is not None else b""
-        headers = [("Host", "api.bench.test"), ("X-Forwarded-Proto", "https"), ("x-api-key", API_KEY)]
-        if body is not None:
-            headers.append(("Content-Type", "application/json"))
-        response = self.gateway.handle(GatewayRequest(method, path, headers, [], raw, "127.0.0.1"))
-        return response.status, (json.loads(response.body) if response.body else None)
+        return request_through(self.gateway, method, path, body)
 
     def deliver(self, token: str, body: bytes, identifier: str) -> tuple[int, Any]:
         """One delivery as Jira sends it (signed, with its identifier), through the gateway to the handler."""
@@ -63,21 +45,6 @@ class WebhookBenchStack:
 
 @contextmanager
 def webhook_bench_stack(secret: str) -> Iterator[WebhookBenchStack]:
-    template = load_template(REPO_ROOT / "template.yaml")
-    logging.getLogger("aha_jira_dev").setLevel(logging.WARNING)
-    server, moto_url = start_moto()
-    previous = set_environment(aws_environment(moto_url))
-    sim = JiraSimulator(mode="cloud").start()
-    try:
-        resources = provision(template, moto_url)
-        for name, value in set_environment(functions_environment(template, resources)).items():
-            previous.setdefault(name, value)
-        from aha_jira.integration_log import logger  # noqa: PLC0415  (after the environment is set)
-
-        logger.setLevel(logging.CRITICAL)  # the integration log would print a JSON line per action
-        gateway = LocalApiGateway(template, api_key=API_KEY, handlers=HandlerRegistry(template))
-        yield WebhookBenchStack(resources, sim, gateway, secret)
-    finally:
-        sim.stop()
-        restore_environment(previous)
-        server.stop()
+    """The send benchmarks' stack (one set-up for every benchmark), seen through the webhook's calls."""
+    with bench_stack() as stack:
+        yield WebhookBenchStack(stack.resources, stack.sim, stack.gateway, secret)

@@ -12,30 +12,16 @@ of one test connection (median of 5 after a warm-up). Run: ``python -m bench.tes
 
 from __future__ import annotations
 
-import json
-import logging
 import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from aha_jira_dev.jira_sim import JiraSimulator
-from aha_jira_dev.local_stack.environment import (
-    aws_environment,
-    functions_environment,
-    restore_environment,
-    set_environment,
-    start_moto,
-)
-from aha_jira_dev.local_stack.gateway import GatewayRequest, LocalApiGateway
-from aha_jira_dev.local_stack.handlers import HandlerRegistry
-from aha_jira_dev.local_stack.provision import provision
-from aha_jira_dev.local_stack.template import load_template
+from aha_jira_dev.local_stack.gateway import LocalApiGateway
+from bench._send_stack import bench_stack, request_through
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-API_KEY = "bench-api-key"
 RUNS = 5
 PROJECT = "BIG"
 
@@ -102,12 +88,8 @@ def integration_body(sim: JiraSimulator, scenario: Scenario) -> dict[str, Any]:
 
 def call_api(gateway: LocalApiGateway, method: str, path: str, body: Any = None) -> tuple[int, Any]:
     """One API call through the gateway's routing, API key check, proxy event and the real handler."""
-    raw = json.dumps(body).encode() if body is not None else b""
-    headers = [("Host", "api.bench.test"), ("X-Forwarded-Proto", "https"), ("x-api-key", API_KEY)]
-    if body is not None:
-        headers.append(("Content-Type", "application/json"))
-    response = gateway.handle(GatewayRequest(method, path, headers, [], raw, "127.0.0.1"))
-    return response.status, (json.loads(response.body) if response.body else None)
+    status, answer = request_through(gateway, method, path, body)
+    return status, answer
 
 
 def endpoint(call: dict[str, Any]) -> str:
@@ -165,26 +147,12 @@ def print_result(result: Measured) -> None:
 
 
 def main() -> int:
-    template = load_template(REPO_ROOT / "template.yaml")
-    logging.getLogger("aha_jira_dev").setLevel(logging.WARNING)
-    server, moto_url = start_moto()
-    previous = set_environment(aws_environment(moto_url))
-    sim = JiraSimulator(mode="cloud").start()
-    try:
-        resources = provision(template, moto_url)
-        for name, value in set_environment(functions_environment(template, resources)).items():
-            previous.setdefault(name, value)
-        from aha_jira.integration_log import logger  # noqa: PLC0415  (after the environment is set)
-
-        logger.setLevel(logging.CRITICAL)  # the integration log would print a JSON line per run
-        gateway = LocalApiGateway(template, api_key=API_KEY, handlers=HandlerRegistry(template))
-        print(f"Test connection call budget: Jira simulator (cloud) at {sim.base_url}, project {PROJECT}")
+    with bench_stack() as stack:
+        print(
+            f"Test connection call budget: Jira simulator (cloud) at {stack.sim.base_url}, project {PROJECT}"
+        )
         for scenario in SCENARIOS:
-            print_result(measure(gateway, sim, scenario))
-    finally:
-        sim.stop()
-        restore_environment(previous)
-        server.stop()
+            print_result(measure(stack.gateway, stack.sim, scenario))
     return 0
 
 
