@@ -25,6 +25,29 @@ def aha_feature(name: str = "create_feature_event") -> dict[str, Any]:
     return copy.deepcopy(json.loads((REFERENCE / f"{name}.json").read_text())["feature"])
 
 
+def refuse_first_bulk_element(sim: JiraSimulator) -> None:
+    """The next bulk create is refused with Jira's per-element answer: element 0, its Story Points."""
+    sim.add_fault(
+        method="POST",
+        path=r"/issue/bulk$",
+        status=400,
+        body={
+            "issues": [],
+            "errors": [
+                {
+                    "status": 400,
+                    "elementErrors": {
+                        "errorMessages": [],
+                        "errors": {"customfield_10004": "Story Points must be a number."},
+                    },
+                    "failedElementNumber": 0,
+                }
+            ],
+        },
+        times=1,
+    )
+
+
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Shorten the waits a real deployment keeps long (Jira's search lag, the first back-off)."""
@@ -49,4 +72,4 @@ def retry_poller(
     yield poller
 
 
-__all__ = ["aha_feature", "integration_body"]
+__all__ = ["aha_feature", "integration_body", "refuse_first_bulk_element"]

@@ -12,7 +12,7 @@ from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
 from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from tests.fixtures.api import Call
-from tests.integration.send.conftest import aha_feature, integration_body
+from tests.integration.send.conftest import aha_feature, integration_body, refuse_first_bulk_element
 
 METADATA_PATHS = (
     "/createmeta",
@@ -344,25 +344,7 @@ def _drain(poller: SqsPoller, rounds: int = 40) -> None:
 def test_refused_bulk_elements_are_422_per_requirement(
     call_api: Call, mob: str, jira_sim: JiraSimulator
 ) -> None:
-    jira_sim.add_fault(
-        method="POST",
-        path=r"/issue/bulk$",
-        status=400,
-        body={
-            "issues": [],
-            "errors": [
-                {
-                    "status": 400,
-                    "elementErrors": {
-                        "errorMessages": [],
-                        "errors": {"customfield_10004": "Story Points must be a number."},
-                    },
-                    "failedElementNumber": 0,
-                }
-            ],
-        },
-        times=1,
-    )
+    refuse_first_bulk_element(jira_sim)
     status, body = send(call_api, aha_feature())
     assert status == 422, body
     assert body["error"]["details"][0]["reference"] == "PROD-2-1"

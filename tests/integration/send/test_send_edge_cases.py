@@ -28,7 +28,7 @@ from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
 from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from tests.fixtures.api import Call
-from tests.integration.send.conftest import aha_feature, integration_body
+from tests.integration.send.conftest import aha_feature, integration_body, refuse_first_bulk_element
 from tests.integration.send.test_send import _drain, issues_for, send
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -288,25 +288,7 @@ def test_a_refused_requirement_leaves_the_linked_feature_readable(
     """review-4. When the feature issue was created and linked but a requirement was refused (422), or the
     send went to the retry queue after the feature issue was linked, the feature record is not saved: the
     read-back answers 404 and `?jira_key=` finds nothing, although the issue exists in Jira and is linked."""
-    jira_sim.add_fault(
-        method="POST",
-        path=r"/issue/bulk$",
-        status=400,
-        body={
-            "issues": [],
-            "errors": [
-                {
-                    "status": 400,
-                    "elementErrors": {
-                        "errorMessages": [],
-                        "errors": {"customfield_10004": "Story Points must be a number."},
-                    },
-                    "failedElementNumber": 0,
-                }
-            ],
-        },
-        times=1,
-    )
+    refuse_first_bulk_element(jira_sim)
     status, body = send(call_api, aha_feature())
     assert status == 422, body
     [feature_issue] = issues_for(jira_sim, "PROD-2")
