@@ -32,6 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from aha_jira_dev.integration_bodies import integration_body as simulator_integration
 from bench._send_stack import REPO_ROOT, BenchStack, bench_stack
 
 REQUIREMENT_COUNTS = (0, 1, 10, 50, 200)
@@ -82,25 +83,7 @@ def kind(call: dict[str, Any]) -> str:
 
 
 def integration_body(stack: BenchStack, name: str) -> dict[str, Any]:
-    credentials = stack.sim.credentials
-    return {
-        "name": name,
-        "product": PROJECT,
-        "jira": {
-            "base_url": stack.sim.base_url,
-            "auth": {
-                "type": "basic",
-                "email": credentials["cloud_email"],
-                "api_token": credentials["cloud_api_token"],
-            },
-            "project": PROJECT,
-        },
-        "mapping": {
-            "feature_issue_type": "Story",
-            "requirement_issue_type": "Sub-task",
-            "statuses": {"To Do": "Ready to develop", "In Progress": "In development", "Done": "Shipped"},
-        },
-    }
+    return simulator_integration(stack.sim, name=name, project=PROJECT)
 
 
 def aha_feature(reference: str, requirements: int, release: str) -> dict[str, Any]:

@@ -57,6 +57,7 @@ from typing import Any
 
 import boto3
 
+from aha_jira_dev.integration_bodies import integration_body
 from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
 from aha_jira_dev.local_stack.environment import restore_environment, set_environment
 from aha_jira_dev.local_stack.provision import LocalResources
@@ -332,26 +333,7 @@ class ReliabilityRun:
 
     # -- setup ------------------------------------------------------------------------------------------
     def configure(self) -> None:
-        sim = self.stack.sim
-        credentials = sim.credentials
-        body = {
-            "name": "Reliability run",
-            "product": PROJECT,
-            "jira": {
-                "base_url": sim.base_url,
-                "auth": {
-                    "type": "basic",
-                    "email": credentials["cloud_email"],
-                    "api_token": credentials["cloud_api_token"],
-                },
-                "project": PROJECT,
-            },
-            "mapping": {
-                "feature_issue_type": "Story",
-                "requirement_issue_type": "Sub-task",
-                "statuses": {"To Do": "Ready to develop", "In Progress": "In development", "Done": "Shipped"},
-            },
-        }
+        body = integration_body(self.stack.sim, name="Reliability run", project=PROJECT)
         integration = f"/integrations/{self.config.integration_id}"
         status, answer = self.stack.call("PUT", integration, body)
         if status not in (200, 201):

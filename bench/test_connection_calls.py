@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from aha_jira_dev.integration_bodies import integration_body as simulator_integration
 from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.local_stack.gateway import LocalApiGateway
 from bench._send_stack import bench_stack, request_through
@@ -63,27 +64,15 @@ class Measured:
 
 
 def integration_body(sim: JiraSimulator, scenario: Scenario) -> dict[str, Any]:
-    credentials = sim.credentials
-    return {
-        "name": f"Bench: {scenario.title}",
-        "product": "BIG",
-        "jira": {
-            "base_url": sim.base_url,
-            "auth": {
-                "type": "basic",
-                "email": credentials["cloud_email"],
-                "api_token": credentials["cloud_api_token"],
-            },
-            "project": PROJECT,
-        },
-        "mapping": {
-            "feature_issue_type": "Story",
-            "requirement_issue_type": scenario.requirement_issue_type,
-            "link_type": "Relates",
-            "statuses": STATUSES,
-            "fields": REQUIRED_FIELDS,
-        },
-    }
+    return simulator_integration(
+        sim,
+        name=f"Bench: {scenario.title}",
+        project=PROJECT,
+        requirement_issue_type=scenario.requirement_issue_type,
+        link_type="Relates",
+        statuses=STATUSES,
+        fields=REQUIRED_FIELDS,
+    )
 
 
 def call_api(gateway: LocalApiGateway, method: str, path: str, body: Any = None) -> tuple[int, Any]:
