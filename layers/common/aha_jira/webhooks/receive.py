@@ -105,8 +105,16 @@ def _not_an_event(detail: str) -> InvalidRequest:
 def receive_jira_webhook(
     token: str, headers: Mapping[str, str], body: bytes, services: WebhookServices
 ) -> WebhookAnswer:
-    """Handle one delivery. `headers` are keyed in lower case."""
+    """Handle one admin-webhook delivery. `headers` are keyed in lower case."""
     routing = services.authenticator.authenticate(token, body, headers.get(SIGNATURE_HEADER))
+    return handle_delivery(routing, headers, body, services)
+
+
+def handle_delivery(
+    routing: SiteRouting, headers: Mapping[str, str], body: bytes, services: WebhookServices
+) -> WebhookAnswer:
+    """Handle one delivery already authenticated for `routing`'s site (admin webhook token and signature, or
+    a Connect JWT): parse, dedupe, route, plan, commit, log. `headers` are keyed in lower case."""
     event = parse_event(body)
     delivery = new_delivery(
         routing.site.site_url, delivery_identifier(headers, body), event.webhook_event, headers
