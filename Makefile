@@ -14,7 +14,7 @@ PORT ?= 3000
 JIRA_SIM_PORT ?= 8081
 DEMO ?= 1
 
-.PHONY: venv sam-venv run test lint typecheck validate-template unit integration e2e invoke bench replay-dlq clean
+.PHONY: venv sam-venv run test lint typecheck validate-template unit integration e2e deploy-test invoke bench build replay-dlq log test-connection clean
 
 $(STAMP): pyproject.toml layers/common/requirements.txt
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (looked in ~/.pyenv/versions/3.13*, /usr/local/bin, /usr/bin); set PYTHON313=/path/to/python3.13"; exit 1; }
@@ -69,17 +69,38 @@ invoke: $(STAMP)
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<name> EVENT=events/<file>.json"; exit 2; }
 	$(PY) -m aha_jira_dev.local_stack.invoke $(FUNCTION) $(EVENT)
 
-# Move the retry dead-letter queue's messages back to the retry queue of the running `make run` stack.
-# In AWS use SQS redrive instead: see docs/operations.md.
+# Operator commands (docs/operations.md; python -m aha_jira_dev.ops). The running `make run` stack by
+# default; STACK=<name> for a deployed stack (its outputs; AWS credentials from the environment), or
+# API_URL=<url> API_KEY=<key> for any deployed API.
+#   make replay-dlq [STACK=aha-jira]                 move the dead letters back to the retry queue
+#   make log INTEGRATION=mob [REFERENCE=MOB-1] [OUTCOME=failed] [SINCE=2026-01-31T09:00:00Z] [ALL=1]
+#   make test-connection INTEGRATION=mob
 MOTO_PORT ?= 4566
+OPS = PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) $(if $(STACK),,AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local) \
+  $(PY) -m aha_jira_dev.ops $(if $(STACK),--stack $(STACK),$(if $(API_URL),--api-url $(API_URL) --api-key "$(API_KEY)",--local))
 replay-dlq: $(STAMP)
-	AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 \
-	  $(PY) -m aha_jira.retry.replay \
-	  --dlq-url http://127.0.0.1:$(MOTO_PORT)/123456789012/RetryDeadLetterQueue \
-	  --queue-url http://127.0.0.1:$(MOTO_PORT)/123456789012/RetryQueue
+	$(OPS) replay-dlq
+log: $(STAMP)
+	@test -n "$(INTEGRATION)" || { echo "usage: make log INTEGRATION=<id> [REFERENCE=..] [OUTCOME=..] [SINCE=..] [ALL=1] [STACK=..]"; exit 2; }
+	$(OPS) log $(INTEGRATION) $(if $(REFERENCE),--reference $(REFERENCE)) $(if $(OUTCOME),--outcome $(OUTCOME)) \
+	  $(if $(SINCE),--since $(SINCE)) $(if $(ALL),--all)
+test-connection: $(STAMP)
+	@test -n "$(INTEGRATION)" || { echo "usage: make test-connection INTEGRATION=<id> [STACK=..]"; exit 2; }
+	$(OPS) test-connection $(INTEGRATION)
 
+# Every benchmark, then bench/RESULTS.md written from their figures (about 15 minutes on 2 cores).
 bench: $(STAMP)
 	$(PY) -m bench
+
+# `sam build` without Docker: SAM builds with the `python3.13` it finds on PATH, and pyenv's shim fails
+# unless 3.13 is the global version, so the real interpreter's folder goes first. Output: .aws-sam/build.
+build: $(SAM_STAMP)
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found; set PYTHON313=/path/to/python3.13"; exit 1; }
+	PATH="$(dir $(PYTHON313)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --template-file template.yaml
+
+# sam build of the template and the built functions run with Lambda's layout (also part of `make test`).
+deploy-test: $(STAMP) $(SAM_STAMP)
+	$(PY) -m pytest -q -m deploy tests/deploy
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.local_stack.environment import (
     aws_environment,
@@ -85,6 +87,9 @@ def bench_stack(environment: Mapping[str, str] | None = None) -> Iterator[BenchS
     logging.getLogger("aha_jira_dev").setLevel(logging.WARNING)
     fresh_containers()
     server, moto_url = start_moto()
+    # moto keeps its state per process, not per server: without a reset a benchmark would meet the tables (and
+    # the issue links) of the one before it in `python -m bench` (same integration ids, another simulator).
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
     previous = set_environment(aws_environment(moto_url))
     sim = JiraSimulator(mode="cloud").start()
     try:

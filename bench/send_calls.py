@@ -272,6 +272,31 @@ def print_kinds(rows: list[Row]) -> None:
         print(f"  N={row.requirements:<3d} {listed}")
 
 
+def report_figures(rows: list[Row]) -> None:
+    from bench import _report  # noqa: PLC0415
+
+    for row in rows:
+        n = row.requirements
+        _report.figure(
+            "Send",
+            f"Jira calls, first send of a feature with {n} requirement{'s' if n != 1 else ''}",
+            f"{len(row.sample.calls)} ({row.issue_writes} issue writes + {row.version_creates} version create, "
+            f"{len(row.sample.reads)} reads, {row.metadata_reads} metadata reads); original integration "
+            f"{reference_count(n)}",
+            f"≤ {write_budget(n)} issue writes + 1 version create, 0 metadata reads",
+            row.meets_budget,
+        )
+    _report.figure(
+        "Send",
+        "Jira writes, re-send unchanged / with one record changed",
+        f"{max(len(m.writes) for r in rows for m in r.unchanged)} / "
+        f"{max(len(m.writes) for r in rows for m in r.changed)}",
+        "0 / 1",
+        all(not m.writes for r in rows for m in r.unchanged)
+        and all(len(m.writes) <= 1 for r in rows for m in r.changed),
+    )
+
+
 def main() -> int:
     with bench_stack() as stack:
         print(
@@ -284,6 +309,7 @@ def main() -> int:
     print_table(rows)
     print_kinds(rows)
     failed = [row.requirements for row in rows if not row.meets_budget]
+    report_figures(rows)
     print(
         "\nBudget: at most 1 + ceil(N/50) issue writes plus at most one version create, no metadata read, "
         "no write on an unchanged re-send: "

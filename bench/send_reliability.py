@@ -734,6 +734,19 @@ def main(argv: list[str] | None = None) -> int:
     print(format_report(report))
     failures = report.failures
     print("invariants: " + ("all hold" if not failures else "FAILED\n  - " + "\n  - ".join(failures)))
+    from bench import _report  # noqa: PLC0415
+
+    _report.figure(
+        "Send",
+        f"reliability: {report.sends} sends with injected faults ({sum(report.faults.values())} injected), "
+        f"{report.duplicate_sends} concurrent doubles, {report.redelivered_pending + report.redelivered_done} "
+        "redelivered jobs",
+        f"{report.issues_created} issues for {report.references_ever} references: {len(report.duplicates)} "
+        f"duplicates, {len(report.missing)} missing, {len(report.unlinked)} unlinked; DLQ left "
+        f"{report.dead_letters_left}",
+        "exactly one issue per record, every record linked, DLQ empty",
+        not failures,
+    )
     return 1 if failures else 0
 
 

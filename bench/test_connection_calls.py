@@ -141,8 +141,27 @@ def main() -> int:
             f"Test connection call budget: Jira simulator (cloud) at {stack.sim.base_url}, project {PROJECT}"
         )
         for scenario in SCENARIOS:
-            print_result(measure(stack.gateway, stack.sim, scenario))
+            result = measure(stack.gateway, stack.sim, scenario)
+            print_result(result)
+            report_figure(result)
     return 0
+
+
+def report_figure(result: Measured) -> None:
+    from bench import _report  # noqa: PLC0415
+
+    pages = sum(
+        1 for call in result.calls if "/project/search" in call["path"] or "/createmeta/" in call["path"]
+    )
+    _report.figure(
+        "Test connection",
+        f"Jira calls, project {PROJECT} ({result.scenario.title.split(', ', 1)[1]})",
+        f"{len(result.calls)} (of which {pages} pages of projects and create metadata); report ok: "
+        f"{result.report['ok']}",
+        "bounded: one call per kind of configuration, plus one page per 50 projects and per 50 fields of a "
+        "mapped type; the report's `jira_calls` equals Jira's count",
+        result.report.get("jira_calls") == len(result.calls),
+    )
 
 
 if __name__ == "__main__":

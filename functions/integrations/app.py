@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -13,9 +14,9 @@ from aha_jira import wiring
 from aha_jira.features.query import get_feature, list_features
 from aha_jira.http_api.request import public_base_url
 from aha_jira.http_api.resolver import make_resolver, resolve
-from aha_jira.integration_log import logger
+from aha_jira.integration_log import api_request_id, log_scope, logger
 from aha_jira.integrations.configure import configure_integration
-from aha_jira.integrations.query import get_integration, list_integrations
+from aha_jira.integrations.query import get_integration, list_integrations, load_integration
 from aha_jira.integrations.remove import remove_integration
 from aha_jira.models.integration import IntegrationConfigBody, IntegrationList, IntegrationView
 
@@ -108,6 +109,34 @@ def read_features(
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=page.model_dump_json())
 
 
+@app.get("/integrations/<integration_id>/log", summary="Read the integration log, newest first")
+def read_log(
+    integration_id: str,
+    *,
+    since: Annotated[
+        str | None, Query(max_length=64, description="ISO 8601 time: entries at or after it")
+    ] = None,
+    outcome: Annotated[str | None, Query(max_length=16, description="ok, skipped, queued or failed")] = None,
+    reference: Annotated[
+        str | None, Query(max_length=100, description="a feature's reference; its requirements match too")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response[str]:
+    # Imported on first use: the other routes of this function never pay for the log reader.
+    from aha_jira.integration_log.reader import parse_log_query  # noqa: PLC0415
+
+    query = parse_log_query(
+        integration_id, since=since, outcome=outcome, reference=reference, limit=limit, next_token=next
+    )
+    load_integration(integration_id, wiring.integrations())  # 404 for an unknown integration
+    page = wiring.integration_log_reader().read(query)
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=json.dumps(page.to_body())
+    )
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve(app, event, context)
+    with log_scope(correlation_id=api_request_id(event)):
+        return resolve(app, event, context)

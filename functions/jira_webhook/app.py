@@ -1,14 +1,18 @@
-"""Jira admin webhook receiver: adapts the API Gateway event to the webhook use case.
+"""Jira's calls to us: admin webhooks, and the Connect app (descriptor, lifecycle, configure page,
+Connect webhooks). Adapts the API Gateway event to the use cases in `aha_jira.webhooks` and
+`aha_jira.connect`.
 
-The route is public (no API key): the webhook token in the URL and, when the site has a secret, the
-`X-Hub-Signature` authenticate Jira. The signature covers the raw bytes Jira sent, so the body is taken
-from the event as it arrived (base64-decoded when API Gateway encoded it), never re-serialised.
+Every route is public (no API key): the webhook token in the URL and, when the site has a secret, the
+`X-Hub-Signature` authenticate an admin webhook; Connect routes verify Jira's JWT. Signatures cover the raw
+bytes Jira sent, so the body is taken from the event as it arrived (base64-decoded when API Gateway
+encoded it), never re-serialised.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -16,9 +20,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira import wiring
+from aha_jira.connect import configure
+from aha_jira.connect.descriptor import descriptor
+from aha_jira.connect.lifecycle import LifecycleEvent, handle_lifecycle
+from aha_jira.connect.request import ConnectRequest
+from aha_jira.connect.webhook_auth import receive_connect_webhook
 from aha_jira.errors import InvalidRequest
+from aha_jira.http_api.request import public_base_url
 from aha_jira.http_api.resolver import make_resolver, resolve
-from aha_jira.integration_log import logger
+from aha_jira.integration_log import api_request_id, log_scope, logger
+from aha_jira.settings import connect_app_key
 from aha_jira.webhooks.receive import receive_jira_webhook
 
 app = make_resolver()
@@ -39,8 +50,89 @@ def _raw_body() -> bytes:
 
 @app.post("/webhooks/jira/<webhook_token>", summary="Receive a Jira admin webhook delivery")
 def post_jira_webhook(webhook_token: str) -> Response[str]:
-    headers = {name.lower(): value for name, value in (app.current_event.headers or {}).items()}
-    answer = receive_jira_webhook(webhook_token, headers, _raw_body(), wiring.webhook_services())
+    answer = receive_jira_webhook(
+        webhook_token,
+        _headers(),
+        _raw_body(),
+        wiring.webhook_services(),
+        public_base_url=public_base_url(app.current_event),
+    )
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.model_dump_json()
+    )
+
+
+def _headers() -> dict[str, str]:
+    return {name.lower(): value for name, value in (app.current_event.headers or {}).items()}
+
+
+def _connect_request() -> ConnectRequest:
+    event = app.current_event
+    query = [
+        (name, value)
+        for name, values in (event.multi_value_query_string_parameters or {}).items()
+        for value in values or []
+    ]
+    return ConnectRequest(
+        method=event.http_method,
+        path=event.path,
+        query=query,
+        headers=_headers(),
+        body=_raw_body(),
+        base_url=public_base_url(event),
+    )
+
+
+def _json(body: Any, status: int = 200) -> Response[str]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+def _html(page: configure.Page) -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type="text/html; charset=utf-8",
+        body=page.html,
+        headers={
+            "Content-Security-Policy": f"frame-ancestors {page.frame_ancestor}",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@app.get("/atlassian-connect.json", summary="The Connect app descriptor")
+def get_connect_descriptor() -> Response[str]:
+    return _json(descriptor(public_base_url(app.current_event), connect_app_key()))
+
+
+def _lifecycle(event: LifecycleEvent) -> Response[str]:
+    return _json(handle_lifecycle(event, _connect_request(), wiring.connect_lifecycle_services()))
+
+
+@app.post("/connect/installed", summary="Connect lifecycle: the app was installed (RS256-signed)")
+def post_connect_installed() -> Response[str]:
+    return _lifecycle("installed")
+
+
+@app.post("/connect/uninstalled", summary="Connect lifecycle: the app was uninstalled (RS256-signed)")
+def post_connect_uninstalled() -> Response[str]:
+    return _lifecycle("uninstalled")
+
+
+@app.get("/connect/configure", summary="The Connect configure page (HTML, context JWT)")
+def get_connect_configure() -> Response[str]:
+    return _html(configure.show_page(_connect_request(), wiring.connect_configure_services()))
+
+
+@app.post("/connect/configure", summary="Save the Connect configure page (HTML form, context JWT)")
+def post_connect_configure() -> Response[str]:
+    return _html(configure.save(_connect_request(), wiring.connect_configure_services()))
+
+
+@app.post("/connect/webhooks/<event>", summary="Receive a Connect webhook (JWT-signed)")
+def post_connect_webhook(event: str) -> Response[str]:
+    del event  # the body names the event; the path only makes the descriptor's URLs distinct
+    answer = receive_connect_webhook(_connect_request(), wiring.connect_webhook_services())
     return Response(
         status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.model_dump_json()
     )
@@ -48,4 +140,7 @@ def post_jira_webhook(webhook_token: str) -> Response[str]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve(app, event, context)
+    # One log scope per invocation: duration_ms on every line; the delivery identifier replaces the
+    # request id as correlation_id once receive.py knows it (bind_log_context).
+    with log_scope(correlation_id=api_request_id(event)):
+        return resolve(app, event, context)

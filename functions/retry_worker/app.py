@@ -10,9 +10,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aha_jira.integration_log import logger
-from aha_jira.models.send import RetryJob
-from aha_jira.retry.worker import run_retry
+from aha_jira.integration_log import log_scope, logger
+from aha_jira.retry.jobs import run_queue_message
 from aha_jira.wiring import retry_queue, send_services
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -25,9 +24,12 @@ class RetryScheduled(Exception):
 
 
 def record_handler(record: SQSRecord) -> None:
-    job = RetryJob.model_validate_json(record.body)
     attempt = int(record.attributes.approximate_receive_count)
-    outcome = run_retry(job, attempt=attempt, max_attempts=MAX_ATTEMPTS, services=send_services())
+    # Each message is its own unit of work in the integration log: its SQS message id correlates.
+    with log_scope(correlation_id=record.message_id):
+        outcome = run_queue_message(
+            record.body, attempt=attempt, max_attempts=MAX_ATTEMPTS, services=send_services()
+        )
     if not outcome.done:
         retry_queue().postpone(record.receipt_handle, outcome.delay_seconds)
         raise RetryScheduled(outcome.reason)

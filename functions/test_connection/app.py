@@ -11,9 +11,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from aha_jira import wiring
 from aha_jira.connection.test_connection import test_connection
 from aha_jira.http_api.resolver import make_resolver, resolve
-from aha_jira.integration_log import logger
+from aha_jira.integration_log import api_request_id, log_scope, logger
 
-app = make_resolver()
+# No body and no validated parameter: no Powertools validation (its imports cost a cold start).
+app = make_resolver(validation=False)
 
 
 @app.post(
@@ -29,4 +30,5 @@ def post_test_connection(integration_id: str) -> Response[str]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve(app, event, context)
+    with log_scope(correlation_id=api_request_id(event)):
+        return resolve(app, event, context)

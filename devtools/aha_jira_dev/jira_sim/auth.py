@@ -5,7 +5,8 @@
   issue).
 * Data Center: HTTP basic with username + password, or ``Authorization: Bearer <personal access token>``.
 
-Connect JWTs are HS256 tokens signed with the installation's shared secret, ``iss`` = clientKey, with ``iat``
+Connect JWTs are HS256 tokens signed with the installation's shared secret, ``iss`` = the app key (or the
+clientKey, for installations registered without a descriptor), with ``iat``
 and ``exp`` checked and ``qsh`` = SHA-256 (hex) of the canonical request ``METHOD&path&query``
 (Atlassian's "Understanding JWT for Connect apps"): the path is relative to the site's base URL, without a
 trailing slash, ``&`` in it encoded as ``%26``; the query parameters except ``jwt`` are decoded, their names
@@ -160,8 +161,14 @@ def _connect_jwt(store: Store, request: Request, token: str, base_path: str) -> 
         unverified = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError as exc:
         raise _unauthorized("cloud", "Could not parse the JWT.") from exc
-    client_key = unverified.get("iss")
-    installation = store.installations.get(str(client_key)) if client_key else None
+    issuer = unverified.get("iss")
+    # An app signs with iss = its app key (one installation per app per site); registrations made without a
+    # descriptor are found by clientKey.
+    installation = None
+    if issuer:
+        installation = store.installations.get(str(issuer)) or next(
+            (i for i in store.installations.values() if i.app_key and i.app_key == issuer), None
+        )
     if installation is None:
         raise _unauthorized("cloud", "No Connect installation is registered for the JWT issuer.")
     try:

@@ -127,6 +127,17 @@ class SimulatorClient:
         )
         return result
 
+    def install_app(self, descriptor_url: str) -> dict[str, Any]:
+        """Install a Connect app from its descriptor (signed ``installed`` callback); see ``connect_app``."""
+        result: dict[str, Any] = self._call(
+            "POST", "/connect/install", json={"descriptorUrl": descriptor_url}
+        )
+        return result
+
+    def uninstall_app(self, client_key: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", f"/connect/installations/{client_key}/uninstall")
+        return result
+
     def remove_connect_installation(self, client_key: str) -> None:
         self._call("DELETE", f"/connect/installations/{client_key}")
 

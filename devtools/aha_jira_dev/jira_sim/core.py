@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from .auth import authenticate
@@ -21,6 +21,9 @@ from .routing import JiraError, Request, Response, Router
 from .state import DEFAULT_CREDENTIALS, Store
 from .validation import OpenApiSpec, load_spec, validate_body_against_spec
 from .webhooks import WebhookDispatcher
+
+if TYPE_CHECKING:
+    from .connect_app import ConnectKeys
 
 LOG = logging.getLogger("aha_jira_dev.jira_sim")
 
@@ -80,6 +83,8 @@ class Core:
         self.calls = CallLog()
         self.ops = Operations(self)
         self.search_lag_seconds = 0.0
+        self._connect_keys: ConnectKeys | None = None
+        self._keys_lock = threading.Lock()
         self.spec: OpenApiSpec | None = None
         if validate_openapi:
             self.spec = load_spec(openapi_path)
@@ -91,6 +96,16 @@ class Core:
         register_api(self.router)
         self.control = Router()
         register_control(self.control)
+
+    @property
+    def connect_keys(self) -> ConnectKeys:
+        """The site's RSA key pair for Connect lifecycle callbacks (made on first use: it takes a moment)."""
+        with self._keys_lock:
+            if self._connect_keys is None:
+                from .connect_app import ConnectKeys  # noqa: PLC0415
+
+                self._connect_keys = ConnectKeys()
+            return self._connect_keys
 
     def renderer(self, version: int) -> Renderer:
         return Renderer(self.store, self.base_url, self.mode, version)

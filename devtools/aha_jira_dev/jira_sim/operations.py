@@ -181,13 +181,23 @@ class Operations:
 
     def _connect_targets(self, payload: dict[str, Any]) -> list[ConnectTarget]:
         event = str(payload["webhookEvent"])
-        return [
-            ConnectTarget(
-                i.client_key, i.shared_secret, i.app_base_url, i.webhook_path.replace("{event}", event)
+        targets = []
+        for i in self.store.installations.values():
+            if not i.app_base_url:
+                continue
+            if i.webhook_urls is not None:
+                # Installed from a descriptor: only the events it subscribes to, at its URLs.
+                if event in i.webhook_urls:
+                    targets.append(
+                        ConnectTarget(i.client_key, i.shared_secret, i.app_base_url, i.webhook_urls[event])
+                    )
+                continue
+            targets.append(
+                ConnectTarget(
+                    i.client_key, i.shared_secret, i.app_base_url, i.webhook_path.replace("{event}", event)
+                )
             )
-            for i in self.store.installations.values()
-            if i.app_base_url
-        ]
+        return targets
 
     # plan application ---------------------------------------------------------------------------------------
     def _apply_plan(self, issue: Issue, plan: WritePlan) -> None:  # noqa: PLR0912

@@ -9,12 +9,15 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .core import Core
 from .routing import Response
 from .state import BOT_ACCOUNT_ID, ENGINEER_ACCOUNT_ID
 from .webhooks import WebhookConfig
+
+if TYPE_CHECKING:
+    from .connect_app import ConnectKeys, LifecycleResult
 
 LOG = logging.getLogger("aha_jira_dev.jira_sim")
 MAX_BODY = 20 * 1024 * 1024
@@ -265,6 +268,30 @@ class JiraSimulator:
         return register_installation(
             self.core, client_key, shared_secret, base_url=app_base_url, webhook_path=webhook_path
         )
+
+    # Connect apps installed the way Jira installs them (see ``connect_app``) ------------------------------------
+    @property
+    def install_keys_url(self) -> str:
+        """Base URL of the simulator's install-keys service (``CONNECT_INSTALL_KEYS_URL`` for the app)."""
+        return f"{self.core.base_url}/_sim/connect/install-keys"
+
+    @property
+    def connect_keys(self) -> ConnectKeys:
+        return self.core.connect_keys
+
+    def install_app(
+        self, descriptor_url: str, *, client_key: str | None = None, shared_secret: str | None = None
+    ) -> LifecycleResult:
+        """Install the app whose descriptor is at ``descriptor_url``: a signed ``installed`` callback; on 2xx
+        the installation is registered (its JWTs accepted, its webhooks sent)."""
+        from .connect_app import install_app  # noqa: PLC0415
+
+        return install_app(self.core, descriptor_url, client_key=client_key, shared_secret=shared_secret)
+
+    def uninstall_app(self, client_key: str) -> LifecycleResult:
+        from .connect_app import uninstall_app  # noqa: PLC0415
+
+        return uninstall_app(self.core, client_key)
 
     def deliveries(self) -> list[dict[str, Any]]:
         return self.core.webhooks.deliveries()

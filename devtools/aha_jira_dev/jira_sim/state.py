@@ -294,6 +294,7 @@ class Issue:
     updated: datetime
     values: dict[str, Any] = field(default_factory=dict)  # field id -> internal value
     properties: dict[str, Any] = field(default_factory=dict)
+    remote_links: list[dict[str, Any]] = field(default_factory=list)  # {"id", "globalId", "object"}
     original_estimate: int | None = None
     remaining_estimate: int | None = None
     resolution: str | None = None  # resolution id
@@ -781,6 +782,11 @@ class ConnectInstallation:
     user_account_id: str
     app_base_url: str | None = None  # when set, Connect webhooks are sent to this app
     webhook_path: str = "/connect/webhooks/{event}"
+    # Installed from a descriptor (``install_app``): the app key (the ``iss`` of the app's JWTs), the
+    # descriptor's webhooks (event -> URL relative to the app's base URL; only these events are sent).
+    app_key: str | None = None
+    webhook_urls: dict[str, str] | None = None
+    descriptor: dict[str, Any] | None = None
 
 
 class Store:
@@ -816,6 +822,7 @@ class Store:
                 "link": 10000,
                 "history": 10000,
                 "attachment": 10000,
+                "remote_link": 10000,
             }
 
     def next_id(self, kind: str) -> str:

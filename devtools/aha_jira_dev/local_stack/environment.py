@@ -17,7 +17,14 @@ from aha_jira_dev.local_stack.template import LOCAL_REGION, Template
 
 # What the local stack changes in the template's function environment: the Jira simulator listens on
 # http://127.0.0.1, which the deployed service refuses (https only).
-LOCAL_OVERRIDES: dict[str, str] = {"ALLOW_HTTP_LOOPBACK": "true"}
+# The integration log is read from the file the local stack captures the functions' lines to
+# (log_capture.py), not from CloudWatch.
+LOCAL_OVERRIDES: dict[str, str] = {"ALLOW_HTTP_LOOPBACK": "true", "INTEGRATION_LOG_SOURCE": "file"}
+
+# Variables a developer may set for `make run` that win over the template's values: where Connect's
+# install keys come from (a local Jira stand-in serves its own), the public base URL (a tunnel, so a
+# real Jira site can reach the local stack), and the Connect app key.
+PASS_THROUGH = ("CONNECT_INSTALL_KEYS_URL", "PUBLIC_BASE_URL", "CONNECT_APP_KEY")
 
 DEFAULT_MOTO_PORT = 4566
 
@@ -37,12 +44,14 @@ def aws_environment(endpoint_url: str, region: str = LOCAL_REGION) -> dict[str, 
 def functions_environment(
     template: Template, resources: LocalResources, function: str | None = None
 ) -> dict[str, str]:
-    """One function's environment (or every function's, merged) resolved locally, with LOCAL_OVERRIDES."""
+    """One function's environment (or every function's, merged) resolved locally, with LOCAL_OVERRIDES and
+    the PASS_THROUGH variables set in this process."""
     if function is None:
         environment = resources.shared_environment(template)
     else:
         environment = resources.environment(template, function)
-    return {**environment, **LOCAL_OVERRIDES}
+    passed = {name: os.environ[name] for name in PASS_THROUGH if os.environ.get(name)}
+    return {**environment, **LOCAL_OVERRIDES, **passed}
 
 
 def set_environment(values: Mapping[str, str]) -> dict[str, str | None]:

@@ -5,7 +5,9 @@ gateway routing the template's API events to the real handlers, the SQS poller p
 worker's event source mapping, and (unless DEMO=0) a demo integration configured against the simulator.
 
 Environment: PORT (gateway, default 3000), API_KEY (default `local-dev-api-key`), MOTO_PORT (default
-4566), JIRA_SIM_PORT (default 8081), DEMO (default 1), TEMPLATE (default template.yaml).
+4566), JIRA_SIM_PORT (default 8081), DEMO (default 1), TEMPLATE (default template.yaml); passed through to
+the functions when set: CONNECT_INSTALL_KEYS_URL (default: the local simulator's install-keys endpoint),
+PUBLIC_BASE_URL, CONNECT_APP_KEY.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol, cast
@@ -34,6 +37,7 @@ from aha_jira_dev.local_stack.environment import (
 )
 from aha_jira_dev.local_stack.gateway import LocalApiGateway
 from aha_jira_dev.local_stack.handlers import HandlerRegistry
+from aha_jira_dev.local_stack.log_capture import capture_function_logs, default_log_path
 from aha_jira_dev.local_stack.provision import LocalResources, provision
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from aha_jira_dev.local_stack.template import Template, default_template_path, load_template
@@ -91,6 +95,7 @@ class LocalStack:
         self.gateway: LocalApiGateway | None = None
         self.poller: SqsPoller | None = None
         self._previous_environment: dict[str, str | None] = {}
+        self.log_file: Path | None = None
         self._stops: list[Callable[[], None]] = []
 
     def start(self) -> LocalStack:
@@ -102,6 +107,9 @@ class LocalStack:
             self.resources = provision(self.template, self.moto_url)
             for name, value in set_environment(functions_environment(self.template, self.resources)).items():
                 self._previous_environment.setdefault(name, value)
+            capture = capture_function_logs(default_log_path(config.port))
+            self.log_file = capture.__enter__()
+            self._stops.append(partial(capture.__exit__, None, None, None))  # type: ignore[arg-type]
             handlers = HandlerRegistry(self.template)
 
             if config.with_simulator:
@@ -111,6 +119,12 @@ class LocalStack:
                     logger.warning("the Jira simulator is not available (%s); running without it", error)
                 else:
                     self._stops.append(self.simulator.stop)
+                    if not self._previous_environment.get("CONNECT_INSTALL_KEYS_URL"):
+                        # Unless told otherwise, Connect lifecycle keys come from the local Jira stand-in,
+                        # which is what installs the app locally (docs/connect.md).
+                        os.environ["CONNECT_INSTALL_KEYS_URL"] = (
+                            f"{self.simulator.base_url}/_sim/connect/install-keys"
+                        )
 
             self.gateway = LocalApiGateway(
                 self.template, api_key=config.api_key, host=HOST, port=config.port, handlers=handlers
@@ -165,6 +179,8 @@ class LocalStack:
             f"  API key         {self.config.api_key}   (header x-api-key)",
             f"  AWS (moto)      {self.moto_url}   (tables and queues from {self.template.path.name})",
         ]
+        if self.log_file is not None:
+            lines.append(f"  Function logs   {self.log_file}   (GET /integrations/<id>/log reads it)")
         if self.simulator is not None:
             lines.append(f"  Jira simulator  {self.simulator.base_url}")
         if self.poller is not None and self.poller.sources:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import JiraSnapshot
-from aha_jira.models.send import RetryJob
+from aha_jira.models.send import QueueMessage
 from aha_jira.models.site import JiraSiteRecord
 
 
@@ -62,7 +62,7 @@ class IssueLinkRepository(Protocol):
 
 
 class RetryQueue(Protocol):
-    def enqueue(self, job: RetryJob, delay_seconds: float) -> None: ...
+    def enqueue(self, job: QueueMessage, delay_seconds: float) -> None: ...
 
 
 # What a `LookupCache` holds for a look-up that found nothing (no Jira user has the e-mail): no version

@@ -69,3 +69,19 @@ def retry_timing() -> RetryTiming:
         retry_base_seconds=float(os.environ.get("RETRY_BASE_DELAY_SECONDS") or 5.0),
         lease_seconds=float(os.environ.get("RESERVATION_LEASE_SECONDS") or 90.0),
     )
+
+
+DEFAULT_CONNECT_APP_KEY = "aha-jira-connect"
+DEFAULT_CONNECT_INSTALL_KEYS_URL = "https://connect-install-keys.atlassian.com"
+
+
+def connect_app_key() -> str:
+    """Our Connect app's key (the descriptor's `key`, the `iss` of every JWT we sign). Read on every use,
+    like the timeouts: tests and the local stack point it elsewhere."""
+    return (os.environ.get("CONNECT_APP_KEY") or "").strip() or DEFAULT_CONNECT_APP_KEY
+
+
+def connect_install_keys_url() -> str:
+    """Where the public keys that sign Connect lifecycle callbacks are fetched by `kid`."""
+    configured = (os.environ.get("CONNECT_INSTALL_KEYS_URL") or "").strip()
+    return (configured or DEFAULT_CONNECT_INSTALL_KEYS_URL).rstrip("/")

@@ -121,10 +121,13 @@ class Site:
         """Wait until the simulator has finished every webhook delivery it queued; all deliveries."""
         return self.sim.wait_for_deliveries(len(self.sim.deliveries()), timeout=10)
 
-    def add_integration(self, integration_id: str, **mapping: Any) -> None:
-        status, view = self.call_api(
-            "PUT", f"/integrations/{integration_id}", integration_body(self.sim, **mapping)
-        )
+    def add_integration(
+        self, integration_id: str, *, import_types: list[str] | None = None, **mapping: Any
+    ) -> None:
+        body = integration_body(self.sim, **mapping)
+        if import_types is not None:
+            body["import"] = {"enabled": True, "issue_types": import_types}
+        status, view = self.call_api("PUT", f"/integrations/{integration_id}", body)
         assert status == 201, view
         assert token_of(view["webhook_url"]) == self.token
         status, report = self.call_api("POST", f"/integrations/{integration_id}/test-connection")
@@ -139,9 +142,13 @@ def configure_site(
     *,
     integration_id: str = "mob",
     secret: str | None = SECRET,
+    import_types: list[str] | None = None,
     **mapping: Any,
 ) -> Site:
+    """`import_types`: enable importing issues created in Jira with those types."""
     body = integration_body(sim, **mapping)
+    if import_types is not None:
+        body["import"] = {"enabled": True, "issue_types": import_types}
     if secret is not None:
         body["webhook"] = {"secret": secret}
     status, view = call_api("PUT", f"/integrations/{integration_id}", body)

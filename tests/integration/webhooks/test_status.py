@@ -72,7 +72,7 @@ def test_an_unmapped_status_keeps_the_raw_jira_status_and_logs_a_warning(
         if line.get("action") == "jira.webhook" and line.get("level") == "WARNING"
     ]
     assert len(warnings) == 1
-    assert warnings[0]["reference"] == "PROD-2" and warnings[0]["jira_status"] == "Done"
+    assert warnings[0]["reference"] == "PROD-2" and warnings[0]["jira_issue_status"] == "Done"
     assert "not mapped" in warnings[0]["message"] and warnings[0]["hint"]
 
 

@@ -12,6 +12,11 @@
 | ``POST /_sim/connect/installations`` | register ``{"clientKey", "sharedSecret", "baseUrl"?, "webhookPath"?}``; with the
   app's ``baseUrl`` every event is also sent to it as a JWT-signed Connect webhook |
 | ``DELETE /_sim/connect/installations/{clientKey}`` | forget an installation |
+| ``POST /_sim/connect/install`` | ``{"descriptorUrl", "clientKey"?, "sharedSecret"?}``: install a Connect app the way
+  Jira does (signed ``installed`` callback, see ``connect_app``); answers ``{"status", "clientKey", "sharedSecret"}`` |
+| ``POST /_sim/connect/installations/{clientKey}/uninstall`` | the signed ``uninstalled`` callback, then forget it |
+| ``GET /_sim/connect/install-keys/{kid}`` | the public key lifecycle callbacks are signed with (PEM), like
+  ``connect-install-keys.atlassian.com/<kid>`` |
 | ``GET /_sim/issues`` · ``GET /_sim/issues/{key}`` | issues with all fields and properties (``?project=``) |
 | ``PUT /_sim/search-lag`` | ``{"seconds": s}``: search/jql hides issues changed in the last s seconds |
 | ``GET/PUT /_sim/site-settings`` | the site's options (``GET configuration``): ``{"sub_tasks_enabled",
@@ -35,6 +40,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
+from ..connect_app import install_app, uninstall_app
 from ..permissions import EVERY_PROJECT, PROJECT_KEYS, available_transitions
 from ..render import parse_duration
 from ..routing import JiraError, Request, Response, Router
@@ -177,6 +183,9 @@ def register_installation(
     base_url: str | None = None,
     name: str | None = None,
     webhook_path: str | None = None,
+    app_key: str | None = None,
+    webhook_urls: dict[str, str] | None = None,
+    descriptor: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``base_url`` is the app's base URL: when given, Connect webhooks are sent to it."""
     with core.store.lock:
@@ -189,7 +198,15 @@ def register_installation(
             name or "Aha! Connect app",
             account_type="app",
         )
-        installation = ConnectInstallation(client_key, shared_secret, account_id, base_url)
+        installation = ConnectInstallation(
+            client_key,
+            shared_secret,
+            account_id,
+            base_url,
+            app_key=app_key,
+            webhook_urls=webhook_urls,
+            descriptor=descriptor,
+        )
         if webhook_path:
             installation.webhook_path = webhook_path
         core.store.installations[client_key] = installation
@@ -214,6 +231,30 @@ def connect_register(core: Core, req: Request) -> Response:
             webhook_path=body.get("webhookPath"),
         ),
     )
+
+
+def connect_install_key(core: Core, req: Request) -> Response:
+    keys = core.connect_keys
+    if req.params["kid"] != keys.kid:
+        return Response(404, raw=b"Not Found", content_type="text/plain")
+    return Response(200, raw=keys.public_pem.encode(), content_type="application/x-pem-file")
+
+
+def connect_install(core: Core, req: Request) -> Response:
+    body = _body(req)
+    url = body.get("descriptorUrl")
+    if not isinstance(url, str) or not url:
+        raise JiraError(400, "descriptorUrl is required")
+    result = install_app(core, url, client_key=body.get("clientKey"), shared_secret=body.get("sharedSecret"))
+    return Response(200, result.as_json())
+
+
+def connect_uninstall(core: Core, req: Request) -> Response:
+    try:
+        result = uninstall_app(core, req.params["clientKey"])
+    except KeyError as error:
+        raise JiraError(404, str(error)) from None
+    return Response(200, result.as_json())
 
 
 def connect_delete(core: Core, req: Request) -> Response:
@@ -446,6 +487,9 @@ def register(router: Router) -> None:
     router.add("DELETE", "/_sim/calls", calls_clear, auth=False)
     router.add("POST", "/_sim/connect/installations", connect_register, auth=False)
     router.add("DELETE", "/_sim/connect/installations/{clientKey}", connect_delete, auth=False)
+    router.add("GET", "/_sim/connect/install-keys/{kid}", connect_install_key, auth=False)
+    router.add("POST", "/_sim/connect/install", connect_install, auth=False)
+    router.add("POST", "/_sim/connect/installations/{clientKey}/uninstall", connect_uninstall, auth=False)
     router.add("GET", "/_sim/issues", issues_list, auth=False)
     router.add("GET", "/_sim/issues/{key}", issue_get, auth=False)
     router.add("PUT", "/_sim/search-lag", search_lag, auth=False)

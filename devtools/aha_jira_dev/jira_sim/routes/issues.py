@@ -277,6 +277,44 @@ def property_delete(core: Core, req: Request) -> Response:
     return Response(204)
 
 
+# remote links -----------------------------------------------------------------------------------------------
+def remote_links_get(core: Core, req: Request) -> Response:
+    with core.store.lock:
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
+        given = req.query.get("globalId") or []
+        wanted = given[0] if given else None
+        return Response(
+            200,
+            [
+                {"id": int(link["id"]), "globalId": link.get("globalId"), "object": link["object"]}
+                for link in issue.remote_links
+                if wanted is None or link.get("globalId") == wanted
+            ],
+        )
+
+
+def remote_link_post(core: Core, req: Request) -> Response:
+    """Create a remote link, or update the one with the same globalId (Jira's upsert)."""
+    _actor(req)
+    body = req.json()
+    link_object = body.get("object") if isinstance(body, dict) else None
+    if not isinstance(link_object, dict) or not link_object.get("url") or not link_object.get("title"):
+        raise JiraError(400, "The remote link needs object.url and object.title.")
+    global_id = body.get("globalId")
+    with core.store.lock:
+        issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
+        api = core.renderer(req.api_version).api
+        for link in issue.remote_links:
+            if global_id and link.get("globalId") == global_id:
+                link["object"] = link_object
+                return Response(
+                    200, {"id": int(link["id"]), "self": f"{api}/issue/{issue.key}/remotelink/{link['id']}"}
+                )
+        link_id = int(core.store.next_id("remote_link"))
+        issue.remote_links.append({"id": link_id, "globalId": global_id, "object": link_object})
+        return Response(201, {"id": link_id, "self": f"{api}/issue/{issue.key}/remotelink/{link_id}"})
+
+
 def register(router: Router) -> None:
     base = "/rest/api/{v}"
     router.add("POST", base + "/issue/bulk", bulk_create)
@@ -287,6 +325,8 @@ def register(router: Router) -> None:
     router.add("GET", base + "/issue/{issueIdOrKey}/properties/{propertyKey}", property_get)
     router.add("PUT", base + "/issue/{issueIdOrKey}/properties/{propertyKey}", property_put)
     router.add("DELETE", base + "/issue/{issueIdOrKey}/properties/{propertyKey}", property_delete)
+    router.add("GET", base + "/issue/{issueIdOrKey}/remotelink", remote_links_get)
+    router.add("POST", base + "/issue/{issueIdOrKey}/remotelink", remote_link_post)
     router.add("GET", base + "/issue/{issueIdOrKey}", get_issue)
     router.add("PUT", base + "/issue/{issueIdOrKey}", edit_issue)
     router.add("DELETE", base + "/issue/{issueIdOrKey}", delete_issue)

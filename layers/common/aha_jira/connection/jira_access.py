@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
-from aha_jira.jira.auth import BasicSigner, BearerSigner, RequestSigner
+from functools import cache
+from typing import Protocol
+
+from aha_jira.jira.auth import BasicSigner, BearerSigner, ConnectSigner, RequestSigner
 from aha_jira.jira.client import JiraClient
 from aha_jira.jira.errors import JiraAuthFailed
 from aha_jira.jira.transport import JiraTransport
+from aha_jira.models.connect import ConnectInstallation
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.ports import SecretStore
-from aha_jira.settings import get_settings, jira_timeouts
+from aha_jira.settings import connect_app_key, get_settings, jira_timeouts
 
 
-def signer_for(integration: StoredIntegration, secret_store: SecretStore) -> RequestSigner:
+class InstallationReader(Protocol):
+    def get(self, client_key: str) -> ConnectInstallation | None: ...
+
+
+@cache
+def _installations() -> InstallationReader:
+    # Imported here: only connect integrations pay for it.
+    from aha_jira.storage.connect_installations import DynamoConnectInstallations  # noqa: PLC0415
+
+    return DynamoConnectInstallations()
+
+
+def signer_for(
+    integration: StoredIntegration,
+    secret_store: SecretStore,
+    *,
+    installations: InstallationReader | None = None,
+) -> RequestSigner:
     auth = integration.jira.auth
     if auth.type == "connect":
-        raise JiraAuthFailed(
-            "Jira via Connect is not available in this version.",
-            hint="Use API token authentication (type 'basic' with e-mail and API token).",
-        )
+        return _connect_signer(integration, secret_store, installations or _installations())
     stored = secret_store.get(integration.credentials_secret) if integration.credentials_secret else None
     if not stored or not stored.get("secret"):
         raise JiraAuthFailed(
@@ -27,6 +45,32 @@ def signer_for(integration: StoredIntegration, secret_store: SecretStore) -> Req
     if auth.type == "bearer":
         return BearerSigner(stored["secret"])
     return BasicSigner(auth.email or auth.username or "", stored["secret"])
+
+
+def _connect_signer(
+    integration: StoredIntegration, secret_store: SecretStore, installations: InstallationReader
+) -> ConnectSigner:
+    client_key = integration.jira.auth.client_key or ""
+    installation = installations.get(client_key) if client_key else None
+    if installation is None or not installation.installed:
+        raise JiraAuthFailed(
+            "The Connect app is not installed in a Jira site with this client key.",
+            hint="Install the app in Jira (Manage apps), then copy the client key its configure page shows "
+            "into jira.auth.client_key.",
+        )
+    if installation.base_url != integration.jira.base_url:
+        raise JiraAuthFailed(
+            f"The Connect installation with this client key belongs to {installation.base_url}, "
+            f"not {integration.jira.base_url}.",
+            hint="Set jira.base_url to the installation's site, or use the client key of this site's installation.",
+        )
+    stored = secret_store.get(installation.shared_secret_name)
+    if not stored or not stored.get("secret"):
+        raise JiraAuthFailed(
+            "The Connect installation's shared secret is missing.",
+            hint="Reinstall the app in Jira: the installed callback stores a new shared secret.",
+        )
+    return ConnectSigner(connect_app_key(), stored["secret"], installation.base_url)
 
 
 def jira_client_for(

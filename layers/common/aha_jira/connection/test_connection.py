@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
-from aha_jira.connection.jira_access import jira_client_for
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.integrations.query import load_integration
 from aha_jira.jira.client import JiraClient
@@ -146,6 +145,9 @@ def test_connection(
     repository: IntegrationRepository,
     secret_store: SecretStore,
 ) -> TestReport:
+    # The Jira client (requests, signers) is imported on the first test, not with the handler.
+    from aha_jira.connection.jira_access import jira_client_for  # noqa: PLC0415
+
     integration = load_integration(integration_id, repository)
     run = _Run(integration)
     snapshot: JiraSnapshot | None = None

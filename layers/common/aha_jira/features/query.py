@@ -49,11 +49,17 @@ def _feature_view(record: FeatureRecord, links: dict[str, IssueLink], base_url: 
         **own.model_dump(),
         requirements=[
             _record_view(reference, None, None, links.get(reference), base_url)
-            for reference in record.requirement_references
+            for reference in _requirement_references(record)
         ],
         removed_requirements=record.removed_requirements,
         last_sent_at=record.last_sent_at,
     )
+
+
+def _requirement_references(record: FeatureRecord) -> list[str]:
+    """The roadmap's requirements in their order, then those imported from Jira the roadmap has not sent."""
+    sent = set(record.requirement_references)
+    return record.requirement_references + [ref for ref in record.imported_requirements if ref not in sent]
 
 
 def get_feature(
@@ -72,7 +78,7 @@ def get_feature(
             hint="Send it first with POST /integrations/{id}/features/{reference}/send.",
             code="feature_not_found",
         )
-    found = links.get_many(integration_id, [record.reference, *record.requirement_references])
+    found = links.get_many(integration_id, [record.reference, *_requirement_references(record)])
     return _feature_view(record, found, integration.jira.base_url)
 
 
@@ -104,6 +110,6 @@ def list_features(
         records, next_token = features.list_page(integration_id, limit, after)
     views = []
     for record in records:
-        found = links.get_many(integration_id, [record.reference, *record.requirement_references])
+        found = links.get_many(integration_id, [record.reference, *_requirement_references(record)])
         views.append(_feature_view(record, found, base_url))
     return FeatureList(features=views, next=next_token)

@@ -8,7 +8,6 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from aha_jira.errors import AhaJiraError, InvalidRequest
 from aha_jira.integration_log import logger
@@ -65,14 +64,20 @@ def _message(item: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def register_error_handlers(app: APIGatewayRestResolver) -> None:
+def register_error_handlers(app: APIGatewayRestResolver, *, validation: bool = True) -> None:
     @app.exception_handler(AhaJiraError)
     def _known(error: AhaJiraError) -> Response[str]:
         return error_response(error)
 
-    @app.exception_handler(RequestValidationError)
-    def _invalid(error: RequestValidationError) -> Response[str]:
-        return error_response(validation_error(error.errors()))
+    if validation:
+        # Imported only with validation on: it loads Powertools' OpenAPI package.
+        from aws_lambda_powertools.event_handler.openapi.exceptions import (  # noqa: PLC0415
+            RequestValidationError,
+        )
+
+        @app.exception_handler(RequestValidationError)
+        def _invalid(error: RequestValidationError) -> Response[str]:
+            return error_response(validation_error(error.errors()))
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response[str]:

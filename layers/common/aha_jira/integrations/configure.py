@@ -149,6 +149,7 @@ def configure_integration(
         Outcome.SUCCEEDED,
         integration_id=integration_id,
         message=f"Integration {'created' if existing is None else 'updated'} for Jira site {site_url}",
+        product=integration.product,
         jira_site=site_url,
         version=integration.version,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aha_jira.errors import InvalidRequest, NotFound
+from aha_jira.integration_log import bind_log_context
 from aha_jira.integrations.views import integration_view
 from aha_jira.models.integration import IntegrationList, IntegrationView, StoredIntegration
 from aha_jira.ports import IntegrationRepository
@@ -18,6 +19,8 @@ def load_integration(integration_id: str, repository: IntegrationRepository) -> 
             hint="Create it with PUT /integrations/{integration_id}, or list them with GET /integrations.",
             code="integration_not_found",
         )
+    # Every integration-log line of this integration in this request carries its product.
+    bind_log_context(integration_id=integration_id, product=integration.product)
     return integration
 
 

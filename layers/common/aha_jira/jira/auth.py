@@ -8,9 +8,14 @@ request rather than on a session.
 from __future__ import annotations
 
 import base64
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 import requests
+
+from aha_jira.connect.canonical import url_query_string_hash
+from aha_jira.connect.jwt import encode_hs256
 
 
 class RequestSigner(Protocol):
@@ -48,3 +53,35 @@ class BearerSigner:
 
     def __repr__(self) -> str:
         return "BearerSigner(<redacted>)"
+
+
+class ConnectSigner:
+    """Jira via Connect: an HS256 JWT per request, signed with the installation's shared secret.
+
+    `iss` is our app key; `qsh` hashes the exact method, path (relative to the site's base URL) and query
+    of the prepared request, so a token is good for that one request only, for at most 3 minutes.
+    """
+
+    kind = "connect"
+    LIFETIME_SECONDS = 180
+
+    def __init__(
+        self, app_key: str, shared_secret: str, base_url: str, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._app_key = app_key
+        self._secret = shared_secret
+        self._base_url = base_url.rstrip("/")
+        self._clock = clock
+
+    def sign(self, request: requests.PreparedRequest) -> None:
+        now = int(self._clock())
+        claims = {
+            "iss": self._app_key,
+            "iat": now,
+            "exp": now + self.LIFETIME_SECONDS,
+            "qsh": url_query_string_hash(request.method or "GET", request.url or "", self._base_url),
+        }
+        request.headers["Authorization"] = f"JWT {encode_hs256(claims, self._secret)}"
+
+    def __repr__(self) -> str:
+        return "ConnectSigner(<redacted>)"

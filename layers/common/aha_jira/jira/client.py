@@ -143,6 +143,19 @@ class JiraClient:
         # notifyUsers=false would need admin rights; the default keeps Jira's own notification rules.
         self.transport.put(f"{self._api}/issue/{_segment(key)}", body)
 
+    def set_issue_property(self, issue: str, key: str, value: dict[str, Any]) -> None:
+        """Create or replace an issue entity property (idempotent)."""
+        self.transport.put(f"{self._api}/issue/{_segment(issue)}/properties/{_segment(key)}", value)
+
+    def put_remote_link(self, issue: str, *, global_id: str, url: str, title: str, summary: str = "") -> None:
+        """Create a remote link, or update the one with the same `globalId` (so repeating it is harmless)."""
+        link: dict[str, Any] = {"url": url, "title": title}
+        if summary:
+            link["summary"] = summary
+        self.transport.post(
+            f"{self._api}/issue/{_segment(issue)}/remotelink", {"globalId": global_id, "object": link}
+        )
+
     def get_issue(self, key: str, fields: list[str], properties: list[str] | None = None) -> JiraIssue:
         params: dict[str, Any] = {"fields": ",".join(fields)}
         if properties:

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
-from requests import exceptions as rex
-
-from aha_jira.jira.auth import RequestSigner
 from aha_jira.jira.errors import (
     JiraAuthFailed,
     JiraError,
@@ -27,6 +23,12 @@ from aha_jira.jira.errors import (
 )
 from aha_jira.jira.rate_limits import backoff_seconds, retry_after_seconds
 from aha_jira.jira.site_guard import check_site
+
+if TYPE_CHECKING:
+    import requests
+    from requests import exceptions as rex
+
+    from aha_jira.jira.auth import RequestSigner
 
 DEFAULT_TIMEOUT = (3.05, 15.0)  # connect, read: below API Gateway's 29 s with room for two calls
 
@@ -50,7 +52,13 @@ class JiraTransport:
         self._timeout = timeout
         self._max_read_retries = max_read_retries
         self._max_inline_wait = max_inline_wait
-        self._session = session or requests.Session()
+        if session is None:
+            # requests is imported with the first Jira client, not with this module (cold start: the
+            # functions that never call Jira never import it).
+            import requests  # noqa: PLC0415
+
+            session = requests.Session()
+        self._session = session
         self._sleep = sleep
         self._site_checked = False
         # (method, path) of every request sent, for call budgets in benchmarks and reports.
@@ -105,6 +113,9 @@ class JiraTransport:
         json_body: Any,
         headers: Mapping[str, str] | None,
     ) -> Any:
+        import requests  # noqa: PLC0415 - imported by __init__ already: a dictionary look-up
+        from requests import exceptions as rex  # noqa: PLC0415
+
         request = requests.Request(
             method,
             f"{self.base_url}{path}",

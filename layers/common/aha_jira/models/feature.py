@@ -16,7 +16,8 @@ WORK_UNITS_POINTS = 20
 
 
 class AhaModel(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # defer_build: validators are built on first use, not at import (cold start).
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class AhaDescription(AhaModel):
@@ -116,6 +117,6 @@ class AhaFeature(AhaRecord):
 class SendFeatureBody(BaseModel):
     """Body of `POST /integrations/{id}/features/{reference}/send`."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     feature: AhaFeature

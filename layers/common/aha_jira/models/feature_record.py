@@ -17,3 +17,6 @@ class FeatureRecord(BaseModel):
     updated_at: str
     last_sent_at: str | None = None
     imported: bool = False
+    # Requirements created in Jira under the feature's issue and imported by the webhook. Stored apart from
+    # the document (a set the import adds to atomically), so a send rewriting the record keeps them.
+    imported_requirements: list[str] = Field(default_factory=list)

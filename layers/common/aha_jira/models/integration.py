@@ -34,7 +34,9 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 class StrictModel(BaseModel):
     """Request bodies: unknown keys are refused so a typo never silently does nothing."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+    # defer_build: validators are built on first use, not at import (cold start: only the configuration
+    # routes validate these bodies).
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True, defer_build=True)
 
 
 class BasicAuth(StrictModel):

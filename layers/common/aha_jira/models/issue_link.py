@@ -53,6 +53,8 @@ class IssueLink(BaseModel):
     time_base_remaining: int | None = None
     webhook_rev: int = 0  # bumped by every webhook write: optimistic concurrency between deliveries
     jira_updated_at: str | None = None  # when a webhook last changed the record (ISO 8601)
+    # Imported records: when the roadmap reference was written back to the Jira issue (None: pending).
+    writeback_at: str | None = None
 
 
 class WorklogChange(BaseModel):

@@ -78,15 +78,39 @@ class NamedRef(JiraWebhookPayload):
     key: str | None = None
 
 
+class IssueTypeRef(NamedRef):
+    subtask: bool = False
+
+
+class LinkTypeRef(JiraWebhookPayload):
+    name: str | None = None
+    inward: str | None = None
+    outward: str | None = None
+
+
+class WebhookIssueLink(JiraWebhookPayload):
+    """One entry of `fields.issuelinks`: the other issue is `inwardIssue` or `outwardIssue`."""
+
+    type: LinkTypeRef | None = None
+    inward_issue: NamedRef | None = Field(default=None, alias="inwardIssue")
+    outward_issue: NamedRef | None = Field(default=None, alias="outwardIssue")
+
+    @property
+    def other_issue_id(self) -> str | None:
+        other = self.inward_issue or self.outward_issue
+        return other.id if other else None
+
+
 class WebhookIssueFields(JiraWebhookPayload):
     summary: str | None = None
     # v2 representation: a wiki-markup string; ADF (a dict) is accepted should a delivery carry it.
     description: str | dict[str, Any] | None = None
     status: NamedRef | None = None
     resolution: NamedRef | None = None
-    issuetype: NamedRef | None = None
+    issuetype: IssueTypeRef | None = None
     project: NamedRef | None = None
     parent: NamedRef | None = None
+    issuelinks: list[WebhookIssueLink] = Field(default_factory=list)
     timespent: int | None = None
     timeestimate: int | None = None
     timeoriginalestimate: int | None = None
@@ -152,7 +176,7 @@ class JiraWebhookEvent(JiraWebhookPayload):
         return None
 
 
-Outcome = Literal["applied", "duplicate", "stale", "echo", "ignored"]
+Outcome = Literal["applied", "imported", "duplicate", "stale", "echo", "ignored"]
 
 
 class RecordOutcome(BaseModel):

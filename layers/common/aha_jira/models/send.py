@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -39,8 +40,33 @@ class SendQueued(BaseModel):
 class RetryJob(BaseModel):
     """The retry queue's message: small on purpose; the feature itself waits in the features table."""
 
+    kind: Literal["send"] = "send"
     job_id: str
     integration_id: str
     reference: str
     reason: str
     retry_after: float | None = None
+
+
+class ImportWriteBack(BaseModel):
+    """A queue message asking the retry worker to write an imported record's reference back to its Jira
+    issue (entity property and remote link): a call to Jira the webhook must not wait for."""
+
+    kind: Literal["import_writeback"] = "import_writeback"
+    job_id: str
+    integration_id: str
+    reference: str
+    issue_id: str
+    issue_key: str | None = None
+    record_url: str | None = None  # the roadmap record's URL for the remote link
+
+
+QueueMessage = RetryJob | ImportWriteBack
+
+
+def parse_queue_message(body: str | bytes) -> QueueMessage:
+    """A retry-queue message; messages without `kind` are send retries (the first format)."""
+    document = json.loads(body)
+    if isinstance(document, dict) and document.get("kind") == "import_writeback":
+        return ImportWriteBack.model_validate(document)
+    return RetryJob.model_validate(document)

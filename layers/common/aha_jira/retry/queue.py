@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from aha_jira.models.send import RetryJob
+from aha_jira.models.send import QueueMessage
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
 
@@ -16,7 +16,7 @@ class SqsRetryQueue:
         self._url = queue_url or get_settings().retry_queue_url
         self._client = aws_clients.sqs()
 
-    def enqueue(self, job: RetryJob, delay_seconds: float) -> None:
+    def enqueue(self, job: QueueMessage, delay_seconds: float) -> None:
         self._client.send_message(
             QueueUrl=self._url,
             MessageBody=job.model_dump_json(),

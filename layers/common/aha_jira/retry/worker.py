@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from aha_jira.errors import AhaJiraError
 from aha_jira.integration_log import Outcome, record_action
-from aha_jira.models.send import RetryJob
+from aha_jira.models.send import RetryJob, SendSynced
 from aha_jira.sync.send import RetryLater, SendServices, retry_delay, send_feature
 
 
@@ -27,52 +27,77 @@ def run_retry(job: RetryJob, *, attempt: int, max_attempts: int, services: SendS
     pending = services.features.get_pending(job.integration_id, job.reference)
     if pending is None:
         record_action(
-            "feature.retry",
-            Outcome.IGNORED,
+            "retry.skipped",
+            Outcome.SKIPPED,
             integration_id=job.integration_id,
             reference=job.reference,
             message="Nothing left to retry: the feature was sent since",
             retry_id=job.job_id,
+            attempt=attempt,
         )
         return RetryOutcome(done=True)
     feature, pending_job = pending
     if pending_job != job.job_id:
         # A later send of the same feature queued its own job with the newer payload.
         record_action(
-            "feature.retry",
-            Outcome.IGNORED,
+            "retry.skipped",
+            Outcome.SKIPPED,
             integration_id=job.integration_id,
             reference=job.reference,
             message="Superseded by a later send of the same feature",
             retry_id=job.job_id,
+            attempt=attempt,
         )
         return RetryOutcome(done=True)
     try:
-        send_feature(
+        result = send_feature(
             job.integration_id, job.reference, feature, services, job_id=job.job_id, queue_on_transient=False
         )
     except RetryLater as later:
         delay = retry_delay(later, attempt=attempt + 1)
-        last = attempt >= max_attempts
-        record_action(
-            "feature.retry",
-            Outcome.FAILED if last else Outcome.QUEUED,
-            integration_id=job.integration_id,
-            reference=job.reference,
-            message=(
-                f"Attempt {attempt} of {max_attempts} failed: {later.reason}; "
-                + ("the job goes to the dead-letter queue" if last else f"next attempt in {delay:.0f} s")
-            ),
-            hint="Replay the dead-letter queue once Jira is healthy (docs/operations.md)." if last else None,
-            retry_id=job.job_id,
-            attempt=attempt,
-        )
+        if attempt >= max_attempts:
+            # SQS moves the message to the DLQ when this receive ends (maxReceiveCount = max_attempts).
+            record_action(
+                "retry.dead_lettered",
+                Outcome.FAILED,
+                integration_id=job.integration_id,
+                reference=job.reference,
+                message=(
+                    f"Attempt {attempt} of {max_attempts} failed: {later.reason}; "
+                    "the job goes to the dead-letter queue"
+                ),
+                hint=(
+                    "Fix the cause (Jira down, rate limit, credentials), then replay the dead-letter "
+                    "queue: make replay-dlq, or see docs/operations.md."
+                ),
+                error_code=later.error_code or "retries_exhausted",
+                jira_status=later.jira_status,
+                retry_id=job.job_id,
+                attempt=attempt,
+                max_attempts=max_attempts,
+            )
+        else:
+            record_action(
+                "retry.queued",
+                Outcome.QUEUED,
+                integration_id=job.integration_id,
+                reference=job.reference,
+                message=(
+                    f"Attempt {attempt} of {max_attempts} failed: {later.reason}; "
+                    f"next attempt in {delay:.0f} s"
+                ),
+                error_code=later.error_code,
+                jira_status=later.jira_status,
+                retry_id=job.job_id,
+                attempt=attempt + 1,
+                delay_seconds=round(delay, 1),
+            )
         return RetryOutcome(done=False, delay_seconds=delay, reason=later.reason)
     except AhaJiraError as error:
         # A payload a later send queued meanwhile is not this job's to drop.
         services.features.delete_pending(job.integration_id, job.reference, job_id=job.job_id)
         record_action(
-            "feature.retry",
+            "retry.failed",
             Outcome.FAILED,
             integration_id=job.integration_id,
             reference=job.reference,
@@ -83,4 +108,14 @@ def run_retry(job: RetryJob, *, attempt: int, max_attempts: int, services: SendS
             attempt=attempt,
         )
         return RetryOutcome(done=True, reason=error.message)
+    record_action(
+        "retry.retried",
+        Outcome.SUCCEEDED,
+        integration_id=job.integration_id,
+        reference=job.reference,
+        jira_key=result.jira.key if isinstance(result, SendSynced) else None,
+        message=f"Attempt {attempt} of {max_attempts} succeeded",
+        retry_id=job.job_id,
+        attempt=attempt,
+    )
     return RetryOutcome(done=True)

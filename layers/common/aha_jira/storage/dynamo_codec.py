@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+if TYPE_CHECKING:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+
+@cache
+def _codec() -> tuple[TypeSerializer, TypeDeserializer]:
+    # Imported on first use: `boto3.dynamodb.types` imports boto3 itself (see storage/aws_clients.py).
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: PLC0415
+
+    return TypeSerializer(), TypeDeserializer()
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    serializer, _ = _codec()
     plain = json.loads(json.dumps(values), parse_float=Decimal)
-    return {key: _serializer.serialize(value) for key, value in plain.items() if value is not None}
+    return {key: serializer.serialize(value) for key, value in plain.items() if value is not None}
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+    _, deserializer = _codec()
+    return {key: _plain(deserializer.deserialize(value)) for key, value in item.items()}
 
 
 def _plain(value: Any) -> Any:

@@ -2,12 +2,16 @@
 
 Items: `pk = INTEGRATION#<id>`, `sk = RECORD#<reference>`; once linked, `gsi1pk = ISSUE#<site>#<issue id>`
 finds the record(s) linked to a Jira issue when a webhook arrives.
+
+`pk = INTEGRATION#<id>`, `sk = IMPORT#<site>#<issue id>` (attribute `reference`) claims a Jira issue for the
+record imported from it: written with the import, on condition that it does not exist, so two deliveries of
+one creation (even with different identifiers) can never import the issue twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -15,6 +19,9 @@ from aha_jira.models.issue_link import IssueLink
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
 from aha_jira.storage.dynamo_codec import from_item, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _MODEL_FIELDS = set(IssueLink.model_fields)
 
@@ -28,6 +35,10 @@ class Reservation:
 
 def _key(integration_id: str, reference: str) -> dict[str, Any]:
     return {"pk": {"S": f"INTEGRATION#{integration_id}"}, "sk": {"S": f"RECORD#{reference}"}}
+
+
+def _import_claim_key(integration_id: str, site_url: str, issue_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"INTEGRATION#{integration_id}"}, "sk": {"S": f"IMPORT#{site_url}#{issue_id}"}}
 
 
 def _link_from_item(item: dict[str, Any]) -> IssueLink:
@@ -234,6 +245,77 @@ class DynamoIssueLinkRepository:
         )
 
     # --- Jira webhook (aha_jira.webhooks) -------------------------------------------------------------
+
+    def import_writes(self, link: IssueLink) -> list[dict[str, Any]]:
+        """Transaction items creating an imported record's link and claiming its issue: the first fails
+        when the reference is taken, the second when the issue was imported already."""
+        values = link.model_dump()
+        values["state"] = "linked"
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **_key(link.integration_id, link.reference),
+                        **to_item(values),
+                        "gsi1pk": {"S": f"ISSUE#{link.site_url}#{link.issue_id}"},
+                        "gsi1sk": {"S": f"INTEGRATION#{link.integration_id}"},
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **_import_claim_key(link.integration_id, link.site_url, str(link.issue_id)),
+                        "reference": {"S": link.reference},
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
+
+    def imported_reference(self, integration_id: str, site_url: str, issue_id: str) -> str | None:
+        """The reference of the record imported from an issue, if any."""
+        answer = self._client.get_item(
+            TableName=self._table,
+            Key=_import_claim_key(integration_id, site_url, issue_id),
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return str(item["reference"]["S"]) if item else None
+
+    def write_webhook_change(self, link: IssueLink, *, expected_rev: int) -> bool:
+        """`webhook_write` on its own (outside a delivery's transaction); False when the record changed
+        since it was read."""
+        item = self.webhook_write(link, expected_rev=expected_rev)
+        try:
+            self._client.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", [item]))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def mark_written_back(self, link: IssueLink, at: str) -> None:
+        """The roadmap reference is on the Jira issue now (entity property and remote link)."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(link.integration_id, link.reference),
+                UpdateExpression="SET writeback_at = :at",
+                ConditionExpression="#state = :linked AND issue_id = :issue",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":at": {"S": at},
+                    ":linked": {"S": "linked"},
+                    ":issue": {"S": str(link.issue_id)},
+                },
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
 
     def webhook_write(self, link: IssueLink, *, expected_rev: int) -> dict[str, Any]:
         """A transaction item writing what a webhook changed on a linked record: the webhook's own

@@ -1,8 +1,8 @@
 """DynamoDB adapter of `LookupCache`: Jira look-up answers kept beside the integration they belong to.
 
 Items in the integrations table: `pk = INTEGRATION#<id>`, `sk = LOOKUP#<kind>#<key lower-cased>`, with
-`value` (a string; "" records a miss) and `expires_at` (epoch seconds). The table has no TTL attribute,
-so reads ignore expired items themselves; a later `put` overwrites them.
+`value` (a string; "" records a miss) and `expires_at` (epoch seconds), the table's TTL attribute: DynamoDB
+removes expired items eventually (within days), so reads ignore expired items themselves meanwhile.
 """
 
 from __future__ import annotations

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aha_jira.connection.jira_access import jira_client_for
 from aha_jira.errors import AhaJiraError, Conflict, InvalidRequest
-from aha_jira.integration_log import Outcome, record_action
+from aha_jira.integration_log import Outcome, Timer, record_action
 from aha_jira.integrations.query import load_integration
 from aha_jira.jira.client import BULK_CREATE_LIMIT, MAX_PAGES, JiraClient
 from aha_jira.jira.errors import JiraError, JiraRejected, JiraUnavailable, JiraUnreachable
@@ -54,11 +53,22 @@ RECONCILE_PAGE_SIZE = 100  # search/jql's largest page when fields are asked for
 class RetryLater(Exception):
     """A transient failure: the send can be repeated as it is after `delay` seconds."""
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, minimum_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        minimum_delay: float = 0.0,
+        jira_status: int | None = None,
+        error_code: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.minimum_delay = minimum_delay
+        # What Jira answered (HTTP status; None without an answer) and why, for the integration log.
+        self.jira_status = jira_status
+        self.error_code = error_code
 
 
 @dataclass
@@ -87,6 +97,7 @@ class _Send:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     issues: dict[str, JiraIssueRef] = field(default_factory=dict)
+    jira_status: int | None = None  # the HTTP status of Jira's last refusal or failure, for the log
 
     @property
     def integration_id(self) -> str:
@@ -119,6 +130,9 @@ def send_feature(
         )
     integration = load_integration(integration_id, services.integrations)
     snapshot = _ready_snapshot(integration, services)
+    # The Jira client (requests, signers) is imported with the first send, not with the handler.
+    from aha_jira.connection.jira_access import jira_client_for  # noqa: PLC0415
+
     client = jira_client_for(integration, services.secret_store, api_version=snapshot.api_version)
     send = _Send(
         services,
@@ -141,27 +155,36 @@ def send_feature(
             Outcome.FAILED,
             integration_id=integration_id,
             reference=reference,
+            jira_key=send.issues[reference].key if reference in send.issues else None,
             message=error.message,
             hint=error.hint,
             error_code=error.code,
+            jira_status=send.jira_status,
             jira_calls=len(client.transport.calls),
+            retry_id=job_id,
         )
         raise
     # Only what this send made obsolete: a newer payload queued while it ran waits for its own job.
     services.features.delete_pending(integration_id, reference, job_id=send.token, sent_since=send.started)
+    wrote = bool(result.created or result.updated)
     record_action(
         "feature.send",
-        Outcome.SUCCEEDED,
+        Outcome.SUCCEEDED if wrote else Outcome.SKIPPED,
         integration_id=integration_id,
         reference=reference,
         jira_key=result.jira.key,
         message=(
             f"Sent {reference}: {len(result.created)} created, {len(result.updated)} updated, "
             f"{len(result.unchanged)} unchanged, {len(result.removed)} removed from the roadmap"
+            if wrote
+            else f"{reference} is unchanged since the last send: nothing written to Jira"
+            + (f" ({len(result.removed)} removed from the roadmap)" if result.removed else "")
         ),
         created_records=result.created,
         updated_records=result.updated,
+        unchanged_records=result.unchanged,
         removed_records=result.removed,
+        retry_id=job_id,
         jira_calls=len(client.transport.calls),
         jira_writes=sum(1 for method, _ in client.transport.calls if method != "GET"),
     )
@@ -233,6 +256,9 @@ def _save_record(send: _Send, current: list[str], *, sent: bool) -> list[str]:
         - set(current)
     )
     now = _iso(send.now())
+    if previous is None:
+        # Features imported from Jira take the product's next number: never one the roadmap already uses.
+        services.features.note_feature_reference(send.integration.product, feature.reference_num)
     services.features.save(
         FeatureRecord(
             integration_id=send.integration_id,
@@ -245,6 +271,7 @@ def _save_record(send: _Send, current: list[str], *, sent: bool) -> list[str]:
             created_at=previous.created_at if previous else now,
             updated_at=now,
             last_sent_at=now if sent else (previous.last_sent_at if previous else None),
+            imported=previous.imported if previous else False,
         )
     )
     return removed
@@ -314,6 +341,7 @@ def _sync_requirements(
                 result = send.client.create_issues(bodies)
             except JiraRejected as error:
                 # Every element refused: Jira answers 400 with each element's errors.
+                send.jira_status = error.status
                 result = _refused_bulk(error)
                 if result is None:
                     _after_failed_create(send, held, error)
@@ -577,6 +605,17 @@ def _link(
         )
     send.issues[draft.reference] = JiraIssueRef(key=key, id=issue_id, url=send.browse_url(key))
     send.created.append(draft.reference)
+    if not reconciled:
+        record_action(
+            f"{draft.kind}.created",
+            Outcome.SUCCEEDED,
+            integration_id=send.integration_id,
+            reference=draft.reference,
+            jira_key=key,
+            jira_status=201,
+            message=f"Created {key} for {draft.kind} {draft.reference}",
+            feature_reference=send.feature.reference_num,
+        )
     if reconciled:
         record_action(
             "issue.reconciled",
@@ -612,10 +651,23 @@ def _update_if_changed(
             "fields": {**draft.edit.get("fields", {}), **place_fields},
             "update": {**draft.edit.get("update", {}), **place_update},
         }
+    timer = Timer()
     try:
         send.client.edit_issue(link.issue_key, edit)
     except JiraError as error:
         raise _transient_or_refused(send, error, draft.reference) from None
+    record_action(
+        f"{draft.kind}.updated",
+        Outcome.SUCCEEDED,
+        integration_id=send.integration_id,
+        reference=draft.reference,
+        jira_key=link.issue_key,
+        jira_status=204,
+        duration_ms=timer.ms(),
+        message=f"Updated {link.issue_key} ({draft.kind} {draft.reference} changed since the last send)"
+        + (f"; moved under {feature_reference}" if moved else ""),
+        feature_reference=feature_reference,
+    )
     send.services.links.save_synced(
         link.model_copy(
             update={
@@ -637,6 +689,7 @@ def _update_if_changed(
 
 
 def _transient_or_refused(send: _Send, error: JiraError, reference: str) -> Exception:
+    send.jira_status = error.status
     if error.transient:
         retry_after = getattr(error, "retry_after", None)
         ambiguous = isinstance(error, JiraUnavailable) or (
@@ -646,6 +699,8 @@ def _transient_or_refused(send: _Send, error: JiraError, reference: str) -> Exce
             f"Jira: {error.message}",
             retry_after=retry_after,
             minimum_delay=retry_timing().search_consistency_seconds if ambiguous else 0.0,
+            jira_status=error.status,
+            error_code=error.code,
         )
     return refusal(error, send.snapshot, reference)
 
@@ -667,8 +722,21 @@ def _queue(send: _Send, later: RetryLater) -> SendQueued:
         integration_id=send.integration_id,
         reference=send.feature.reference_num,
         message=f"Queued for retry in {delay:.0f} s: {later.reason}",
+        hint="Nothing to do: the retry runs by itself. GET /integrations/{id}/log shows how it went.",
+        jira_status=later.jira_status,
+        error_code=later.error_code,
         retry_id=job.job_id,
         jira_calls=len(send.client.transport.calls),
+    )
+    record_action(
+        "retry.queued",
+        Outcome.QUEUED,
+        integration_id=send.integration_id,
+        reference=send.feature.reference_num,
+        message=f"Retry job {job.job_id} queued: attempt 1 in {delay:.0f} s",
+        retry_id=job.job_id,
+        delay_seconds=round(delay, 1),
+        attempt=1,
     )
     return SendQueued(reference=send.feature.reference_num, retry_id=job.job_id, reason=later.reason)
 

@@ -12,6 +12,7 @@ description edit arriving after a newer status change is still kept.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aha_jira.models.issue_link import IssueLink
@@ -38,6 +39,29 @@ def plan_issue_deleted(
     """The record is kept and detached; the deleted issue's last state (status, summary, time tracking)
     is recorded like any newer issue event's, so the order deletions arrive in does not matter."""
     return _apply_issue(event, link, integration, now, deleted=True)
+
+
+def plan_issue_imported(
+    event: JiraWebhookEvent, link: IssueLink, integration: IntegrationContext, now: str
+) -> Plan:
+    """A new record imported from a `jira:issue_created` event: everything the event's issue carries,
+    its description included (there is no roadmap text it could overwrite)."""
+    plan = _apply_issue(event, link, integration, now, deleted=False)
+    updated = plan.updated or link
+    fields = event.issue.fields if event.issue else None
+    if fields is not None and fields.description:
+        updated = updated.model_copy(
+            update={
+                "description": jira_description_to_html(fields.description),
+                "description_at": event.order[0],
+                "description_seq": event.order[1],
+            }
+        )
+    mapped = f" (roadmap status {updated.roadmap_status})" if updated.roadmap_status else ""
+    reason = (
+        f"imported as new {link.kind} {link.reference}: Jira status {updated.jira_status or '(none)'}{mapped}"
+    )
+    return replace(plan, outcome="imported", reason=reason, updated=updated)
 
 
 def _apply_issue(

@@ -4,7 +4,8 @@ The answer is fast by construction: no call goes back to Jira, and a status chan
 calls in a warm container (the site with its integrations, the issue's links, one transaction recording the
 delivery together with the record changes).
 
-Answers (`WebhookAnswer`): `applied` (a record changed), `duplicate` (this delivery was recorded before),
+Answers (`WebhookAnswer`): `applied` (a record changed), `imported` (an issue created in Jira became a new
+record, see `imports`), `duplicate` (this delivery was recorded before),
 `stale` (older than what the record already has), `echo` (our own write coming back), `ignored` (not an
 event we use, or an issue no record is linked to). Errors: 404 unknown token, 401 bad signature, 400 a body
 that is not a Jira event, 5xx only when the delivery could not be recorded (Jira then redelivers it).
@@ -32,9 +33,22 @@ from aha_jira.models.jira_webhook import (
     WebhookAnswer,
 )
 from aha_jira.models.jira_webhook import Outcome as WebhookOutcome
+from aha_jira.settings import get_settings
 from aha_jira.webhooks.authentication import WebhookAuthenticator
 from aha_jira.webhooks.deliveries import CommitResult, Delivery, delivery_identifier, new_delivery
 from aha_jira.webhooks.echo import authored_by
+from aha_jira.webhooks.imports import (
+    CLAIM_WRITE,
+    RECORD_WRITE,
+    ImportFeatureStore,
+    PlannedImport,
+    WriteBackQueue,
+    already_imported,
+    find_candidates,
+    pending_writebacks,
+    plan_import,
+    writeback_job,
+)
 from aha_jira.webhooks.issue_changes import plan_issue_deleted, plan_issue_updated
 from aha_jira.webhooks.plans import Plan, unchanged
 from aha_jira.webhooks.routing import IntegrationContext, SiteRouting
@@ -43,11 +57,15 @@ from aha_jira.webhooks.worklog_changes import plan_worklog
 SIGNATURE_HEADER = "x-hub-signature"
 # Each round re-reads only the records another write changed meanwhile; contention on one issue is brief.
 MAX_COMMIT_ROUNDS = 6
-_PRECEDENCE: tuple[WebhookOutcome, ...] = ("applied", "stale", "echo", "ignored")
+_PRECEDENCE: tuple[WebhookOutcome, ...] = ("imported", "applied", "stale", "echo", "ignored")
 
 
 class LinkStore(Protocol):
     def find_by_issue(self, site_url: str, issue_id: str) -> list[IssueLink]: ...
+
+    def import_writes(self, link: IssueLink) -> list[dict[str, Any]]: ...
+
+    def imported_reference(self, integration_id: str, site_url: str, issue_id: str) -> str | None: ...
 
     def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
 
@@ -65,6 +83,8 @@ class WebhookServices:
     authenticator: WebhookAuthenticator
     links: LinkStore
     deliveries: DeliveryStore
+    features: ImportFeatureStore
+    writebacks: WriteBackQueue
 
 
 @dataclass(frozen=True)
@@ -103,23 +123,37 @@ def _not_an_event(detail: str) -> InvalidRequest:
 
 
 def receive_jira_webhook(
-    token: str, headers: Mapping[str, str], body: bytes, services: WebhookServices
+    token: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    services: WebhookServices,
+    *,
+    public_base_url: str | None = None,
 ) -> WebhookAnswer:
     """Handle one admin-webhook delivery. `headers` are keyed in lower case."""
     routing = services.authenticator.authenticate(token, body, headers.get(SIGNATURE_HEADER))
-    return handle_delivery(routing, headers, body, services)
+    return handle_delivery(routing, headers, body, services, public_base_url=public_base_url)
 
 
 def handle_delivery(
-    routing: SiteRouting, headers: Mapping[str, str], body: bytes, services: WebhookServices
+    routing: SiteRouting,
+    headers: Mapping[str, str],
+    body: bytes,
+    services: WebhookServices,
+    *,
+    public_base_url: str | None = None,
 ) -> WebhookAnswer:
     """Handle one delivery already authenticated for `routing`'s site (admin webhook token and signature, or
-    a Connect JWT): parse, dedupe, route, plan, commit, log. `headers` are keyed in lower case."""
+    a Connect JWT): parse, dedupe, route, plan, commit, log. `headers` are keyed in lower case.
+    `public_base_url` (this API's) makes the link an imported issue gets back to its roadmap record."""
     event = parse_event(body)
     delivery = new_delivery(
         routing.site.site_url, delivery_identifier(headers, body), event.webhook_event, headers
     )
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
+    public_base_url = public_base_url or get_settings().public_base_url or None
+    if event.webhook_event == "jira:issue_created":
+        return _receive_creation(_Creation(event, delivery, routing, services, now, public_base_url))
 
     routed, whole = _plan(event, routing, services.links, now)
     if whole is not None:
@@ -132,7 +166,7 @@ def handle_delivery(
     duplicate, routed = _commit(delivery, routed, services, now, event)
     if duplicate:
         reason = "this delivery was received before"
-        _log_delivery(event, delivery, "duplicate", reason)
+        _log_delivery(event, delivery, "duplicate", reason, integration_ids=_integration_ids(routed))
         return WebhookAnswer(outcome="duplicate", reason=reason)
     for item in routed:
         _log_record(event, delivery, item)
@@ -143,13 +177,6 @@ def _plan(
     event: JiraWebhookEvent, routing: SiteRouting, links: LinkStore, now: str
 ) -> tuple[list[_Routed], tuple[WebhookOutcome, str] | None]:
     kind = event.webhook_event
-    if kind == "jira:issue_created":
-        if any(authored_by(event, account) for account in routing.account_ids()):
-            return [], ("echo", "an issue created by the integration itself (a send)")
-        return [], (
-            "ignored",
-            "importing issues created in Jira is not built yet; the issue was not imported",
-        )
     if kind not in ISSUE_EVENTS and kind not in WORKLOG_EVENTS:
         return [], ("ignored", f"{kind} events are not used by the integration")
     issue_id = event.issue_id
@@ -216,6 +243,117 @@ def _commit(
     )
 
 
+@dataclass(frozen=True)
+class _Creation:
+    event: JiraWebhookEvent
+    delivery: Delivery
+    routing: SiteRouting
+    services: WebhookServices
+    now: str
+    public_base_url: str | None
+
+
+def _receive_creation(creation: _Creation) -> WebhookAnswer:
+    """`jira:issue_created`: import the issue where an integration asks for it (aha_jira.webhooks.imports)."""
+    event, delivery, routing, services = (
+        creation.event,
+        creation.delivery,
+        creation.routing,
+        creation.services,
+    )
+    public_base_url = creation.public_base_url
+    candidates: list[Any] = []
+    if any(authored_by(event, account) for account in routing.account_ids()):
+        outcome, reason = "echo", "an issue created by the integration itself (a send)"
+    else:
+        candidates, reason = find_candidates(event, routing, services.links)
+        outcome = "ignored"
+    if not candidates:
+        recorded = services.deliveries.record(delivery)
+        if not recorded:
+            _requeue_writebacks(event, routing, services, public_base_url)
+            outcome, reason = "duplicate", "this delivery was received before"
+        _log_delivery(event, delivery, outcome, reason)
+        return WebhookAnswer(outcome=outcome, reason=reason)
+
+    planned = [
+        plan_import(
+            candidate, event, routing, links=services.links, features=services.features, now=creation.now
+        )
+        for candidate in candidates
+    ]
+    duplicate, planned = _commit_imports(creation, planned)
+    if duplicate:
+        _requeue_writebacks(event, routing, services, public_base_url)
+        reason = "this delivery was received before"
+        integration_ids = sorted({item.candidate.integration.integration_id for item in planned})
+        _log_delivery(event, delivery, "duplicate", reason, integration_ids=integration_ids)
+        return WebhookAnswer(outcome="duplicate", reason=reason)
+    for item in planned:
+        if item.plan.outcome == "imported":
+            # Queued after the commit: should it fail, the 5xx makes Jira redeliver, and the redelivery
+            # (a duplicate now) queues the write-backs still pending.
+            services.writebacks.enqueue(writeback_job(item, public_base_url), 0)
+        _log_record(event, delivery, _Routed(item.plan, item.candidate.integration))
+    return _answer([_Routed(item.plan, item.candidate.integration) for item in planned])
+
+
+def _commit_imports(creation: _Creation, planned: list[PlannedImport]) -> tuple[bool, list[PlannedImport]]:
+    """Record the delivery with every import in one transaction. A reference someone took meanwhile is
+    allocated again; a claim on the issue that exists means this creation was imported before."""
+    event, delivery, routing, services = (
+        creation.event,
+        creation.delivery,
+        creation.routing,
+        creation.services,
+    )
+    for round_number in range(MAX_COMMIT_ROUNDS):
+        owners: list[tuple[int, int]] = []  # per transaction item: (planned index, part)
+        changes: list[dict[str, Any]] = []
+        for index, item in enumerate(planned):
+            for part, write in enumerate(item.writes):
+                owners.append((index, part))
+                changes.append(write)
+        if not changes:
+            return (not services.deliveries.record(delivery)), planned
+        result = services.deliveries.commit(delivery, changes)
+        if result.committed:
+            return False, planned
+        if result.duplicate:
+            return True, planned
+        if result.contended:
+            time.sleep(0.02 * (round_number + 1))
+        planned = list(planned)
+        for conflict in result.conflicts:
+            index, part = owners[conflict]
+            item = planned[index]
+            if part == CLAIM_WRITE:
+                planned[index] = already_imported(item, routing, services.links)
+            elif part == RECORD_WRITE and item.candidate.kind == "requirement":
+                planned[index] = PlannedImport(
+                    item.candidate, unchanged(item.plan.current, "ignored", "the feature record was removed")
+                )
+            elif planned[index] is item:
+                planned[index] = plan_import(
+                    item.candidate,
+                    event,
+                    routing,
+                    links=services.links,
+                    features=services.features,
+                    now=creation.now,
+                )
+    raise ConcurrentDeliveries(
+        f"{event.webhook_event} for issue {event.issue_id} could not be recorded: references kept colliding"
+    )
+
+
+def _requeue_writebacks(
+    event: JiraWebhookEvent, routing: SiteRouting, services: WebhookServices, public_base_url: str | None
+) -> None:
+    for job in pending_writebacks(event, routing, services.links, public_base_url):
+        services.writebacks.enqueue(job, 0)
+
+
 def _answer(routed: list[_Routed]) -> WebhookAnswer:
     records = [
         RecordOutcome(
@@ -236,6 +374,7 @@ def _answer(routed: list[_Routed]) -> WebhookAnswer:
 
 _LOG_OUTCOME: dict[str, Outcome] = {
     "applied": Outcome.SUCCEEDED,
+    "imported": Outcome.SUCCEEDED,
     "duplicate": Outcome.SKIPPED,
     "stale": Outcome.SKIPPED,
     "echo": Outcome.SKIPPED,
@@ -243,27 +382,44 @@ _LOG_OUTCOME: dict[str, Outcome] = {
 }
 
 
-def _log_delivery(event: JiraWebhookEvent, delivery: Delivery, outcome: str, reason: str) -> None:
-    record_action(
-        "jira.webhook",
-        _LOG_OUTCOME[outcome],
-        integration_id=None,
-        jira_key=event.issue.key if event.issue else None,
-        message=f"{event.webhook_event}: {outcome}: {reason}",
-        webhook_event=event.webhook_event,
-        webhook_outcome=outcome,
-        delivery=delivery.identifier,
-        delivery_retry=delivery.retry,
-        jira_site=delivery.site_url,
-        jira_issue_id=event.issue_id,
-    )
+def _integration_ids(routed: list[_Routed]) -> list[str]:
+    return sorted({item.integration.integration_id for item in routed})
+
+
+def _log_delivery(
+    event: JiraWebhookEvent,
+    delivery: Delivery,
+    outcome: str,
+    reason: str,
+    *,
+    integration_ids: list[str] | None = None,
+) -> None:
+    """One line for a delivery that touched no record: in the log of each integration it concerns (a
+    duplicate of a delivery that did), or of none (site-level, `integration_id` absent)."""
+    targets: list[str | None] = list(integration_ids or []) or [None]
+    for integration_id in targets:
+        record_action(
+            "jira.webhook",
+            _LOG_OUTCOME[outcome],
+            integration_id=integration_id,
+            jira_key=event.issue.key if event.issue else None,
+            message=f"{event.webhook_event}: {outcome}: {reason}",
+            correlation_id=delivery.identifier,
+            webhook_event=event.webhook_event,
+            webhook_outcome=outcome,
+            reason=reason,
+            delivery=delivery.identifier,
+            delivery_retry=delivery.retry,
+            jira_site=delivery.site_url,
+            jira_issue_id=event.issue_id,
+        )
 
 
 def _log_record(event: JiraWebhookEvent, delivery: Delivery, item: _Routed) -> None:
     plan = item.plan
     link = plan.updated or plan.current
     record_action(
-        "jira.webhook",
+        "jira.import" if plan.outcome == "imported" else "jira.webhook",
         _LOG_OUTCOME[plan.outcome],
         integration_id=item.integration.integration_id,
         reference=link.reference,
@@ -271,11 +427,13 @@ def _log_record(event: JiraWebhookEvent, delivery: Delivery, item: _Routed) -> N
         message=f"{event.webhook_event}: {plan.outcome}: {plan.reason}",
         hint=plan.hint,
         warn=plan.warning is not None,
+        correlation_id=delivery.identifier,
         webhook_event=event.webhook_event,
         webhook_outcome=plan.outcome,
+        reason=plan.reason,
         delivery=delivery.identifier,
         delivery_retry=delivery.retry,
-        jira_status=link.jira_status,
+        jira_issue_status=link.jira_status,
         roadmap_status=link.roadmap_status,
         warning=plan.warning,
     )

@@ -19,17 +19,38 @@ class IntegrationContext:
     # The integration's own Jira user (test connection's `account_id`: Cloud account id, or Data Center
     # user key or name): the author of our writes, whose events are echoes. None before a test connection.
     account_id: str | None
+    # What importing issues created in Jira needs (aha_jira.webhooks.imports).
+    product: str = ""
+    project_key: str = ""
+    project_id: str | None = None  # from the last test connection
+    import_enabled: bool = False
+    import_issue_types: frozenset[str] = frozenset()  # case-folded names or ids
+    requirement_issue_type: str = ""
+    link_type: str = ""
 
     @classmethod
     def of(cls, integration: StoredIntegration) -> IntegrationContext:
         jira = (integration.last_test or {}).get("jira") or {}
         account = jira.get("account_id")
+        project = jira.get("project") or {}
         return cls(
             integration_id=integration.integration_id,
             enabled=integration.enabled,
             statuses=dict(integration.mapping.statuses),
             account_id=str(account) if account else None,
+            product=integration.product,
+            project_key=integration.jira.project,
+            project_id=str(project["id"]) if isinstance(project, dict) and project.get("id") else None,
+            import_enabled=integration.import_settings.enabled,
+            import_issue_types=frozenset(name.casefold() for name in integration.import_settings.issue_types),
+            requirement_issue_type=integration.mapping.requirement_issue_type,
+            link_type=integration.mapping.link_type,
         )
+
+    def owns_project(self, key: str | None, project_id: str | None) -> bool:
+        if key and key.casefold() == self.project_key.casefold():
+            return True
+        return bool(project_id and self.project_id and project_id == self.project_id)
 
 
 @dataclass(frozen=True)

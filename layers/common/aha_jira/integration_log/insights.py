@@ -1,0 +1,528 @@
+"""A small evaluator of the CloudWatch Logs Insights subset our queries use, over JSON log lines.
+
+It serves the local log reader (the local stack has no CloudWatch) and the tests that run every saved
+query of template.yaml over captured lines, so what ships is what is tested. The subset:
+
+- commands separated by `|`; `#` starts a comment line;
+- `fields a, b, @timestamp` and `display ...` (the columns of the result);
+- `filter <expr>` with `and`, `or`, `not`, parentheses, `=`, `!=`, `<`, `<=`, `>`, `>=`,
+  `like /regex/` or `like "substring"`, `not like`, `=~ /regex/`, `in [..]`, `not in [..]`, `ispresent(f)`,
+  `isblank(f)`, `toMillis(@timestamp)`; a missing field compares false with everything, as in SQL;
+- `stats count(*)|count(f)|sum(f)|min(f)|max(f)|latest(f) [as name], ... [by f, ...]`;
+- `sort f [asc|desc], ...` (descending by default, as in Logs Insights) and `limit n`.
+
+Fields are the line's JSON keys (nested objects flattened with dots), `@timestamp` (milliseconds since the
+epoch), `@message` (the raw line) and `@log` (the log group).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+Row = dict[str, Any]
+
+
+class QuerySyntaxError(ValueError):
+    """The query uses something outside the supported subset (or is malformed)."""
+
+
+# --- tokens -----------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+  | (?P<regex>/(?:[^/\\\n]|\\.)+/[a-z]*)
+  | (?P<number>-?\d+(?:\.\d+)?)
+  | (?P<op>!=|<=|>=|=~|[=<>(),\[\]|*])
+  | (?P<name>[@A-Za-z_][\w.@-]*)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+
+
+def _tokens(text: str) -> list[Token]:
+    out: list[Token] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise QuerySyntaxError(f"unexpected character {text[position]!r} at {position}")
+        kind = match.lastgroup or ""
+        value = match.group()
+        position = match.end()
+        if kind == "ws":
+            continue
+        if (
+            kind == "regex" and out and not (out[-1].text.lower() == "like" or out[-1].text == "=~")
+        ):  # a '/' elsewhere is division, which the subset does not have
+            raise QuerySyntaxError(f"a regular expression is only supported after like or =~: {value}")
+        out.append(Token(kind, value))
+    return out
+
+
+def _strip_comments(query: str) -> str:
+    lines = []
+    for line in query.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# --- expressions ------------------------------------------------------------------------------------
+
+Expr = Callable[[Row], Any]
+_MISSING = object()
+
+
+def _value(row: Row, name: str) -> Any:
+    return row.get(name, _MISSING)
+
+
+def _literal(token: Token) -> Any:
+    if token.kind == "string":
+        if token.text.startswith('"'):
+            return json.loads(token.text)
+        return token.text[1:-1].replace("\\'", "'")
+    if token.kind == "number":
+        return float(token.text) if "." in token.text else int(token.text)
+    raise QuerySyntaxError(f"expected a literal, got {token.text!r}")
+
+
+def _regex(token: Token) -> re.Pattern[str]:
+    body, _, flags = token.text[1:].rpartition("/")
+    return re.compile(body, re.IGNORECASE if "i" in flags else 0)
+
+
+def _comparable(left: Any, right: Any) -> tuple[Any, Any] | None:
+    if left is _MISSING or right is _MISSING or left is None or right is None:
+        return None
+    if isinstance(left, bool) or isinstance(right, bool):
+        return str(left).lower(), str(right).lower()
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return left, right
+    if isinstance(left, int | float) or isinstance(right, int | float):
+        try:
+            return float(left), float(right)
+        except (TypeError, ValueError):
+            return str(left), str(right)
+    return str(left), str(right)
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: bool(a == b),
+    "!=": lambda a, b: bool(a != b),
+    "<": lambda a, b: bool(a < b),
+    "<=": lambda a, b: bool(a <= b),
+    ">": lambda a, b: bool(a > b),
+    ">=": lambda a, b: bool(a >= b),
+}
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.position = 0
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def take(self) -> Token:
+        token = self.peek()
+        if token is None:
+            raise QuerySyntaxError("unexpected end of expression")
+        self.position += 1
+        return token
+
+    def accept(self, text: str) -> bool:
+        token = self.peek()
+        if token is not None and token.text.lower() == text:
+            self.position += 1
+            return True
+        return False
+
+    def expect(self, text: str) -> None:
+        if not self.accept(text):
+            found = self.peek()
+            raise QuerySyntaxError(f"expected {text!r}, got {found.text if found else 'the end'!r}")
+
+    def done(self) -> bool:
+        return self.position >= len(self.tokens)
+
+    # expr := or ; or := and ('or' and)* ; and := not ('and' not)* ; not := 'not' not | predicate
+    def expression(self) -> Expr:
+        return self.disjunction()
+
+    def disjunction(self) -> Expr:
+        parts = [self.conjunction()]
+        while self.accept("or"):
+            parts.append(self.conjunction())
+        return parts[0] if len(parts) == 1 else (lambda row: any(part(row) for part in parts))
+
+    def conjunction(self) -> Expr:
+        parts = [self.negation()]
+        while self.accept("and"):
+            parts.append(self.negation())
+        return parts[0] if len(parts) == 1 else (lambda row: all(part(row) for part in parts))
+
+    def negation(self) -> Expr:
+        if self.accept("not"):
+            inner = self.negation()
+            return lambda row: not inner(row)
+        return self.predicate()
+
+    def predicate(self) -> Expr:
+        token = self.peek()
+        if token is not None and token.text == "(":
+            self.take()
+            inner = self.expression()
+            self.expect(")")
+            return inner
+        left = self.operand()
+        token = self.peek()
+        if token is None or token.text.lower() in {"and", "or", ")"}:
+            return lambda row: _truthy(left(row))
+        negated = False
+        if token.text.lower() == "not":
+            self.take()
+            negated = True
+            token = self.peek()
+            if token is None:
+                raise QuerySyntaxError("dangling 'not'")
+        operator = self.take().text.lower()
+        test: Expr
+        if operator in {"like", "=~"}:
+            pattern_token = self.take()
+            if pattern_token.kind == "regex":
+                pattern = _regex(pattern_token)
+                test = _like_regex(left, pattern)
+            else:
+                needle = str(_literal(pattern_token))
+                test = _like_text(left, needle)
+        elif operator == "in":
+            self.expect("[")
+            options: list[Any] = []
+            while not self.accept("]"):
+                options.append(_literal(self.take()))
+                self.accept(",")
+            test = _in(left, options)
+        elif operator in _COMPARE and not negated:
+            right = self.operand()
+            compare = _COMPARE[operator]
+
+            def test(row: Row, left: Expr = left, right: Expr = right) -> bool:
+                pair = _comparable(left(row), right(row))
+                return pair is not None and compare(*pair)
+
+        else:
+            raise QuerySyntaxError(f"unsupported operator {operator!r}")
+        if negated:  # a missing field is not "not like" anything either (SQL's NULL)
+            positive = test
+            return lambda row: left(row) not in (_MISSING, None) and not positive(row)
+        return test
+
+    def operand(self) -> Expr:
+        token = self.take()
+        if token.kind in {"string", "number"}:
+            value = _literal(token)
+            return lambda row: value
+        if token.kind != "name":
+            raise QuerySyntaxError(f"unexpected {token.text!r}")
+        following = self.peek()
+        if following is not None and following.text == "(":
+            return self.function(token.text)
+        name = token.text
+        return lambda row: _value(row, name)
+
+    def function(self, name: str) -> Expr:
+        self.expect("(")
+        argument = self.take().text
+        self.expect(")")
+        lowered = name.lower()
+        if lowered == "ispresent":
+            return lambda row: _value(row, argument) not in (_MISSING, None)
+        if lowered == "isblank":
+            return lambda row: _value(row, argument) in (_MISSING, None, "")
+        if lowered == "tomillis":
+            return lambda row: _value(row, argument)
+        raise QuerySyntaxError(f"unsupported function {name}()")
+
+
+def _truthy(value: Any) -> bool:
+    return value is not _MISSING and bool(value)
+
+
+def _like_regex(left: Expr, pattern: re.Pattern[str]) -> Expr:
+    def test(row: Row) -> bool:
+        value = left(row)
+        return value not in (_MISSING, None) and pattern.search(str(value)) is not None
+
+    return test
+
+
+def _like_text(left: Expr, needle: str) -> Expr:
+    def test(row: Row) -> bool:
+        value = left(row)
+        return value not in (_MISSING, None) and needle in str(value)
+
+    return test
+
+
+def _in(left: Expr, options: list[Any]) -> Expr:
+    def test(row: Row) -> bool:
+        value = left(row)
+        if value in (_MISSING, None):
+            return False
+        return any(
+            (pair := _comparable(value, option)) is not None and pair[0] == pair[1] for option in options
+        )
+
+    return test
+
+
+# --- commands ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Aggregate:
+    function: str
+    argument: str
+    name: str
+
+
+@dataclass
+class Query:
+    """A parsed query: run it with `run(rows)`."""
+
+    text: str
+    steps: list[Callable[[list[Row]], list[Row]]] = field(default_factory=list)
+    columns: list[str] | None = None
+
+    def run(self, rows: Iterable[Row]) -> list[Row]:
+        current = list(rows)
+        for step in self.steps:
+            current = step(current)
+        if self.columns is None:
+            return current
+        return [{name: row[name] for name in self.columns if name in row} for row in current]
+
+
+def parse_query(text: str) -> Query:  # noqa: PLR0912 (one branch per command)
+    query = Query(text)
+    tokens = _tokens(_strip_comments(text))
+    commands: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.text == "|":
+            commands.append([])
+        else:
+            commands[-1].append(token)
+    for command in commands:
+        if not command:
+            raise QuerySyntaxError("empty command")
+        verb, rest = command[0].text.lower(), command[1:]
+        if verb in {"fields", "display"}:
+            names = [token.text for token in rest if token.text != ","]
+            if query.columns is None or verb == "display":
+                query.columns = names
+            else:
+                query.columns = [*query.columns, *(n for n in names if n not in query.columns)]
+        elif verb == "filter":
+            parser = _Parser(rest)
+            predicate = parser.expression()
+            if not parser.done():
+                raise QuerySyntaxError(f"unexpected {parser.peek()!r} in filter")
+            query.steps.append(_filter_step(predicate))
+        elif verb == "sort":
+            query.steps.append(_sort_step(rest))
+        elif verb == "limit":
+            if len(rest) != 1 or rest[0].kind != "number":
+                raise QuerySyntaxError("limit takes one number")
+            count = int(rest[0].text)
+            query.steps.append(_limit_step(count))
+        elif verb == "stats":
+            step, columns = _stats_step(rest)
+            query.steps.append(step)
+            query.columns = columns
+        else:
+            raise QuerySyntaxError(f"unsupported command {verb!r}")
+    return query
+
+
+def _filter_step(predicate: Expr) -> Callable[[list[Row]], list[Row]]:
+    return lambda rows: [row for row in rows if predicate(row)]
+
+
+def _limit_step(count: int) -> Callable[[list[Row]], list[Row]]:
+    return lambda rows: rows[:count]
+
+
+def _sort_step(tokens: list[Token]) -> Callable[[list[Row]], list[Row]]:
+    keys: list[tuple[str, bool]] = []
+    index = 0
+    while index < len(tokens):
+        name = tokens[index].text
+        descending = True
+        index += 1
+        if index < len(tokens) and tokens[index].text.lower() in {"asc", "desc"}:
+            descending = tokens[index].text.lower() == "desc"
+            index += 1
+        if index < len(tokens) and tokens[index].text == ",":
+            index += 1
+        keys.append((name, descending))
+
+    def step(rows: list[Row]) -> list[Row]:
+        ordered = list(rows)
+        for name, descending in reversed(keys):  # stable sorts, least significant key first
+            present = [row for row in ordered if row.get(name) is not None]
+            absent = [row for row in ordered if row.get(name) is None]
+            present.sort(key=lambda row: _sort_key(row[name]), reverse=descending)
+            ordered = present + absent
+        return ordered
+
+    return step
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, value)
+    return (1, str(value))
+
+
+_AGGREGATES = {"count", "sum", "min", "max", "latest"}
+
+
+def _stats_step(tokens: list[Token]) -> tuple[Callable[[list[Row]], list[Row]], list[str]]:
+    aggregates: list[_Aggregate] = []
+    by: list[str] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.text.lower() == "by":
+            by = [t.text for t in tokens[index + 1 :] if t.text != ","]
+            break
+        if token.text == ",":
+            index += 1
+            continue
+        function = token.text.lower()
+        if function not in _AGGREGATES:
+            raise QuerySyntaxError(f"unsupported stats function {token.text!r}")
+        if index + 3 >= len(tokens) or tokens[index + 1].text != "(" or tokens[index + 3].text != ")":
+            raise QuerySyntaxError(f"malformed {token.text}(...)")
+        argument = tokens[index + 2].text
+        name = f"{token.text}({argument})"
+        index += 4
+        if index < len(tokens) and tokens[index].text.lower() == "as":
+            name = tokens[index + 1].text
+            index += 2
+        aggregates.append(_Aggregate(function, argument, name))
+    if not aggregates:
+        raise QuerySyntaxError("stats needs at least one aggregate")
+
+    def step(rows: list[Row]) -> list[Row]:
+        groups: dict[tuple[Any, ...], list[Row]] = {}
+        for row in rows:
+            groups.setdefault(tuple(_hashable(row.get(name)) for name in by), []).append(row)
+        out: list[Row] = []
+        for key, members in groups.items():
+            result: Row = dict(zip(by, key, strict=True))
+            for aggregate in aggregates:
+                result[aggregate.name] = _aggregate(aggregate, members)
+            out.append(result)
+        return out
+
+    return step, [*by, *(aggregate.name for aggregate in aggregates)]
+
+
+def _hashable(value: Any) -> Any:
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+
+
+def _aggregate(aggregate: _Aggregate, rows: list[Row]) -> Any:  # noqa: PLR0911
+    if aggregate.function == "count":
+        if aggregate.argument == "*":
+            return len(rows)
+        return sum(1 for row in rows if row.get(aggregate.argument) is not None)
+    values = [row[aggregate.argument] for row in rows if row.get(aggregate.argument) is not None]
+    if aggregate.function == "latest":
+        dated = [row for row in rows if row.get(aggregate.argument) is not None]
+        if not dated:
+            return None
+        return max(dated, key=lambda row: row.get("@timestamp") or 0)[aggregate.argument]
+    if not values:
+        return None
+    if aggregate.function == "sum":
+        return sum(float(value) for value in values)
+    if aggregate.function == "min":
+        return min(values, key=_sort_key)
+    return max(values, key=_sort_key)
+
+
+# --- log lines --------------------------------------------------------------------------------------
+
+
+def flatten(document: Mapping[str, Any], prefix: str = "") -> Row:
+    """Nested objects become dotted keys, as Logs Insights discovers JSON fields."""
+    out: Row = {}
+    for key, value in document.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def parse_powertools_timestamp(text: str) -> int | None:
+    """Powertools' `timestamp` ("2026-11-28 11:23:56,450+0000", or ISO 8601) in epoch milliseconds."""
+    for pattern in ("%Y-%m-%d %H:%M:%S,%f%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return int(datetime.strptime(text, pattern).timestamp() * 1000)
+        except ValueError:
+            continue
+    try:
+        return int(datetime.fromisoformat(text).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+def row_from_line(line: str, *, log_group: str = "", timestamp_ms: int | None = None) -> Row | None:
+    """One captured log line as Logs Insights sees it; None for a line that is not a JSON object."""
+    try:
+        document = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    row = flatten(document)
+    if timestamp_ms is None and isinstance(document.get("timestamp"), str):
+        timestamp_ms = parse_powertools_timestamp(document["timestamp"])
+    row["@timestamp"] = timestamp_ms
+    row["@message"] = line
+    row["@log"] = log_group
+    return row
+
+
+def run_query(
+    query: str, rows: Iterable[Row], *, start_ms: int | None = None, end_ms: int | None = None
+) -> list[Row]:
+    """Run a query over rows within [start_ms, end_ms] (StartQuery's time range)."""
+    parsed = parse_query(query)
+    within = [
+        row
+        for row in rows
+        if (start_ms is None or (row.get("@timestamp") or 0) >= start_ms)
+        and (end_ms is None or (row.get("@timestamp") or 0) <= end_ms)
+    ]
+    return parsed.run(within)

@@ -1,0 +1,244 @@
+"""Least privilege, read from the template as CloudFormation will see it (translated by samtranslator).
+
+For every function's execution role (SAM's generated `<Function>Role` or the function's own `Role`), with
+its inline policies and every `AWS::IAM::Policy` attached to it:
+
+- no `*` in any `Action` (no `dynamodb:*`, no `dynamodb:Get*`);
+- no `*` in any `Resource`, except
+  - Secrets Manager ARNs under the stack's prefix and one kind (`.../secret:aha-jira/<stack>/<kind>/*`):
+    Secrets Manager appends a random suffix to every secret's ARN, so a secret cannot be named exactly;
+  - `Resource: "*"` for actions AWS grants on no resource: `logs:GetQueryResults` and `logs:StopQuery`
+    (they take a query id, not an ARN) — `RESOURCE_STAR_ACTIONS`;
+- AWS managed policies only from `ALLOWED_MANAGED_POLICIES`: `AWSLambdaBasicExecutionRole` (the function
+  writes its own logs; the managed policy says `*`) and `AWSXrayWriteOnlyAccess` (X-Ray's write actions
+  take no resource). Not `AWSLambdaSQSQueueExecutionRole`, which SAM attaches for an SQS event and which
+  allows reading and deleting every queue's messages: the retry worker has a role of its own instead;
+- each function reaches only its own tables, indexes, queues, log groups and kinds of secrets
+  (`ALLOWED_RESOURCES`); nothing reaches the dead-letter queue (SQS moves messages there itself).
+
+The decisions are in docs/decisions.md ("Deployability and least privilege").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
+TRANSLATE = Path(__file__).with_name("translate_template.py")
+
+ALLOWED_MANAGED_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
+RESOURCE_STAR_ACTIONS = {"logs:GetQueryResults", "logs:StopQuery"}
+# Secrets Manager resources: `secret:<kind>` for `.../secret:aha-jira/${AWS::StackName}/<kind>/*`.
+SECRET_ARN = re.compile(
+    r"^arn:\$\{AWS::Partition\}:secretsmanager:\$\{AWS::Region\}:\$\{AWS::AccountId\}:"
+    r"secret:aha-jira/\$\{AWS::StackName\}/(?P<kind>[a-z-]+)/\*$"
+)
+_TABLES_FOR_SEND = {"IntegrationsTable", "FeaturesTable", "IssueLinksTable", "RetryQueue"}
+LOG_GROUPS = {
+    "IntegrationsLogGroup",
+    "TestConnectionLogGroup",
+    "SendFeatureLogGroup",
+    "RetryWorkerLogGroup",
+    "JiraWebhookLogGroup",
+}
+# What each function may reach: logical ids (an index counts as its table) and `secret:<kind>`.
+ALLOWED_RESOURCES: dict[str, set[str]] = {
+    "IntegrationsFunction": {
+        "IntegrationsTable",
+        "IssueLinksTable",
+        "FeaturesTable",
+        "secret:integrations",
+        "secret:sites",
+        *LOG_GROUPS,  # GET /integrations/{id}/log: Logs Insights over the functions' log groups
+    },
+    "TestConnectionFunction": {"IntegrationsTable", "secret:integrations", "secret:connect"},
+    "SendFeatureFunction": {*_TABLES_FOR_SEND, "secret:integrations", "secret:connect"},
+    "RetryWorkerFunction": {*_TABLES_FOR_SEND, "secret:integrations", "secret:connect"},
+    "JiraWebhookFunction": {
+        "IntegrationsTable",
+        "IssueLinksTable",
+        "FeaturesTable",  # imports create feature records
+        "WebhookDeliveriesTable",
+        "RetryQueue",  # an import's write-back to Jira is queued for the retry worker
+        "secret:sites",
+        "secret:connect",
+    },
+}
+NEVER_USED_ACTIONS = {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:CreateTable", "sqs:PurgeQueue"}
+
+
+@pytest.fixture(scope="module")
+def translated() -> dict[str, Any]:
+    if not SAM_PYTHON.exists():
+        pytest.skip("needs the SAM virtualenv (make sam-venv): samtranslator lives there")
+    completed = subprocess.run(
+        [str(SAM_PYTHON), str(TRANSLATE), str(REPO_ROOT / "template.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    document: dict[str, Any] = json.loads(completed.stdout)
+    return document
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _role_id(resources: dict[str, Any], function_id: str) -> str:
+    role = resources[function_id]["Properties"]["Role"]
+    assert isinstance(role, dict) and "Fn::GetAtt" in role, f"{function_id}: role {role!r}"
+    logical_id: str = role["Fn::GetAtt"][0]
+    return logical_id
+
+
+def _statements(resources: dict[str, Any], role_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(policy name, statement) of the role's inline policies and of the policies attached to it."""
+    for policy in resources[role_id]["Properties"].get("Policies", []):
+        for statement in _as_list(policy["PolicyDocument"]["Statement"]):
+            yield policy["PolicyName"], statement
+    for logical_id, resource in resources.items():
+        if resource["Type"] != "AWS::IAM::Policy":
+            continue
+        if {"Ref": role_id} in resource["Properties"].get("Roles", []):
+            for statement in _as_list(resource["Properties"]["PolicyDocument"]["Statement"]):
+                yield logical_id, statement
+
+
+def _resource_targets(resource: Any) -> set[str]:  # noqa: PLR0911 - one return per form of resource
+    """The logical ids (or `secret:<kind>`) a policy resource refers to; `*` for a bare wildcard."""
+    if resource == "*":
+        return {"*"}
+    if isinstance(resource, str):
+        return {f"literal:{resource}"}
+    if "Fn::GetAtt" in resource:
+        return {resource["Fn::GetAtt"][0]}
+    if "Ref" in resource:
+        return {resource["Ref"]}
+    if "Fn::Sub" in resource:
+        text, variables = (
+            (resource["Fn::Sub"], {})
+            if isinstance(resource["Fn::Sub"], str)
+            else (resource["Fn::Sub"][0], resource["Fn::Sub"][1])
+        )
+        secret = SECRET_ARN.match(text)
+        if secret:
+            return {f"secret:{secret['kind']}"}
+        targets = set()
+        for name in re.findall(r"\$\{([^}]+)\}", text):
+            if name.startswith("AWS::"):
+                continue
+            if name in variables:
+                targets |= _resource_targets(variables[name])
+            else:
+                targets.add(name.split(".", 1)[0])
+        return targets
+    return {f"unknown:{json.dumps(resource)}"}
+
+
+def _wildcard_problem(statement: dict[str, Any], resource: Any) -> str | None:
+    actions = set(_as_list(statement["Action"]))
+    if resource == "*":
+        return None if actions <= RESOURCE_STAR_ACTIONS else f"Resource '*' for {sorted(actions)}"
+    text = resource if isinstance(resource, str) else json.dumps(resource)
+    if "*" not in text:
+        return None
+    is_sub = isinstance(resource, dict) and isinstance(resource.get("Fn::Sub"), str)
+    if (
+        is_sub
+        and SECRET_ARN.match(resource["Fn::Sub"])
+        and all(a.startswith("secretsmanager:") for a in actions)
+    ):
+        return None
+    return f"wildcard resource {text}"
+
+
+def _functions(document: dict[str, Any]) -> list[str]:
+    return sorted(
+        logical_id
+        for logical_id, resource in document["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function"
+    )
+
+
+def test_every_function_is_known(translated: dict[str, Any]) -> None:
+    """A new function needs its entry in ALLOWED_RESOURCES (and a thought about what it may reach)."""
+    assert _functions(translated) == sorted(ALLOWED_RESOURCES)
+
+
+def test_no_wildcards_in_actions_or_resources(translated: dict[str, Any]) -> None:
+    resources = translated["Resources"]
+    problems = []
+    for function_id in _functions(translated):
+        role_id = _role_id(resources, function_id)
+        for name, statement in _statements(resources, role_id):
+            assert statement["Effect"] == "Allow", (function_id, name, statement)
+            for action in _as_list(statement["Action"]):
+                if "*" in action:
+                    problems.append(f"{function_id} ({name}): wildcard action {action}")
+                if action in NEVER_USED_ACTIONS:
+                    problems.append(f"{function_id} ({name}): {action}, which no code calls")
+            for resource in _as_list(statement["Resource"]):
+                problem = _wildcard_problem(statement, resource)
+                if problem:
+                    problems.append(f"{function_id} ({name}): {problem}")
+    assert not problems, "\n".join(problems)
+
+
+def test_only_the_allowed_managed_policies(translated: dict[str, Any]) -> None:
+    resources = translated["Resources"]
+    for function_id in _functions(translated):
+        role = resources[_role_id(resources, function_id)]["Properties"]
+        attached: list[Any] = []
+        for arn in role.get("ManagedPolicyArns", []):
+            if isinstance(arn, dict) and "Fn::If" in arn:  # a conditional policy: either branch counts
+                attached += [branch for branch in arn["Fn::If"][1:] if branch != {"Ref": "AWS::NoValue"}]
+            else:
+                attached.append(arn)
+        names = {
+            (item["Fn::Sub"] if isinstance(item, dict) else item).replace("${AWS::Partition}", "aws")
+            for item in attached
+        }
+        assert names <= ALLOWED_MANAGED_POLICIES, (function_id, names - ALLOWED_MANAGED_POLICIES)
+
+
+def test_each_function_reaches_only_its_own_resources(translated: dict[str, Any]) -> None:
+    resources = translated["Resources"]
+    for function_id in _functions(translated):
+        reached: set[str] = set()
+        for _, statement in _statements(resources, _role_id(resources, function_id)):
+            for resource in _as_list(statement["Resource"]):
+                reached |= _resource_targets(resource)
+        reached.discard("*")  # judged by test_no_wildcards_in_actions_or_resources
+        assert reached <= ALLOWED_RESOURCES[function_id], (
+            function_id,
+            sorted(reached - ALLOWED_RESOURCES[function_id]),
+        )
+        assert "RetryDeadLetterQueue" not in reached
+
+
+def test_the_retry_worker_polls_only_the_retry_queue(translated: dict[str, Any]) -> None:
+    resources = translated["Resources"]
+    polling = [
+        statement
+        for _, statement in _statements(resources, _role_id(resources, "RetryWorkerFunction"))
+        if "sqs:ReceiveMessage" in _as_list(statement["Action"])
+    ]
+    assert polling
+    for statement in polling:
+        assert _as_list(statement["Resource"]) == [{"Fn::GetAtt": ["RetryQueue", "Arn"]}]
+    mappings = [r for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert [m["Properties"]["EventSourceArn"] for m in mappings] == [{"Fn::GetAtt": ["RetryQueue", "Arn"]}]
