@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -23,12 +24,17 @@ class RetryScheduled(Exception):
     """Marks the record failed so SQS keeps it; its visibility was set to the back-off delay."""
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     attempt = int(record.attributes.approximate_receive_count)
+    deadline = time.time() + lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else None
     # Each message is its own unit of work in the integration log: its SQS message id correlates.
     with log_scope(correlation_id=record.message_id):
         outcome = run_queue_message(
-            record.body, attempt=attempt, max_attempts=MAX_ATTEMPTS, services=send_services()
+            record.body,
+            attempt=attempt,
+            max_attempts=MAX_ATTEMPTS,
+            services=send_services(),
+            deadline=deadline,
         )
     if not outcome.done:
         retry_queue().postpone(record.receipt_handle, outcome.delay_seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -27,7 +28,9 @@ app = make_resolver(validation=False)
 )
 def post_send(integration_id: str, reference: str) -> Response[str]:
     body = parse_body(app.current_event, SendFeatureBody)
-    result = send_feature(integration_id, reference, body.feature, send_services())
+    # API Gateway gives up at 29 s and the function at its timeout: a send stops writing before either.
+    deadline = time.time() + app.lambda_context.get_remaining_time_in_millis() / 1000
+    result = send_feature(integration_id, reference, body.feature, send_services(), deadline=deadline)
     status = 202 if isinstance(result, SendQueued) else 200
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=result.model_dump_json()

@@ -353,3 +353,39 @@ def test_refused_bulk_elements_are_422_per_requirement(
     status, again = send(call_api, aha_feature())
     assert status == 200 and again["created"] == ["PROD-2-1"] and again["unchanged"] == ["PROD-2"]
     assert len(issues_for(jira_sim, "PROD-2")) == 1 and len(issues_for(jira_sim, "PROD-2-1")) == 1
+
+
+def test_a_send_that_would_outlive_the_function_stops_between_writes_and_is_queued(
+    call_api: Call, mob: str, jira_sim: JiraSimulator, retry_poller: SqsPoller, monkeypatch: Any
+) -> None:
+    """The send function has 28 s. With Jira's read timeout at 21 s, a write may not start with less than
+    25.55 s left: the feature's create (slowed to 3 s by Jira) goes through, then the requirements' bulk
+    create would not fit, so the send stops there and answers 202; the retry worker finishes it."""
+    monkeypatch.setenv("JIRA_READ_TIMEOUT_SECONDS", "21")
+    jira_sim.add_fault(method="POST", path=r"/rest/api/3/issue$", delay=3.0, times=1)
+    status, body = send(call_api, aha_feature())
+    assert status == 202 and body["status"] == "queued", body
+    assert "time limit" in body["reason"]
+    assert len(issues_for(jira_sim, "PROD-2")) == 1 and issues_for(jira_sim, "PROD-2-1") == []
+    bulk_calls = [call for call in jira_sim.calls if call["path"].endswith("/issue/bulk")]
+    assert bulk_calls == []  # stopped before the write, not in the middle of it
+
+    monkeypatch.setenv("JIRA_READ_TIMEOUT_SECONDS", "5")
+    _drain(retry_poller)
+    assert len(issues_for(jira_sim, "PROD-2")) == 1 and len(issues_for(jira_sim, "PROD-2-1")) == 1
+    status, feature = call_api("GET", "/integrations/mob/features/PROD-2")
+    assert status == 200 and feature["requirements"][0]["jira"]["key"]
+
+
+def test_with_no_time_for_any_write_the_send_is_queued_whole(
+    call_api: Call, mob: str, jira_sim: JiraSimulator, aws: LocalResources, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("JIRA_READ_TIMEOUT_SECONDS", "27")  # no Jira call could finish within 28 s
+    status, body = send(call_api, aha_feature())
+    assert status == 202 and "time limit" in body["reason"], body
+    assert writes(jira_sim.calls) == []
+    # The reservation was given back (nothing is ambiguous), and the payload waits for the retry.
+    dynamodb = boto3.client("dynamodb")
+    assert dynamodb.scan(TableName=aws.table_name("IssueLinksTable"))["Items"] == []
+    pending = dynamodb.scan(TableName=aws.table_name("FeaturesTable"))["Items"]
+    assert [item["sk"]["S"] for item in pending] == ["PENDING#PROD-2"]

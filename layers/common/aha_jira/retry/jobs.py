@@ -7,11 +7,16 @@ from aha_jira.retry.worker import RetryOutcome, run_retry
 from aha_jira.sync.send import SendServices
 
 
-def run_queue_message(body: str, *, attempt: int, max_attempts: int, services: SendServices) -> RetryOutcome:
+def run_queue_message(
+    body: str, *, attempt: int, max_attempts: int, services: SendServices, deadline: float | None = None
+) -> RetryOutcome:
+    """`deadline`: when the worker's invocation ends (epoch seconds); a send stops writing before it."""
     message = parse_queue_message(body)
     if isinstance(message, ImportWriteBack):
         # Imported on the first write-back (the webhook's import planning comes with it), not with the worker.
         from aha_jira.sync.import_writeback import write_back_import  # noqa: PLC0415
 
         return write_back_import(message, attempt=attempt, max_attempts=max_attempts, services=services)
-    return run_retry(message, attempt=attempt, max_attempts=max_attempts, services=services)
+    return run_retry(
+        message, attempt=attempt, max_attempts=max_attempts, services=services, deadline=deadline
+    )

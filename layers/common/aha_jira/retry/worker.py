@@ -23,7 +23,14 @@ class RetryOutcome:
     reason: str = ""
 
 
-def run_retry(job: RetryJob, *, attempt: int, max_attempts: int, services: SendServices) -> RetryOutcome:
+def run_retry(
+    job: RetryJob,
+    *,
+    attempt: int,
+    max_attempts: int,
+    services: SendServices,
+    deadline: float | None = None,
+) -> RetryOutcome:
     pending = services.features.get_pending(job.integration_id, job.reference)
     if pending is None:
         record_action(
@@ -51,7 +58,13 @@ def run_retry(job: RetryJob, *, attempt: int, max_attempts: int, services: SendS
         return RetryOutcome(done=True)
     try:
         result = send_feature(
-            job.integration_id, job.reference, feature, services, job_id=job.job_id, queue_on_transient=False
+            job.integration_id,
+            job.reference,
+            feature,
+            services,
+            job_id=job.job_id,
+            queue_on_transient=False,
+            deadline=deadline,
         )
     except RetryLater as later:
         delay = retry_delay(later, attempt=attempt + 1)

@@ -101,15 +101,24 @@ class DynamoIssueLinkRepository:
         return None
 
     def reserve(self, link: IssueLink, *, now: float) -> Reservation:
-        """Take the record's reservation: a new one, or one whose lease ran out (its holder crashed or
-        gave up). Not taken when the record is linked or another holder's lease still runs."""
+        """Take the record's reservation: a new one, one whose lease ran out (its holder crashed or gave
+        up), or a link to an issue deleted in Jira (the record is created again). Not taken when the
+        record is linked to a live issue or another holder's lease still runs."""
         try:
             answer = self._client.put_item(
                 TableName=self._table,
                 Item={**_key(link.integration_id, link.reference), **to_item(link.model_dump())},
-                ConditionExpression="attribute_not_exists(pk) OR (#state = :reserved AND lease_until < :now)",
+                ConditionExpression=(
+                    "attribute_not_exists(pk) OR (#state = :reserved AND lease_until < :now)"
+                    " OR (#state = :linked AND deleted_in_jira = :true)"
+                ),
                 ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":reserved": {"S": "reserved"}, ":now": {"N": repr(now)}},
+                ExpressionAttributeValues={
+                    ":reserved": {"S": "reserved"},
+                    ":linked": {"S": "linked"},
+                    ":true": {"BOOL": True},
+                    ":now": {"N": repr(now)},
+                },
                 ReturnValues="ALL_OLD",
             )
         except ClientError as error:

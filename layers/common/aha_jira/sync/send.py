@@ -36,7 +36,7 @@ from aha_jira.models.issue_link import IssueLink, RecordKind
 from aha_jira.models.jira_snapshot import JiraSnapshot
 from aha_jira.models.send import JiraIssueRef, RequirementResult, RetryJob, SendQueued, SendSynced
 from aha_jira.ports import IntegrationRepository, LookupCache, RetryQueue, SecretStore
-from aha_jira.settings import retry_timing
+from aha_jira.settings import jira_timeouts, retry_timing
 from aha_jira.storage.features import DynamoFeatureRepository
 from aha_jira.storage.issue_links import DynamoIssueLinkRepository
 from aha_jira.sync.drafting import IssueDraft, draft_feature, draft_requirement, stamp_property
@@ -98,6 +98,8 @@ class _Send:
     unchanged: list[str] = field(default_factory=list)
     issues: dict[str, JiraIssueRef] = field(default_factory=dict)
     jira_status: int | None = None  # the HTTP status of Jira's last refusal or failure, for the log
+    # When the function must have answered (epoch seconds, the clock's); None: no limit (tests, tools).
+    deadline: float | None = None
 
     @property
     def integration_id(self) -> str:
@@ -118,9 +120,14 @@ def send_feature(
     *,
     job_id: str | None = None,
     queue_on_transient: bool = True,
+    deadline: float | None = None,
 ) -> SendSynced | SendQueued:
     """Send the feature. With `queue_on_transient` (the API), a transient failure queues a retry and
-    answers SendQueued; without it (the retry worker), RetryLater is raised for the worker to schedule."""
+    answers SendQueued; without it (the retry worker), RetryLater is raised for the worker to schedule.
+
+    `deadline` (the function's timeout, on `services.clock`): no Jira write starts that could still be
+    running then. The send stops before it, and what is left goes to the retry queue like a transient
+    failure: records already written are linked, and the retry skips them (unchanged) and goes on."""
     if feature.reference_num != reference:
         raise InvalidRequest(
             f"feature.reference_num: '{feature.reference_num}' does not match the reference in the URL '{reference}'",
@@ -142,6 +149,7 @@ def send_feature(
         feature,
         token=job_id or uuid.uuid4().hex,
         started=services.clock(),
+        deadline=deadline,
     )
     try:
         result = _send(send)
@@ -211,6 +219,7 @@ def _ready_snapshot(integration: StoredIntegration, services: SendServices) -> J
 
 def _send(send: _Send) -> SendSynced:
     services, feature = send.services, send.feature
+    _ensure_time_for_a_write(send)  # drafting may create a fix version
     lookups = JiraDraftLookups(send.client, send.snapshot, services.lookup_cache, send.integration_id)
     try:
         feature_draft = draft_feature(feature, send.integration, send.snapshot, lookups)
@@ -280,8 +289,14 @@ def _save_record(send: _Send, current: list[str], *, sent: bool) -> list[str]:
 # --- the feature issue ----------------------------------------------------------------------------
 
 
+def _live(link: IssueLink | None) -> bool:
+    """Linked to an issue that still exists. A record whose issue was deleted in Jira is created again by
+    the next send (the user pushed it again: they want it in Jira); its reservation replaces the link."""
+    return link is not None and link.state == "linked" and not link.deleted_in_jira
+
+
 def _sync_feature_issue(send: _Send, draft: IssueDraft, link: IssueLink | None) -> JiraIssueRef:
-    if link is not None and link.state == "linked":
+    if link is not None and _live(link):
         return _update_if_changed(send, draft, link)
     body = {
         "fields": draft.create_fields,
@@ -293,6 +308,11 @@ def _sync_feature_issue(send: _Send, draft: IssueDraft, link: IssueLink | None) 
     if draft.reference in reserved.found:
         # Created by an earlier attempt, maybe from an older payload: bring it up to this one.
         return _update_if_changed(send, draft, reserved.found[draft.reference], counted=False)
+    try:
+        _ensure_time_for_a_write(send)
+    except RetryLater:
+        _give_back(send, reserved)
+        raise
     try:
         created = send.client.create_issue(body)
     except JiraError as error:
@@ -315,7 +335,7 @@ def _sync_requirements(
     new: list[IssueDraft] = []
     for draft in drafts:
         link = links.get(draft.reference)
-        if link is not None and link.state == "linked":
+        if link is not None and _live(link):
             _update_if_changed(send, draft, link)
         else:
             new.append(draft)
@@ -336,6 +356,7 @@ def _sync_requirements(
         for chunk in _chunks(to_create, BULK_CREATE_LIMIT):
             bodies = [_requirement_body(send, draft, feature_issue) for draft in chunk]
             held = {draft.reference: reserved.held[draft.reference] for draft in chunk}
+            _ensure_time_for_a_write(send)
             result: BulkCreateResult | None
             try:
                 result = send.client.create_issues(bodies)
@@ -478,7 +499,7 @@ def _reserve(send: _Send, drafts: list[IssueDraft], *, kind: RecordKind, feature
         )
         reservation = links.reserve(mine, now=now)
         if reservation.taken:
-            if reservation.previous is not None:
+            if reservation.previous is not None and reservation.previous.state == "reserved":
                 # Keep the earliest time a create may have happened: the reconcile window starts there,
                 # and it must survive this holder too.
                 mine = mine.model_copy(
@@ -651,6 +672,7 @@ def _update_if_changed(
             "fields": {**draft.edit.get("fields", {}), **place_fields},
             "update": {**draft.edit.get("update", {}), **place_update},
         }
+    _ensure_time_for_a_write(send)
     timer = Timer()
     try:
         send.client.edit_issue(link.issue_key, edit)
@@ -686,6 +708,24 @@ def _update_if_changed(
 
 
 # --- failures -------------------------------------------------------------------------------------
+
+# After the last Jira call ends: its links, the feature record and the answer (a few DynamoDB writes).
+FINISH_SECONDS = 1.5
+
+
+def _ensure_time_for_a_write(send: _Send) -> None:
+    """RetryLater when a Jira write started now could outlast the deadline (its connect and read timeouts,
+    then the bookkeeping): stopping between writes leaves nothing ambiguous, a timeout mid-write would."""
+    if send.deadline is None:
+        return
+    connect, read = jira_timeouts()
+    left = send.deadline - send.now()
+    if left < connect + read + FINISH_SECONDS:
+        raise RetryLater(
+            f"the send stopped before the function's time limit ({len(send.created)} created, "
+            f"{len(send.updated)} updated so far); the retry queue continues it",
+            error_code="time_limit",
+        )
 
 
 def _transient_or_refused(send: _Send, error: JiraError, reference: str) -> Exception:
