@@ -738,7 +738,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _report.figure(
         "Send",
-        f"reliability: {report.sends} sends with injected faults ({sum(report.faults.values())} injected), "
+        f"reliability: {report.sends} sends with injected faults ({sum(n for kind, n in report.faults.items() if kind != 'none')} injected), "
         f"{report.duplicate_sends} concurrent doubles, {report.redelivered_pending + report.redelivered_done} "
         "redelivered jobs",
         f"{report.issues_created} issues for {report.references_ever} references: {len(report.duplicates)} "

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from aha_jira.storage.integrations import DynamoIntegrationRepository
     from aha_jira.storage.issue_links import DynamoIssueLinkRepository
     from aha_jira.storage.secrets import SecretsManagerStore
+    from aha_jira.storage.webhook_deliveries import DynamoWebhookDeliveries
     from aha_jira.sync.send import SendServices
     from aha_jira.webhooks.receive import WebhookServices
 
@@ -85,15 +86,21 @@ def send_services() -> SendServices:
 
 
 @cache
-def webhook_services() -> WebhookServices:
+def webhook_deliveries() -> DynamoWebhookDeliveries:
     from aha_jira.storage.webhook_deliveries import DynamoWebhookDeliveries
+
+    return DynamoWebhookDeliveries()
+
+
+@cache
+def webhook_services() -> WebhookServices:
     from aha_jira.webhooks.authentication import WebhookAuthenticator
     from aha_jira.webhooks.receive import WebhookServices
 
     return WebhookServices(
         authenticator=WebhookAuthenticator(integrations(), secrets()),
         links=issue_links(),
-        deliveries=DynamoWebhookDeliveries(),
+        deliveries=webhook_deliveries(),
         features=features(),
         writebacks=retry_queue(),
     )

@@ -138,11 +138,23 @@ def installation_item(aws: LocalResources, client_key: str) -> dict[str, Any] | 
 
 
 def stored_shared_secret(client_key: str) -> str | None:
-    from aha_jira.storage.connect_installations import connect_shared_secret_name  # noqa: PLC0415
+    """The secret the installation points at (each accepted `installed` stores it under a name of its own)."""
+    from aha_jira.settings import get_settings  # noqa: PLC0415
 
+    item = (
+        boto3.client("dynamodb")
+        .get_item(
+            TableName=get_settings().integrations_table,
+            Key={"pk": {"S": f"CONNECT#{client_key}"}, "sk": {"S": "INSTALLATION"}},
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    if item is None:
+        return None
     client = boto3.client("secretsmanager")
     try:
-        value = client.get_secret_value(SecretId=connect_shared_secret_name(client_key))
+        value = client.get_secret_value(SecretId=json.loads(item["document"]["S"])["shared_secret_name"])
     except client.exceptions.ResourceNotFoundException:
         return None
     secret: str = json.loads(value["SecretString"])["secret"]

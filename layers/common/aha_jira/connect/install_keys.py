@@ -40,7 +40,7 @@ class InstallKeys:
         self._cache: dict[tuple[str, str], RsaPublicKey] = {}
 
     def get(self, kid: str) -> RsaPublicKey:
-        if not _KID.match(kid):
+        if not _KID.fullmatch(kid):
             raise KeyUnavailable("the key id is not valid")
         base = self._base_url()
         with self._lock:

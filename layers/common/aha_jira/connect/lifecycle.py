@@ -14,6 +14,7 @@ re-install rotates the secret. `uninstalled` deletes the secret and marks the in
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -101,7 +102,13 @@ def _handle(
     event_iats = {**(existing.lifecycle_event_iats if existing else {}), event: iat}
 
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
-    secret_name = connect_shared_secret_name(payload.clientKey)
+    version = (existing.version + 1) if existing else 1
+    # The secret is written under a name of this callback's own, *before* the conditional save that points
+    # the installation at it: a callback whose save loses a race (409) leaves only an orphan (deleted
+    # below), never a secret that replaced the one the winner stored. (Not the version: two racing
+    # callbacks read the same one.)
+    secret_name = f"{connect_shared_secret_name(payload.clientKey)}/{uuid.uuid4().hex}"
+    previous_secret = existing.shared_secret_name if existing else None
     if event == "installed":
         shared_secret = payload.sharedSecret or ""
         if len(shared_secret) < 16:
@@ -122,7 +129,7 @@ def _handle(
                 jira_site=site_url,
             )
             return {"client_key": payload.clientKey, "state": "uninstalled"}
-        services.secret_store.delete(secret_name)
+        secret_name = previous_secret or secret_name
         state = "uninstalled"
 
     installation = ConnectInstallation(
@@ -135,9 +142,20 @@ def _handle(
         roadmap_subdomain=existing.roadmap_subdomain if existing else None,
         lifecycle_iat=iat,
         lifecycle_event_iats=event_iats,
-        version=(existing.version + 1) if existing else 1,
+        version=version,
     )
-    services.installations.save(installation, expected_version=existing.version if existing else None)
+    try:
+        services.installations.save(installation, expected_version=existing.version if existing else None)
+    except AhaJiraError:
+        if event == "installed":
+            services.secret_store.delete(secret_name)  # ours alone: nothing points at it
+        raise
+    # Only once the installation no longer points at it: the secret it replaced (re-install), or its own
+    # (uninstall). Best effort: a leftover secret is unreachable.
+    if event == "uninstalled":
+        services.secret_store.delete(secret_name)
+    elif previous_secret and previous_secret != secret_name:
+        services.secret_store.delete(previous_secret)
     rotated = event == "installed" and existing is not None and existing.installed
     record_action(
         action,

@@ -109,7 +109,7 @@ def parse_log_query(
             since_at = since_at.replace(tzinfo=UTC)
     if outcome is not None and outcome not in OUTCOMES:
         raise _bad("outcome", f"must be one of {', '.join(OUTCOMES)}", "Leave it out for every outcome.")
-    if reference is not None and not _REFERENCE.match(reference):
+    if reference is not None and not _REFERENCE.fullmatch(reference):
         raise _bad("reference", "not a roadmap reference", "Use a feature's reference_num, e.g. MOB-1.")
     size = DEFAULT_LIMIT if limit is None else limit
     if not 1 <= size <= MAX_LIMIT:
@@ -126,12 +126,16 @@ def encode_token(before_ms: int, skip: int) -> str:
 def decode_token(token: str) -> tuple[int, int]:
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        before_ms, skip = int(data["t"]), int(data["s"])
+        before_ms, skip = data["t"], data["s"]
+        if any(isinstance(value, bool) or not isinstance(value, int) for value in (before_ms, skip)):
+            raise TypeError  # also refuses 1e400 (float inf), which int() turned into an OverflowError
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise _bad(
             "next", "not a token this API gave", "Pass the `next` of the previous page as it is."
         ) from None
-    if before_ms < 0 or skip < 0:
+    # A token this API gave: a time before the end of the year 9999, and at most a few pages of ties
+    # (StartQuery's limit is 10,000: limit + skip + 1 must stay under it).
+    if not 0 <= before_ms <= 253_402_300_799_999 or not 0 <= skip <= 10 * MAX_LIMIT:
         raise _bad("next", "not a token this API gave", "Pass the `next` of the previous page as it is.")
     return before_ms, skip
 

@@ -9,13 +9,11 @@ back after a back-off (the queue's redrive policy ends in the dead-letter queue)
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.jira.errors import JiraError
 from aha_jira.jira.rate_limits import backoff_seconds
-from aha_jira.models.integration import StoredIntegration
-from aha_jira.models.issue_link import IssueLink
+from aha_jira.models.jira_webhook import JiraWebhookEvent
 from aha_jira.models.send import ImportWriteBack
 from aha_jira.retry.worker import RetryOutcome
 from aha_jira.settings import retry_timing
@@ -23,13 +21,10 @@ from aha_jira.sync.drafting import STAMP_PROPERTY, stamp_property
 from aha_jira.sync.send import SendServices
 from aha_jira.webhooks.imports import CATCH_UP_FIELDS, catch_up_event
 from aha_jira.webhooks.issue_changes import plan_issue_updated
-from aha_jira.webhooks.plans import Plan
 from aha_jira.webhooks.routing import IntegrationContext
 
-if TYPE_CHECKING:
-    from aha_jira.jira.client import JiraClient
-
 ACTION = "import.writeback"
+CATCH_UP_ROUNDS = 5
 
 
 def remote_link_id(integration_id: str, reference: str) -> str:
@@ -65,14 +60,12 @@ def write_back_import(
                 title=f"Roadmap {link.kind} {job.reference}",
                 summary=link.name or "",
             )
-        caught_up = _catch_up(client, job, link, integration)
+        issue_now = catch_up_event(client.get_issue(job.issue_id, CATCH_UP_FIELDS))
     except JiraError as error:
         return _failed(job, error, attempt=attempt, max_attempts=max_attempts)
     services.links.mark_written_back(link, datetime.now(UTC).isoformat(timespec="milliseconds"))
-    if caught_up is not None and caught_up.updated is not None:
-        updated = caught_up.updated.model_copy(update={"webhook_rev": link.webhook_rev + 1})
-        if services.links.write_webhook_change(updated, expected_rev=link.webhook_rev):
-            _log(job, Outcome.OK, f"Caught up with the issue as Jira has it now: {caught_up.reason}")
+    if issue_now is not None:
+        _catch_up(services, job, issue_now, IntegrationContext.of(integration))
     _log(
         job,
         Outcome.OK,
@@ -83,17 +76,23 @@ def write_back_import(
 
 
 def _catch_up(
-    client: JiraClient, job: ImportWriteBack, link: IssueLink, integration: StoredIntegration
-) -> Plan | None:
-    """What the issue's current state changes on the record, when newer than what the record has."""
-    issue = client.get_issue(job.issue_id, CATCH_UP_FIELDS)
-    event = catch_up_event(issue)
-    if event is None:
-        return None
-    plan = plan_issue_updated(
-        event, link, IntegrationContext.of(integration), datetime.now(UTC).isoformat(timespec="milliseconds")
-    )
-    return plan if plan.outcome == "applied" else None
+    services: SendServices, job: ImportWriteBack, event: JiraWebhookEvent, context: IntegrationContext
+) -> None:
+    """Apply the issue's current state to the record, planned again from a fresh read whenever a webhook
+    wrote the record meanwhile (the record read before the calls to Jira is stale by then): ordering keeps
+    whichever of the two is newer, and the newer one is never dropped."""
+    for _ in range(CATCH_UP_ROUNDS):
+        link = services.links.get_many(job.integration_id, [job.reference]).get(job.reference)
+        if link is None or link.state != "linked" or link.issue_id != job.issue_id:
+            return
+        plan = plan_issue_updated(event, link, context, datetime.now(UTC).isoformat(timespec="milliseconds"))
+        if plan.outcome != "applied" or plan.updated is None:
+            return
+        updated = plan.updated.model_copy(update={"webhook_rev": link.webhook_rev + 1})
+        if services.links.write_webhook_change(updated, expected_rev=link.webhook_rev):
+            _log(job, Outcome.OK, f"Caught up with the issue as Jira has it now: {plan.reason}")
+            return
+    _log(job, Outcome.FAILED, "Could not catch up with the issue: its record kept changing")
 
 
 def _failed(job: ImportWriteBack, error: JiraError, *, attempt: int, max_attempts: int) -> RetryOutcome:

@@ -322,7 +322,12 @@ def _commit_imports(creation: _Creation, planned: list[PlannedImport]) -> tuple[
         if result.duplicate:
             return True, planned
         if result.contended:
+            # Another transaction held one of the items (TransactionConflict): nothing was decided, not
+            # even for the items listed. Reading a conflict on the claim as "imported before", or on a
+            # requirement's feature as "removed", would drop the import for good (the delivery is then
+            # recorded). The same writes again; a condition that really fails shows in the next round.
             time.sleep(0.02 * (round_number + 1))
+            continue
         planned = list(planned)
         for conflict in result.conflicts:
             index, part = owners[conflict]
