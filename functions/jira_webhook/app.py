@@ -13,18 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira import wiring
-from aha_jira.connect import configure
-from aha_jira.connect.descriptor import descriptor
-from aha_jira.connect.lifecycle import LifecycleEvent, handle_lifecycle
-from aha_jira.connect.request import ConnectRequest
-from aha_jira.connect.webhook_auth import receive_connect_webhook
 from aha_jira.errors import InvalidRequest
 from aha_jira.http_api.request import public_base_url
 from aha_jira.http_api.resolver import make_resolver, resolve
@@ -32,7 +27,17 @@ from aha_jira.integration_log import api_request_id, log_scope, logger
 from aha_jira.settings import connect_app_key
 from aha_jira.webhooks.receive import receive_jira_webhook
 
-app = make_resolver()
+if TYPE_CHECKING:
+    from aha_jira.connect.configure import Page
+    from aha_jira.connect.lifecycle import LifecycleEvent
+    from aha_jira.connect.request import ConnectRequest
+
+# ruff: noqa: PLC0415 - the Connect code (legacy; its JWT, RSA keys, install keys and requests) is imported
+# by the Connect routes when first called: an admin webhook's cold start never pays for it.
+
+# Every route takes only path parameters and reads its raw body itself: no Powertools validation (its
+# OpenAPI machinery costs about 80 ms of imports at every cold start).
+app = make_resolver(validation=False)
 
 
 def _raw_body() -> bytes:
@@ -67,6 +72,8 @@ def _headers() -> dict[str, str]:
 
 
 def _connect_request() -> ConnectRequest:
+    from aha_jira.connect.request import ConnectRequest
+
     event = app.current_event
     query = [
         (name, value)
@@ -87,7 +94,7 @@ def _json(body: Any, status: int = 200) -> Response[str]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
 
-def _html(page: configure.Page) -> Response[str]:
+def _html(page: Page) -> Response[str]:
     return Response(
         status_code=200,
         content_type="text/html; charset=utf-8",
@@ -102,10 +109,14 @@ def _html(page: configure.Page) -> Response[str]:
 
 @app.get("/atlassian-connect.json", summary="The Connect app descriptor")
 def get_connect_descriptor() -> Response[str]:
+    from aha_jira.connect.descriptor import descriptor
+
     return _json(descriptor(public_base_url(app.current_event), connect_app_key()))
 
 
 def _lifecycle(event: LifecycleEvent) -> Response[str]:
+    from aha_jira.connect.lifecycle import handle_lifecycle
+
     return _json(handle_lifecycle(event, _connect_request(), wiring.connect_lifecycle_services()))
 
 
@@ -121,16 +132,22 @@ def post_connect_uninstalled() -> Response[str]:
 
 @app.get("/connect/configure", summary="The Connect configure page (HTML, context JWT)")
 def get_connect_configure() -> Response[str]:
+    from aha_jira.connect import configure
+
     return _html(configure.show_page(_connect_request(), wiring.connect_configure_services()))
 
 
 @app.post("/connect/configure", summary="Save the Connect configure page (HTML form, context JWT)")
 def post_connect_configure() -> Response[str]:
+    from aha_jira.connect import configure
+
     return _html(configure.save(_connect_request(), wiring.connect_configure_services()))
 
 
 @app.post("/connect/webhooks/<event>", summary="Receive a Connect webhook (JWT-signed)")
 def post_connect_webhook(event: str) -> Response[str]:
+    from aha_jira.connect.webhook_auth import receive_connect_webhook
+
     del event  # the body names the event; the path only makes the descriptor's URLs distinct
     answer = receive_connect_webhook(_connect_request(), wiring.connect_webhook_services())
     return Response(

@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 
 from aha_jira.models.feature import AhaFeature
 from aha_jira.models.feature_record import FeatureRecord
+from aha_jira.models.references import reference_number
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
 from aha_jira.storage.paging import decode_cursor, encode_cursor
@@ -40,12 +41,6 @@ def _product_sequence_key(product: str) -> dict[str, Any]:
 
 def _requirement_sequence_key(integration_id: str, feature_reference: str) -> dict[str, Any]:
     return {"pk": {"S": f"INTEGRATION#{integration_id}"}, "sk": {"S": f"SEQUENCE#{feature_reference}"}}
-
-
-def reference_number(prefix: str, reference: str) -> int | None:
-    """N of `<prefix>-N` (case-insensitive prefix), else None."""
-    match = re.fullmatch(re.escape(prefix) + r"-(\d{1,12})", reference, flags=re.IGNORECASE)
-    return int(match.group(1)) if match else None
 
 
 def _record_from_item(item: dict[str, Any]) -> FeatureRecord:

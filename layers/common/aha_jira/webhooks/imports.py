@@ -20,17 +20,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from aha_jira.jira.payloads import JiraIssue
 from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.issue_link import IssueLink, RecordKind
 from aha_jira.models.jira_webhook import JiraWebhookEvent
+from aha_jira.models.references import reference_number
 from aha_jira.models.send import ImportWriteBack, QueueMessage
-from aha_jira.storage.features import reference_number
 from aha_jira.webhooks.issue_changes import plan_issue_imported
 from aha_jira.webhooks.plans import Plan, unchanged
 from aha_jira.webhooks.routing import IntegrationContext, SiteRouting
+
+if TYPE_CHECKING:
+    from aha_jira.jira.payloads import JiraIssue
 
 
 class ImportLinkStore(Protocol):
