@@ -17,7 +17,7 @@ import platform
 import re
 import textwrap
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +133,7 @@ def machine() -> str:
 def render(runs: list[ModuleRun]) -> str:
     by_module = {run.module: run for run in runs}
     started = min(run.started for run in runs) if runs else datetime.now(UTC)
-    ended = max(run.started for run in runs) if runs else started
+    ended = max(run.started + timedelta(seconds=run.seconds) for run in runs) if runs else started
     total = sum(run.seconds for run in runs)
     lines = [
         "# Benchmark results",

@@ -15,6 +15,9 @@ plausible deployed values) plus what the Lambda runtime sets (``AWS_REGION``, ``
 - **peak memory**: the peak RSS (``VmHWM``) after the import (and after the set-up), and its growth over
   the bare interpreter.
 
+Every module is imported from bytecode (one unmeasured run per target first fills the caches), as deployed:
+the built layer ships ``.pyc`` files (``layers/common/Makefile``) and the runtime's boto3 has them too.
+
 Targets and yardsticks are medians of ``RUNS`` (>= 15) runs, the runs of all targets interleaved in a
 shuffled order so that a load change on the machine touches them alike. The target (issue 8): every
 handler's import and init at most 1.6x ``import boto3`` measured in the same run.

@@ -28,6 +28,8 @@ TEMPLATE = REPO_ROOT / "template.yaml"
 SAM = REPO_ROOT / ".venv-sam" / "bin" / "sam"
 BUILD_TIMEOUT_SECONDS = 900
 LAMBDA_ARCHITECTURE = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
+# The wheels' platform for the layer's dependencies (layers/common/Makefile's LAYER_PLATFORM).
+WHEEL_PLATFORM = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 
 
 def python313() -> Path | None:
@@ -85,7 +87,7 @@ def _dump(document: dict[str, Any]) -> str:
     return yaml.safe_dump(document, sort_keys=False, width=1000)
 
 
-def sam_environment() -> dict[str, str]:
+def sam_environment(architecture: str = "arm64") -> dict[str, str]:
     interpreter = python313()
     if interpreter is None:
         raise RuntimeError("python3.13 not found (looked beside this interpreter, in ~/.pyenv and /usr)")
@@ -93,10 +95,11 @@ def sam_environment() -> dict[str, str]:
         **os.environ,
         "PATH": f"{interpreter.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "SAM_CLI_TELEMETRY": "0",
+        "LAYER_PLATFORM": WHEEL_PLATFORM[architecture],
     }
 
 
-def build(template: Path, build_dir: Path, cache_dir: Path) -> Path:
+def build(template: Path, build_dir: Path, cache_dir: Path, *, architecture: str = "arm64") -> Path:
     """`sam build` (no container) of `template` into `build_dir`; returns the built template's path."""
     if build_dir.exists():
         shutil.rmtree(build_dir)
@@ -115,7 +118,7 @@ def build(template: Path, build_dir: Path, cache_dir: Path) -> Path:
             "us-east-1",
         ],
         cwd=template.parent,
-        env=sam_environment(),
+        env=sam_environment(architecture),
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT_SECONDS,

@@ -57,7 +57,7 @@ FUNCTIONS = {
 
 # Runs in the fresh interpreter: argv = [task root, layer's python/ folder, runtime folder, events file].
 _BOOTSTRAP = r"""
-import importlib, json, sys, uuid
+import importlib, json, os, sys, time, uuid
 task_root, layer, runtime, events_file = sys.argv[1:5]
 sys.path[:0] = [task_root, layer, runtime]  # /var/task, /opt/python, the runtime's boto3
 
@@ -72,9 +72,10 @@ class Context:
 
     def __init__(self):
         self.aws_request_id = str(uuid.uuid4())
+        self._deadline = time.monotonic() + int(os.environ["AWS_LAMBDA_FUNCTION_TIMEOUT"])
 
     def get_remaining_time_in_millis(self):
-        return 20000
+        return int((self._deadline - time.monotonic()) * 1000)
 
 
 module = importlib.import_module("app")
@@ -85,7 +86,9 @@ origins = {
     name: getattr(sys.modules.get(name), "__file__", None)
     for name in ("app", "aha_jira", "pydantic_core", "requests", "aws_lambda_powertools", "boto3")
 }
-print("\n" + json.dumps({"results": results, "origins": origins}))
+layer_modules = [m for m in list(sys.modules.values()) if (getattr(m, "__file__", None) or "").startswith(layer)]
+compiled = [m.__name__ for m in layer_modules if m.__file__.endswith(".py") and not os.path.isfile(m.__cached__ or "")]
+print("\n" + json.dumps({"results": results, "origins": origins, "not_compiled": compiled}))
 """
 
 
@@ -108,8 +111,9 @@ def deployed_build(sam_ready: None, tmp_path_factory: pytest.TempPathFactory) ->
 def host_build(sam_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`sam build` of the template for this machine's architecture, so that the layer's native code loads."""
     root = tmp_path_factory.mktemp("sam-host")
-    template = template_for_architecture(host_architecture(), root / "source")
-    return build(template, root / "build", root / "cache").parent
+    architecture = host_architecture()
+    template = template_for_architecture(architecture, root / "source")
+    return build(template, root / "build", root / "cache", architecture=architecture).parent
 
 
 def test_the_deployed_template_builds_with_the_lambda_layout(deployed_build: Path) -> None:
@@ -122,6 +126,14 @@ def test_the_deployed_template_builds_with_the_lambda_layout(deployed_build: Pat
     assert not (layer / "boto3").exists(), "boto3 comes with the Lambda runtime"
     native = sorted(path.name for path in layer.rglob("*.so"))
     assert native and all("aarch64" in name for name in native), native
+    # Bytecode for every module (/opt is read-only on Lambda: nothing compiled there would be kept).
+    sources = sorted(layer.rglob("*.py"))
+    missing = [
+        str(path.relative_to(layer))
+        for path in sources
+        if not (path.parent / "__pycache__" / f"{path.stem}.cpython-313.pyc").is_file()
+    ]
+    assert sources and not missing, missing[:10]
     for logical_id, folder in FUNCTIONS.items():
         code = deployed_build / logical_id
         assert (code / "app.py").is_file(), logical_id
@@ -191,6 +203,7 @@ def _invoke(
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
         "AWS_LAMBDA_FUNCTION_NAME": f"aha-jira-{logical_id}",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(function.timeout_seconds),
         "LAMBDA_TASK_ROOT": str(function.code_dir),
         **aws_environment(moto_url),
         **functions_environment(template, resources, logical_id),
@@ -202,6 +215,7 @@ def _invoke(
             str(interpreter),
             "-I",
             "-S",
+            "-B",  # writes no bytecode: the layer's own .pyc files must serve (/opt is read-only)
             "-c",
             _BOOTSTRAP,
             str(function.code_dir),
@@ -227,6 +241,7 @@ def _invoke(
     if origins["requests"] is not None:
         assert origins["requests"].startswith(str(layer)), origins
     assert origins["aha_jira"] is not None and origins["pydantic_core"] is not None
+    assert answer["not_compiled"] == [], answer["not_compiled"][:10]  # every layer module from its .pyc
     return answer
 
 
