@@ -12,12 +12,14 @@ import html
 import re
 from typing import Any
 
-from aha_jira.jira.rich_text import adf_to_text, wiki_to_text
-
 _BLOCKS = re.compile(r"\n\s*\n")
 
 
 def jira_description_to_html(value: str | dict[str, Any] | None) -> str:
+    # The rich-text readers load with the first description edit, not with the webhook function: most
+    # deliveries are status changes and worklogs.
+    from aha_jira.jira.rich_text import adf_to_text, wiki_to_text  # noqa: PLC0415
+
     text = adf_to_text(value) if isinstance(value, dict) else wiki_to_text(value)
     blocks = [block.strip("\n") for block in _BLOCKS.split(text.strip())]
     return "".join(
