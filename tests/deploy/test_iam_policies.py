@@ -1,9 +1,10 @@
 """Least privilege, read from the template as CloudFormation will see it (translated by samtranslator).
 
 For every function's execution role (SAM's generated `<Function>Role` or the function's own `Role`), with
-its inline policies and every `AWS::IAM::Policy` attached to it:
+its inline policies and every `AWS::IAM::Policy`, `AWS::IAM::RolePolicy` and customer-managed
+`AWS::IAM::ManagedPolicy` attached to it (by `Roles`, `RoleName` or the role's `ManagedPolicyArns`):
 
-- no `*` in any `Action` (no `dynamodb:*`, no `dynamodb:Get*`);
+- no `*` or `?` in any `Action` (no `dynamodb:*`, no `dynamodb:Get*`, no `dynamodb:?etItem`);
 - no `*` in any `Resource`, except
   - Secrets Manager ARNs under the stack's prefix and one kind (`.../secret:aha-jira/<stack>/<kind>/*`):
     Secrets Manager appends a random suffix to every secret's ARN, so a secret cannot be named exactly;
@@ -110,11 +111,24 @@ def _statements(resources: dict[str, Any], role_id: str) -> Iterator[tuple[str, 
     for policy in resources[role_id]["Properties"].get("Policies", []):
         for statement in _as_list(policy["PolicyDocument"]["Statement"]):
             yield policy["PolicyName"], statement
+    attached_by_arn = [
+        arn["Ref"]
+        for arn in resources[role_id]["Properties"].get("ManagedPolicyArns", [])
+        if isinstance(arn, dict) and "Ref" in arn
+    ]
     for logical_id, resource in resources.items():
-        if resource["Type"] != "AWS::IAM::Policy":
-            continue
-        if {"Ref": role_id} in resource["Properties"].get("Roles", []):
-            for statement in _as_list(resource["Properties"]["PolicyDocument"]["Statement"]):
+        properties = resource.get("Properties") or {}
+        kind = resource["Type"]
+        attached = (
+            (
+                kind in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
+                and {"Ref": role_id} in properties.get("Roles", [])
+            )
+            or (kind == "AWS::IAM::RolePolicy" and properties.get("RoleName") == {"Ref": role_id})
+            or (kind == "AWS::IAM::ManagedPolicy" and logical_id in attached_by_arn)
+        )
+        if attached:
+            for statement in _as_list(properties["PolicyDocument"]["Statement"]):
                 yield logical_id, statement
 
 
@@ -187,7 +201,7 @@ def test_no_wildcards_in_actions_or_resources(translated: dict[str, Any]) -> Non
         for name, statement in _statements(resources, role_id):
             assert statement["Effect"] == "Allow", (function_id, name, statement)
             for action in _as_list(statement["Action"]):
-                if "*" in action:
+                if "*" in action or "?" in action:
                     problems.append(f"{function_id} ({name}): wildcard action {action}")
                 if action in NEVER_USED_ACTIONS:
                     problems.append(f"{function_id} ({name}): {action}, which no code calls")

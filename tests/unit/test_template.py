@@ -43,7 +43,6 @@ EXPECTED_TABLES: dict[str, dict[str, Any]] = {
     },
     "IssueLinksTable": {"keys": ["pk", "sk"], "indexes": {"gsi1": ["gsi1pk", "gsi1sk"]}, "ttl": None},
     "WebhookDeliveriesTable": {"keys": ["pk"], "indexes": {}, "ttl": "expires_at"},
-    "IdempotencyTable": {"keys": ["id"], "indexes": {}, "ttl": "expiration"},
 }
 
 
@@ -86,7 +85,6 @@ def test_functions_run_python313_on_arm64_with_the_shared_layer(template: Templa
         ("FEATURES_TABLE", "FeaturesTable"),
         ("ISSUE_LINKS_TABLE", "IssueLinksTable"),
         ("WEBHOOK_DELIVERIES_TABLE", "WebhookDeliveriesTable"),
-        ("IDEMPOTENCY_TABLE", "IdempotencyTable"),
     ):
         assert variables[name] == {"Ref": table}
     assert variables["RETRY_QUEUE_URL"] == {"Ref": "RetryQueue"}

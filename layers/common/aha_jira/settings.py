@@ -17,7 +17,6 @@ class Settings:
     features_table: str
     issue_links_table: str
     webhook_deliveries_table: str
-    idempotency_table: str
     retry_queue_url: str
     secrets_prefix: str
     allow_http_loopback: bool
@@ -36,7 +35,6 @@ def get_settings() -> Settings:
         features_table=env.get("FEATURES_TABLE", "FeaturesTable"),
         issue_links_table=env.get("ISSUE_LINKS_TABLE", "IssueLinksTable"),
         webhook_deliveries_table=env.get("WEBHOOK_DELIVERIES_TABLE", "WebhookDeliveriesTable"),
-        idempotency_table=env.get("IDEMPOTENCY_TABLE", "IdempotencyTable"),
         retry_queue_url=env.get("RETRY_QUEUE_URL", ""),
         secrets_prefix=env.get("SECRETS_PREFIX", "aha-jira/local").rstrip("/"),
         allow_http_loopback=_flag("ALLOW_HTTP_LOOPBACK"),

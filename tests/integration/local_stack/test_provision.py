@@ -94,7 +94,6 @@ def test_the_functions_environment_points_at_the_provisioned_resources(
     for logical_id in repo_template.functions:
         environment = aws.environment(repo_template, logical_id)
         assert environment["INTEGRATIONS_TABLE"] == aws.table_name("IntegrationsTable")
-        assert environment["IDEMPOTENCY_TABLE"] == aws.table_name("IdempotencyTable")
         assert environment["RETRY_QUEUE_URL"] == aws.queue_url("RetryQueue")
         assert environment["SECRETS_PREFIX"] == "aha-jira/aha-jira-local"
         assert environment["ALLOW_HTTP_LOOPBACK"] == "false"  # the runner and fixtures override it

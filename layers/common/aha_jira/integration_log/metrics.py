@@ -6,7 +6,7 @@ dimension. What is emitted (all `Count`):
 
 | metric | dimensions | when |
 |---|---|---|
-| `Actions`, `FailedActions` | service | every action (`FailedActions` 1 when its outcome is `failed`, else 0): the failure-rate alarm |
+| `Actions`, `FailedActions` | service | every action except the per-issue lines of a send (`DETAIL_ACTIONS`); `FailedActions` 1 when its outcome is `failed`, else 0: the failure-rate alarm |
 | `Sends` | service, outcome | `feature.send` |
 | `IssuesCreated`, `IssuesUpdated` | service | `feature.created`/`requirement.created`, `feature.updated`/`requirement.updated` |
 | `Failures` | service, error_code | every failed action |
@@ -27,6 +27,12 @@ _debug = logging.getLogger(__name__)
 
 NAMESPACE_DEFAULT = "AhaJira"
 SERVICE = "aha-jira"
+# Lines that detail an operation counted by its own line (a send's `feature.send`): one per Jira issue a
+# send creates, edits or reconciles. Counted in `Actions` they would dilute the failure rate with the size
+# of the features that succeed (a refused send writes one failed line; a synced one, one line per issue).
+DETAIL_ACTIONS = frozenset(
+    {"feature.created", "requirement.created", "feature.updated", "requirement.updated", "issue.reconciled"}
+)
 
 
 def action_metrics(
@@ -34,7 +40,9 @@ def action_metrics(
 ) -> list[tuple[dict[str, str], dict[str, float]]]:
     """(dimensions, {metric: value}) groups for one action; each group is one EMF object."""
     failed = outcome == "failed"
-    common: dict[str, float] = {"Actions": 1, "FailedActions": 1 if failed else 0}
+    common: dict[str, float] = {}
+    if action not in DETAIL_ACTIONS:
+        common.update({"Actions": 1, "FailedActions": 1 if failed else 0})
     groups: list[tuple[dict[str, str], dict[str, float]]] = [({}, common)]
     if action.endswith(".created") and action.partition(".")[0] in {"feature", "requirement"}:
         common["IssuesCreated"] = 1
@@ -51,7 +59,7 @@ def action_metrics(
         groups.append(({"outcome": webhook_outcome}, {"Webhooks": 1}))
     if failed:
         groups.append(({"error_code": error_code or "unknown"}, {"Failures": 1}))
-    return groups
+    return [(dimensions, values) for dimensions, values in groups if values]
 
 
 def emit_action_metrics(action: str, outcome: str, error_code: str | None, fields: dict[str, Any]) -> None:
