@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 
+from aha_jira.storage import aws_clients
 from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
 from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller
@@ -389,3 +390,36 @@ def test_with_no_time_for_any_write_the_send_is_queued_whole(
     assert dynamodb.scan(TableName=aws.table_name("IssueLinksTable"))["Items"] == []
     pending = dynamodb.scan(TableName=aws.table_name("FeaturesTable"))["Items"]
     assert [item["sk"]["S"] for item in pending] == ["PENDING#PROD-2"]
+
+
+def test_a_retry_stops_before_writing_older_content_over_a_send_that_finished_meanwhile(
+    call_api: Call, mob: str, jira_sim: JiraSimulator, retry_poller: SqsPoller
+) -> None:
+    """A retry of an older payload is running when a newer send finishes: the retry checks, before each edit,
+    that its payload is still the one waiting, and stops (skipped) instead of overwriting the newer content.
+    The interleaving is forced with a botocore hook on the real DynamoDB client (moto): the newer send runs
+    right when the retry asks whether its payload is current."""
+    feature = {**aha_feature(), "requirements": []}
+    assert send(call_api, feature)[0] == 200
+    older = {**feature, "name": "Older name"}
+    jira_sim.add_fault(method="PUT", path=r"/rest/api/3/issue/[^/]+$", status=503, times=1)
+    status, queued = send(call_api, older)
+    assert status == 202, queued
+    newer = {**feature, "name": "Newer name"}
+    sent: list[int] = []
+
+    def newer_send_lands_now(params: dict[str, Any], **_: Any) -> None:
+        if params.get("ProjectionExpression") == "job_id" and not sent:
+            sent.append(send(call_api, newer)[0])
+
+    client = aws_clients.dynamodb()
+    client.meta.events.register("provide-client-params.dynamodb.GetItem", newer_send_lands_now)
+    try:
+        _drain(retry_poller)
+    finally:
+        client.meta.events.unregister("provide-client-params.dynamodb.GetItem", newer_send_lands_now)
+    assert sent == [200]
+    [issue] = issues_for(jira_sim, "PROD-2")
+    assert issue["fields"]["summary"] == "Newer name"
+    status, record = call_api("GET", "/integrations/mob/features/PROD-2")
+    assert status == 200 and record["name"] == "Newer name"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from aha_jira.errors import AhaJiraError
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.models.send import RetryJob, SendSynced
-from aha_jira.sync.send import RetryLater, SendServices, retry_delay, send_feature
+from aha_jira.sync.send import RetryLater, SendServices, Superseded, retry_delay, send_feature
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,17 @@ def run_retry(
                 delay_seconds=round(delay, 1),
             )
         return RetryOutcome(done=False, delay_seconds=delay, reason=later.reason)
+    except Superseded as superseded:
+        record_action(
+            "retry.skipped",
+            Outcome.SKIPPED,
+            integration_id=job.integration_id,
+            reference=job.reference,
+            message=f"Retry stopped: {superseded}",
+            retry_id=job.job_id,
+            attempt=attempt,
+        )
+        return RetryOutcome(done=True)
     except AhaJiraError as error:
         # A payload a later send queued meanwhile is not this job's to drop.
         services.features.delete_pending(job.integration_id, job.reference, job_id=job.job_id)

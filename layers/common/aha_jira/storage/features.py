@@ -182,6 +182,17 @@ class DynamoFeatureRepository:
             },
         )
 
+    def pending_job(self, integration_id: str, reference: str) -> str | None:
+        """The job id of the payload waiting for a retry (without reading the payload), or None."""
+        answer = self._client.get_item(
+            TableName=self._table,
+            Key=_pending_key(integration_id, reference),
+            ConsistentRead=True,
+            ProjectionExpression="job_id",
+        )
+        item = answer.get("Item")
+        return str(item["job_id"]["S"]) if item else None
+
     def get_pending(self, integration_id: str, reference: str) -> tuple[AhaFeature, str] | None:
         answer = self._client.get_item(
             TableName=self._table, Key=_pending_key(integration_id, reference), ConsistentRead=True

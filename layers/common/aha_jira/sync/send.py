@@ -50,6 +50,11 @@ RECONCILE_MARGIN_MINUTES = 5
 RECONCILE_PAGE_SIZE = 100  # search/jql's largest page when fields are asked for
 
 
+class Superseded(Exception):
+    """A retry found a newer send of its feature (the payload it runs is no longer the one waiting): it stops
+    before its next edit instead of writing older content over the newer send's."""
+
+
 class RetryLater(Exception):
     """A transient failure: the send can be repeated as it is after `delay` seconds."""
 
@@ -100,6 +105,7 @@ class _Send:
     jira_status: int | None = None  # the HTTP status of Jira's last refusal or failure, for the log
     # When the function must have answered (epoch seconds, the clock's); None: no limit (tests, tools).
     deadline: float | None = None
+    job_id: str | None = None  # the retry job this send runs (None: a send from the API)
 
     @property
     def integration_id(self) -> str:
@@ -150,6 +156,7 @@ def send_feature(
         token=job_id or uuid.uuid4().hex,
         started=services.clock(),
         deadline=deadline,
+        job_id=job_id,
     )
     try:
         result = _send(send)
@@ -374,7 +381,7 @@ def _sync_requirements(
                 raise _transient_or_refused(send, error, chunk[0].reference) from None
             settled.update(held)
             refused.update(_apply_bulk_result(send, chunk, held, result))
-    except (RetryLater, AhaJiraError):
+    except (RetryLater, AhaJiraError, Superseded):
         # Later chunks were reserved but never sent: free them for the retry.
         unsent = {
             ref: link
@@ -673,6 +680,7 @@ def _update_if_changed(
             "update": {**draft.edit.get("update", {}), **place_update},
         }
     _ensure_time_for_a_write(send)
+    _ensure_still_current(send)
     timer = Timer()
     try:
         send.client.edit_issue(link.issue_key, edit)
@@ -711,6 +719,20 @@ def _update_if_changed(
 
 # After the last Jira call ends: its links, the feature record and the answer (a few DynamoDB writes).
 FINISH_SECONDS = 1.5
+
+
+def _ensure_still_current(send: _Send) -> None:
+    """A retry edits only while its payload is still the one waiting: a send that finished meanwhile removed
+    it, a send queued meanwhile replaced it with a newer one. (A send from the API is always current.)"""
+    if send.job_id is None:
+        return
+    waiting = send.services.features.pending_job(send.integration_id, send.feature.reference_num)
+    if waiting != send.job_id:
+        raise Superseded(
+            f"a later send of {send.feature.reference_num} "
+            + ("finished" if waiting is None else "is queued")
+            + "; this retry stops before writing older content"
+        )
 
 
 def _ensure_time_for_a_write(send: _Send) -> None:
