@@ -14,7 +14,6 @@ import fnmatch
 import inspect
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,13 +28,12 @@ from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from aha_jira_dev.local_stack.template import Template
-from tests.deploy.test_iam_policies import SAM_PYTHON, TRANSLATE, _as_list, _role_id, _statements
+from tests.deploy.test_iam_policies import _as_list, _role_id, _statements
 from tests.fixtures.api import Call
 from tests.integration.connect.conftest import Installed, connect_integration_body
 from tests.integration.webhooks.conftest import aha_feature, configure_site
 from tests.integration.webhooks.test_imports import run_worker, story
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTION_DIRS = {
     "integrations": "IntegrationsFunction",
     "test_connection": "TestConnectionFunction",
@@ -49,22 +47,6 @@ TRANSACT = {
     "Delete": "DeleteItem",
     "ConditionCheck": "ConditionCheckItem",
 }
-
-
-@pytest.fixture(scope="module")
-def translated() -> dict[str, Any]:
-    if not SAM_PYTHON.exists():
-        pytest.skip("needs the SAM virtualenv (make sam-venv)")
-    completed = subprocess.run(
-        [str(SAM_PYTHON), str(TRANSLATE), str(REPO_ROOT / "template.yaml")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert completed.returncode == 0, completed.stderr
-    document: dict[str, Any] = json.loads(completed.stdout)
-    return document
 
 
 def _function_on_stack() -> str | None:

@@ -24,16 +24,8 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
-TRANSLATE = Path(__file__).with_name("translate_template.py")
 
 ALLOWED_MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
@@ -77,22 +69,6 @@ ALLOWED_RESOURCES: dict[str, set[str]] = {
     },
 }
 NEVER_USED_ACTIONS = {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:CreateTable", "sqs:PurgeQueue"}
-
-
-@pytest.fixture(scope="module")
-def translated() -> dict[str, Any]:
-    if not SAM_PYTHON.exists():
-        pytest.skip("needs the SAM virtualenv (make sam-venv): samtranslator lives there")
-    completed = subprocess.run(
-        [str(SAM_PYTHON), str(TRANSLATE), str(REPO_ROOT / "template.yaml")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert completed.returncode == 0, completed.stderr
-    document: dict[str, Any] = json.loads(completed.stdout)
-    return document
 
 
 def _as_list(value: Any) -> list[Any]:

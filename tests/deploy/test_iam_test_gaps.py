@@ -4,31 +4,11 @@ with one wildcard grant added in a form CloudFormation accepts, must each fail."
 from __future__ import annotations
 
 import copy
-import json
-import subprocess
 from typing import Any
-
-import pytest
 
 from tests.deploy import test_iam_policies as iam
 
 ROLE = "IntegrationsFunctionRole"
-
-
-@pytest.fixture(scope="module")
-def translated() -> dict[str, Any]:
-    if not iam.SAM_PYTHON.exists():
-        pytest.skip("needs the SAM virtualenv (make sam-venv)")
-    completed = subprocess.run(
-        [str(iam.SAM_PYTHON), str(iam.TRANSLATE), str(iam.REPO_ROOT / "template.yaml")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert completed.returncode == 0, completed.stderr
-    document: dict[str, Any] = json.loads(completed.stdout)
-    return document
 
 
 def _fails(check: Any, document: dict[str, Any]) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.deploy.test_iam_covers_calls import translated  # noqa: F401 (fixture)
 from tests.deploy.test_iam_policies import _as_list, _role_id, _statements
 
 
@@ -27,10 +26,10 @@ def _actions(document: dict[str, Any], function: str) -> set[str]:
     }
 
 
-def test_the_integrations_function_cannot_read_the_secrets_it_only_writes(translated: dict[str, Any]) -> None:  # noqa: F811
+def test_the_integrations_function_cannot_read_the_secrets_it_only_writes(translated: dict[str, Any]) -> None:
     granted = _actions(translated, "IntegrationsFunction")
     assert not granted & {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, sorted(granted)
 
 
-def test_the_send_function_cannot_change_message_visibility(translated: dict[str, Any]) -> None:  # noqa: F811
+def test_the_send_function_cannot_change_message_visibility(translated: dict[str, Any]) -> None:
     assert "sqs:ChangeMessageVisibility" not in _actions(translated, "SendFeatureFunction")

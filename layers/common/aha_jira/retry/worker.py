@@ -33,29 +33,11 @@ def run_retry(
 ) -> RetryOutcome:
     pending = services.features.get_pending(job.integration_id, job.reference)
     if pending is None:
-        record_action(
-            "retry.skipped",
-            Outcome.SKIPPED,
-            integration_id=job.integration_id,
-            reference=job.reference,
-            message="Nothing left to retry: the feature was sent since",
-            retry_id=job.job_id,
-            attempt=attempt,
-        )
-        return RetryOutcome(done=True)
+        return _skipped(job, attempt, "Nothing left to retry: the feature was sent since")
     feature, pending_job = pending
     if pending_job != job.job_id:
         # A later send of the same feature queued its own job with the newer payload.
-        record_action(
-            "retry.skipped",
-            Outcome.SKIPPED,
-            integration_id=job.integration_id,
-            reference=job.reference,
-            message="Superseded by a later send of the same feature",
-            retry_id=job.job_id,
-            attempt=attempt,
-        )
-        return RetryOutcome(done=True)
+        return _skipped(job, attempt, "Superseded by a later send of the same feature")
     try:
         result = send_feature(
             job.integration_id,
@@ -107,16 +89,7 @@ def run_retry(
             )
         return RetryOutcome(done=False, delay_seconds=delay, reason=later.reason)
     except Superseded as superseded:
-        record_action(
-            "retry.skipped",
-            Outcome.SKIPPED,
-            integration_id=job.integration_id,
-            reference=job.reference,
-            message=f"Retry stopped: {superseded}",
-            retry_id=job.job_id,
-            attempt=attempt,
-        )
-        return RetryOutcome(done=True)
+        return _skipped(job, attempt, f"Retry stopped: {superseded}")
     except AhaJiraError as error:
         # A payload a later send queued meanwhile is not this job's to drop.
         services.features.delete_pending(job.integration_id, job.reference, job_id=job.job_id)
@@ -139,6 +112,20 @@ def run_retry(
         reference=job.reference,
         jira_key=result.jira.key if isinstance(result, SendSynced) else None,
         message=f"Attempt {attempt} of {max_attempts} succeeded",
+        retry_id=job.job_id,
+        attempt=attempt,
+    )
+    return RetryOutcome(done=True)
+
+
+def _skipped(job: RetryJob, attempt: int, message: str) -> RetryOutcome:
+    """The job ends without sending: nothing is left to send, or a newer send owns the feature now."""
+    record_action(
+        "retry.skipped",
+        Outcome.SKIPPED,
+        integration_id=job.integration_id,
+        reference=job.reference,
+        message=message,
         retry_id=job.job_id,
         attempt=attempt,
     )
