@@ -34,12 +34,12 @@ from .document import (
     Rule,
     Span,
     Table,
-    build_document,
-    inline_lines,
-    layout_table,
     with_mark,
 )
+from .flattening import inline_lines
+from .html_reader import build_document
 from .html_tree import clean_chars
+from .table_layout import layout_table
 
 __all__ = ["adf_to_text", "document_to_adf", "html_to_adf"]
 

@@ -41,11 +41,11 @@ from .document import (
     Quote,
     Rule,
     Table,
-    build_document,
-    inline_lines,
-    layout_table,
 )
+from .flattening import inline_lines
+from .html_reader import build_document
 from .html_tree import clean_chars
+from .table_layout import layout_table
 
 __all__ = ["document_to_wiki", "html_to_wiki", "wiki_to_text"]
 
