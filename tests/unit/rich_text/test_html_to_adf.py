@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from aha_jira.jira.rich_text import html_to_adf
-from aha_jira.jira.rich_text.document import MAX_COLUMNS
+from aha_jira.jira.rich_text.table_layout import MAX_COLUMNS
 
 from .adf_nodes import (
     br,

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from aha_jira.jira.rich_text import adf_to_text, html_to_adf, html_to_wiki, wiki_to_text
-from aha_jira.jira.rich_text.adf import document_to_adf
-from aha_jira.jira.rich_text.document import build_document
-from aha_jira.jira.rich_text.wiki import document_to_wiki
+from aha_jira.jira.rich_text.adf_writer import document_to_adf
+from aha_jira.jira.rich_text.html_reader import build_document
+from aha_jira.jira.rich_text.wiki_writer import document_to_wiki
 
 from .adf_rules import validate_adf
 

@@ -1,8 +1,14 @@
 """Rich text for Jira: roadmap HTML into ADF (Cloud, REST v3) or wiki markup (Data Center, REST v2),
-and Jira's descriptions back into plain text.
+and Jira's descriptions back into plain text. No converter raises on any input string.
 
-HTML is parsed once into a format-neutral document (`document.py`); each format renders it within
-what it can express. No converter raises on any input string.
+Callers use only this package's names. Inside, HTML is read once into a format-neutral document and each
+format writes it within what it can express:
+- the document: `document.py` (the tree), `html_tree.py` (HTML parsed into elements), `html_reader.py`
+  with `html_vocabulary.py` (elements into the document), `inline_runs.py` (a paragraph's whitespace and
+  marks), `links.py` (which URLs may be linked), `table_layout.py` (spans on a grid), `flattening.py`
+  (blocks into lines, for containers that hold only inline content);
+- per format, a writer and a reader (`adf_writer.py`, `adf_reader.py`; `wiki_writer.py` with
+  `wiki_escaping.py`, `wiki_reader.py`) behind `adf.py` / `wiki.py`, the entry points with their fallbacks.
 """
 
 from __future__ import annotations

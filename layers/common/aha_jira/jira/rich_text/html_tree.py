@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 
-__all__ = ["Element", "Node", "Text", "parse_html", "text_content"]
+__all__ = ["Element", "Node", "Text", "clean_chars", "parse_html", "tagless_text", "text_content"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,12 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 def clean_chars(value: str) -> str:
     """Drop control characters and replace lone surrogates so the text is valid Unicode."""
     return _SURROGATES.sub("\ufffd", _UNSAFE_CHARS.sub("", value))
+
+
+def tagless_text(html: str) -> str:
+    """The text of `html` with every tag dropped and whitespace collapsed, without building a tree:
+    what a writer that failed on the tree sends instead."""
+    return " ".join(clean_chars(unescape(re.sub(r"<[^>]*>", " ", html or ""))).split())
 
 
 @dataclass

@@ -1,29 +1,17 @@
-"""What Jira issue a roadmap feature or requirement becomes: the create body, the edit body, and a hash.
+"""A roadmap feature or requirement drafted into a Jira issue: the create body, the edit body and the hash.
 
-Drafting is deterministic and makes no HTTP call itself: everything comes from the record, the
-integration's mapping and the Jira snapshot test connection stored. The two answers it cannot know
-(a release's version id, a user's Jira identity) come through `DraftLookups`.
-
-Rules (the create screen of the issue type decides, as in Aha!'s original createmeta-driven integration):
-- a field is sent only when it is on the type's create screen, except project, issue type and summary;
-  the edit body holds the same managed fields (the create screen stands in for the edit screen);
-- labels and fix versions are only ever added on edit, so what someone added in Jira stays;
-- `mapping.fields` wins over what the integration fills itself for the same field id;
-- a mapping that cannot produce a value Jira takes is refused here (`DraftRefused`), before any write.
+The fields the integration fills itself (summary, description with a link back, labels, estimate,
+assignee, roadmap link, Epic Name, fix version) are decided here; the mapping's own fields come from
+`mapped_fields.py`; a required field left empty refuses the draft.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import html
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn, Protocol
 
-from pydantic import BaseModel
-
-from aha_jira.errors import AhaJiraError
 from aha_jira.jira.payloads import CreateMetaField
 from aha_jira.jira.rich_text import RichTextFormat, render
 from aha_jira.models.feature import (
@@ -36,49 +24,21 @@ from aha_jira.models.feature import (
 )
 from aha_jira.models.integration import AttributeField, StoredIntegration
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot
-from aha_jira.sync.field_values import (
-    ConversionContext,
-    ValueNotAccepted,
-    cleared,
-    convert,
-    fit_text,
-    labels,
-)
+from aha_jira.sync.field_values import ConversionContext, cleared, fit_text, labels
 
-STAMP_PROPERTY = "aha-jira"
+from .identity import content_hash
+from .mapped_fields import MappedFields
+from .refusal import DraftRefused
+from .screen_fields import EPIC_NAME_TYPE, roadmap_link_field, story_points_field
+
+__all__ = ["DraftLookups", "IssueDraft", "RecordKind", "draft_feature", "draft_requirement"]
+
 SUMMARY_MAX = 255
 
-_GREENHOPPER = "com.pyxis.greenhopper.jira:"
-_CUSTOM = "com.atlassian.jira.plugin.system.customfieldtypes:"
-STORY_POINTS_TYPES = (_GREENHOPPER + "jsw-story-points",)
-STORY_POINTS_FLOAT = _CUSTOM + "float"
-STORY_POINTS_NAMES = frozenset({"story points", "story point estimate"})
-URL_TYPE = _CUSTOM + "url"
-EPIC_NAME_TYPE = _GREENHOPPER + "gh-epic-label"
-
-# Set by Jira or by the send engine, never by a mapping.
-_NOT_MAPPABLE = frozenset({"project", "issuetype", "summary", "parent", "issuelinks"})
 # Required fields the draft need not fill: the engine adds parent and links; Jira defaults the reporter.
 _FILLED_ELSEWHERE = frozenset({"project", "issuetype", "summary", "parent", "issuelinks", "reporter"})
 
 RecordKind = Literal["feature", "requirement"]
-
-
-class DraftRefused(AhaJiraError):
-    """The mapping cannot produce a value Jira will take for a field; nothing was written to Jira."""
-
-    status = 422
-    code = "field_not_accepted"
-
-    def __init__(self, message: str, *, hint: str, field_id: str, field_name: str, issue_type: str) -> None:
-        super().__init__(
-            message,
-            hint=hint,
-            details=[{"field_id": field_id, "field_name": field_name, "issue_type": issue_type}],
-        )
-        self.field_id = field_id
-        self.field_name = field_name
-        self.issue_type = issue_type
 
 
 @dataclass(frozen=True)
@@ -128,60 +88,6 @@ def draft_requirement(
         snapshot=snapshot,
         lookups=lookups,
     ).draft()
-
-
-def stamp_property(reference: str, token: str, integration_id: str) -> dict[str, Any]:
-    """The entity property stamped on every created issue: how a lost create is found again."""
-    return {
-        "key": STAMP_PROPERTY,
-        "value": {"reference": reference, "token": token, "integration_id": integration_id},
-    }
-
-
-def content_hash(reference: str, edit: dict[str, Any]) -> str:
-    """sha256 of the canonical JSON of what a send manages on the issue; equal hashes, nothing to write."""
-    canonical = json.dumps(
-        {"reference": reference, "edit": edit},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def story_points_field(snapshot: JiraSnapshot, screen: dict[str, CreateMetaField]) -> str | None:
-    """The story-points field on this create screen: Jira Software's own type first, then a number field
-    named like it (team-managed and older company-managed projects)."""
-    candidates: dict[str, tuple[str, str | None]] = {
-        item.id: (item.name, item.schema_.custom if item.schema_ else None) for item in snapshot.fields
-    }
-    for field_id, meta in screen.items():
-        candidates.setdefault(field_id, (meta.name, meta.schema_.custom))
-    ranked: list[tuple[int, str]] = []
-    for field_id, (name, custom) in candidates.items():
-        if field_id not in screen:
-            continue
-        if custom in STORY_POINTS_TYPES:
-            ranked.append((0, field_id))
-        elif custom == STORY_POINTS_FLOAT and name.strip().casefold() in STORY_POINTS_NAMES:
-            ranked.append((1, field_id))
-    return min(ranked)[1] if ranked else None
-
-
-def roadmap_link_field(snapshot: JiraSnapshot, screen: dict[str, CreateMetaField]) -> str | None:
-    """A URL custom field named like "Aha! Reference" on this create screen, for the link back."""
-    candidates: dict[str, tuple[str, str | None]] = {
-        item.id: (item.name, item.schema_.custom if item.schema_ else None) for item in snapshot.fields
-    }
-    for field_id, meta in screen.items():
-        candidates.setdefault(field_id, (meta.name, meta.schema_.custom))
-    found = sorted(
-        field_id
-        for field_id, (name, custom) in candidates.items()
-        if field_id in screen and custom == URL_TYPE and "aha" in name.casefold()
-    )
-    return found[0] if found else None
 
 
 @dataclass
@@ -351,75 +257,32 @@ class _Drafter:
     # --- mapped fields --------------------------------------------------------------------------------
 
     def _mapped_fields(self) -> None:
-        context = ConversionContext(
-            rich_text=RichTextFormat(self.snapshot.rich_text),
-            cloud=self.snapshot.deployment == "cloud",
-            find_user=self.lookups.assignee,
-        )
-        for field_id, mapping in self.mapped.items():
-            key = f"mapping.fields.{field_id}"
-            name = self._field_name(field_id)
-            if field_id in _NOT_MAPPABLE:
-                self._refuse(
-                    field_id,
-                    name,
-                    f"Jira field '{name}' ({field_id}) is set by the integration itself and cannot be mapped.",
-                    f"Remove {key}.",
-                )
-            meta = self.screen.get(field_id)
-            if meta is None:
-                if self._on_other_mapped_screen(field_id):
-                    continue  # meant for the other mapped issue type
-                self._refuse(
-                    field_id,
-                    name,
-                    f"Jira field '{name}' ({field_id}) is not on the create screen of {self.type_name} in project {self.snapshot.project.key}, so Jira will not take a value for it.",
-                    f"Remove {key}, or add the field to the {self.type_name} screens in Jira and test the connection again.",
-                )
-            if isinstance(mapping, AttributeField):
-                raw = self._attribute(mapping.from_, field_id, name)
-                source = f"the {self.kind} attribute '{mapping.from_}'"
-            else:
-                raw = mapping.value
-                source = "the constant"
-            try:
-                value = convert(raw, meta, context)
-            except ValueNotAccepted as refused:
-                self._refuse(
-                    field_id,
-                    name,
-                    f"Jira field '{name}' ({field_id}) cannot take the value of {source} for {self.record.reference_num}: {refused.reason}.",
-                    f"Change {key} to a value the field takes.",
-                )
-            if value is None:
-                # The roadmap has no value: none is sent on create, and an edit empties the field.
-                self.edit_fields[field_id] = cleared(meta)
-                continue
-            self._managed(field_id, value)
-
-    def _on_other_mapped_screen(self, field_id: str) -> bool:
         other_id = (
             self.snapshot.requirement_issue_type_id
             if self.kind == "feature"
             else self.snapshot.feature_issue_type_id
         )
         other = self.snapshot.issue_type(other_id)
-        return other is not None and field_id in other.create_fields
-
-    def _attribute(self, path: str, field_id: str, name: str) -> Any:
-        parts = [part for part in path.split(".") if part]
-        if not parts or parts[0] not in AhaFeature.model_fields:
-            known = ", ".join(sorted(AhaFeature.model_fields))
-            self._refuse(
-                field_id,
-                name,
-                f"mapping.fields.{field_id} reads '{path}', which is not an attribute of a feature.",
-                f"Change mapping.fields.{field_id} to read one of: {known} (custom fields as custom_fields.<key>).",
-            )
-        value = _read(self.record, parts)
-        if value is None and self.record is not self.feature:
-            value = _read(self.feature, parts)  # requirements inherit what they do not have
-        return value
+        mapped = MappedFields(
+            record=self.record,
+            feature=self.feature,
+            kind=self.kind,
+            snapshot=self.snapshot,
+            issue_type=self.issue_type,
+            other_screen=other.create_fields if other is not None else {},
+            mapping=self.mapped,
+            context=ConversionContext(
+                rich_text=RichTextFormat(self.snapshot.rich_text),
+                cloud=self.snapshot.deployment == "cloud",
+                find_user=self.lookups.assignee,
+            ),
+        )
+        for item in mapped.values():
+            if item.value is None:
+                # The roadmap has no value: none is sent on create, and an edit empties the field.
+                self.edit_fields[item.field_id] = cleared(item.meta)
+                continue
+            self._managed(item.field_id, item.value)
 
     # --- required fields ------------------------------------------------------------------------------
 
@@ -454,14 +317,6 @@ class _Drafter:
             hint,
         )
 
-    # --- helpers --------------------------------------------------------------------------------------
-
-    def _field_name(self, field_id: str) -> str:
-        meta = self.screen.get(field_id)
-        if meta is not None:
-            return meta.name
-        return next((item.name for item in self.snapshot.fields if item.id == field_id), field_id)
-
     def _refuse(self, field_id: str, name: str, message: str, hint: str) -> NoReturn:
         raise DraftRefused(message, hint=hint, field_id=field_id, field_name=name, issue_type=self.type_name)
 
@@ -473,33 +328,3 @@ def _link_back(record: AhaRecord, fmt: RichTextFormat) -> dict[str, Any] | str |
         return None
     anchor = f'<p><a href="{html.escape(record.url)}">{html.escape(record.reference_num)}</a></p>'
     return render(anchor, fmt)
-
-
-def _read(record: AhaRecord, parts: list[str]) -> Any:
-    """The value at a dotted path into a record: model attributes, then keys of plain values;
-    `custom_fields.<key>` reads the value of the custom field with that key."""
-    if parts[0] == "custom_fields":
-        if len(parts) < 2:
-            return None
-        custom = record.custom_field(parts[1]) or next(
-            (item for item in record.custom_fields if item.key.casefold() == parts[1].casefold()), None
-        )
-        current: Any = custom.value if custom else None
-        rest = parts[2:]
-        if rest and rest[0] == "value":
-            rest = rest[1:]
-    else:
-        current = record
-        rest = parts
-    for part in rest:
-        if current is None:
-            return None
-        if isinstance(current, BaseModel):
-            current = getattr(current, part, None) if part in type(current).model_fields else None
-        elif isinstance(current, dict):
-            current = current.get(part)
-        else:
-            return None
-    if isinstance(current, BaseModel):
-        return current.model_dump()
-    return current

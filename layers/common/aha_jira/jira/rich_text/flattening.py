@@ -1,0 +1,62 @@
+"""Blocks squeezed into lines of inline content, for the containers of a format that hold only that."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .document import (
+    STRONG,
+    Block,
+    Cell,
+    CodeBlock,
+    HardBreak,
+    Heading,
+    Inline,
+    ListBlock,
+    Mark,
+    MarkKind,
+    Paragraph,
+    Quote,
+    Span,
+    Table,
+    join_inlines,
+    with_mark,
+)
+from .inline_runs import merge_spans
+
+__all__ = ["inline_lines"]
+
+
+def inline_lines(blocks: Sequence[Block]) -> list[list[Inline]]:
+    """Flatten blocks into lines of inline content, for places that only hold inline content
+    (a wiki table cell or list item; an ADF list item that cannot hold a table). Headings and
+    header cells become bold, code becomes monospace lines, list items get a `•`/`1.` prefix,
+    table rows join cells with ` | `; rules are dropped."""
+    lines: list[list[Inline]] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            lines.append(list(block.inlines))
+        elif isinstance(block, Heading):
+            lines.append(with_mark(block.inlines, STRONG))
+        elif isinstance(block, CodeBlock):
+            code = Mark(MarkKind.CODE)
+            lines.extend([Span(line, frozenset({code}))] for line in block.text.split("\n") if line.strip())
+        elif isinstance(block, ListBlock):
+            for number, item in enumerate(block.items, start=block.start):
+                item_lines = inline_lines(item)
+                prefix = f"{number}. " if block.ordered else "• "
+                if item_lines:
+                    item_lines[0] = [Span(prefix), *item_lines[0]]
+                lines.extend(item_lines)
+        elif isinstance(block, Quote):
+            lines.extend(inline_lines(block.blocks))
+        elif isinstance(block, Table):
+            for row in block.rows:
+                cells = [_cell_line(cell) for cell in row.cells]
+                lines.append(join_inlines(cells, [Span(" | ")]))
+    return [merge_spans(line) for line in lines if line]
+
+
+def _cell_line(cell: Cell) -> list[Inline]:
+    line = join_inlines(inline_lines(cell.blocks), [HardBreak()])
+    return with_mark(line, STRONG) if cell.header else line
