@@ -41,7 +41,11 @@ def demo_body(jira_base_url: str, email: str, api_token: str, webhook_secret: st
     }
 
 
-def configure_demo(gateway_url: str, api_key: str, simulator: JiraSimulator) -> list[str]:
+def configure_demo(
+    gateway_url: str, api_key: str, simulator: JiraSimulator, *, shown_api_key: str | None = None
+) -> list[str]:
+    """Configure the demo; answers the banner's lines about it. They show `shown_api_key` for the key
+    (`$API_KEY` for a key of one's own) and no webhook URL: its token is a credential."""
     credentials = simulator.credentials
     webhook_secret = secrets.token_urlsafe(24)
     answer = requests.put(
@@ -54,6 +58,7 @@ def configure_demo(gateway_url: str, api_key: str, simulator: JiraSimulator) -> 
     )
     if answer.status_code not in (200, 201):
         return [f"Demo integration could not be configured: {answer.status_code} {answer.text}"]
+    key = shown_api_key or api_key
     webhook_url = answer.json()["webhook_url"]
     simulator.configure_webhook(webhook_url, webhook_secret)
     tested = requests.post(
@@ -66,10 +71,9 @@ def configure_demo(gateway_url: str, api_key: str, simulator: JiraSimulator) -> 
     base = f"{gateway_url}/integrations/{DEMO_INTEGRATION_ID}"
     return [
         f"Demo integration '{DEMO_INTEGRATION_ID}' configured against the Jira simulator (project MOB); test connection {outcome}.",
-        f"  read it:        curl -s -H 'x-api-key: {api_key}' {base}",
-        "  send a feature: curl -s -X POST -H 'x-api-key: "
-        + api_key
-        + f"' -H 'content-type: application/json' {base}/features/PROD-2/send -d @examples/demo_feature.json",
-        f"  read it back:   curl -s -H 'x-api-key: {api_key}' {base}/features/PROD-2",
-        f"  Jira simulator webhooks go to {webhook_url}",
+        f'  read it:        curl -s -H "x-api-key: {key}" {base}',
+        f'  send a feature: curl -s -X POST -H "x-api-key: {key}" -H "content-type: application/json" '
+        f"{base}/features/PROD-2/send -d @examples/demo_feature.json",
+        f'  read it back:   curl -s -H "x-api-key: {key}" {base}/features/PROD-2',
+        "  Jira simulator webhooks go to the demo's webhook_url (in the answer of 'read it').",
     ]

@@ -4,87 +4,29 @@ HTTP, stop it with Ctrl-C."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-API_KEY = "e2e-api-key"
+from tests.e2e.conftest import API_KEY, REPO_ROOT, RunningStack
+
+# A configured secret like any other: the secrets check (test_secrets_never_leak.py) looks for it too.
+README_API_TOKEN = "readme-api-token"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class RunningStack:
-    url: str
-    jira_url: str
-    process: subprocess.Popen[str]
-    banner: list[str]
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[RunningStack]:
-    ports = {"PORT": free_port(), "MOTO_PORT": free_port(), "JIRA_SIM_PORT": free_port()}
-    env = {**os.environ, **{name: str(port) for name, port in ports.items()}, "API_KEY": API_KEY}
-    # The stack must not lean on the test session's moto or settings.
-    for name in ("AWS_ENDPOINT_URL", "INTEGRATIONS_TABLE", "ALLOW_HTTP_LOOPBACK"):
-        env.pop(name, None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "aha_jira_dev.local_stack"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    banner: list[str] = []
-    assert process.stdout is not None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        banner.append(line.rstrip())
-        if "Ctrl-C" in line:
-            break
-    running = RunningStack(
-        url=f"http://127.0.0.1:{ports['PORT']}",
-        jira_url=f"http://127.0.0.1:{ports['JIRA_SIM_PORT']}",
-        process=process,
-        banner=banner,
-    )
-    try:
-        assert any("Ctrl-C" in line for line in banner), "\n".join(banner)
-        yield running
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def test_banner_prints_urls_api_key_and_a_curl_example(stack: RunningStack) -> None:
+def test_banner_prints_urls_and_a_curl_example_but_no_secret(stack: RunningStack) -> None:
     text = "\n".join(stack.banner)
     assert stack.url in text
     assert stack.jira_url in text
-    assert API_KEY in text
     assert "curl" in text
+    # An API key of one's own is shown as the variable that holds it; no webhook URL (its token).
+    assert 'curl -H "x-api-key: $API_KEY"' in text
+    assert API_KEY not in text
+    assert "/webhooks/jira/" not in text
+    assert "webhook_url" in text
 
 
 def test_demo_integration_is_configured(stack: RunningStack) -> None:
@@ -101,7 +43,7 @@ def test_readme_flow(stack: RunningStack) -> None:
         "product": "MOB",
         "jira": {
             "base_url": stack.jira_url,
-            "auth": {"type": "basic", "email": "bot@example.com", "api_token": "readme-api-token"},
+            "auth": {"type": "basic", "email": "bot@example.com", "api_token": README_API_TOKEN},
             "project": "MOB",
         },
         "mapping": {"feature_issue_type": "Story", "requirement_issue_type": "Sub-task"},
@@ -117,7 +59,7 @@ def test_readme_flow(stack: RunningStack) -> None:
     assert created.status_code == 201, created.text
     read = requests.get(f"{stack.url}/integrations/mobile", headers={"x-api-key": API_KEY}, timeout=10)
     assert read.status_code == 200
-    assert "readme-api-token" not in read.text
+    assert README_API_TOKEN not in read.text
     assert read.json()["jira"]["auth"]["credentials_stored"] is True
 
     malformed = {**body, "jira": {**body["jira"], "auth": {**body["jira"]["auth"], "api_tokn": "x"}}}
@@ -200,6 +142,7 @@ def test_a_status_change_in_jira_comes_back_to_the_roadmap(stack: RunningStack) 
     assert deliveries and all(delivery["status"] == 200 for delivery in deliveries if delivery["done"])
 
 
+@pytest.mark.stops_stack
 def test_ctrl_c_stops_everything(stack: RunningStack) -> None:
     stack.process.send_signal(signal.SIGINT)
     assert stack.process.wait(timeout=30) == 0

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from aha_jira_dev.local_stack.gateway_responses import ResponseType, render
 from aha_jira_dev.local_stack.template import Template, load_template
 from tests.fixtures.aws import TEMPLATE_PATH
 
@@ -295,3 +296,37 @@ def test_sample_events_are_rest_proxy_events_of_template_routes(template: Templa
     parsed = APIGatewayProxyEvent(event)
     assert parsed.http_method == event["httpMethod"]
     assert parsed.request_context.stage == "v1"
+
+
+# API Gateway's own answers: the status each must have, and the code of the error shape it answers.
+GATEWAY_RESPONSES: dict[str, tuple[int | None, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found"),  # an unknown route or method (DESIGN: 404)
+    "INVALID_API_KEY": (403, "forbidden"),
+    "REQUEST_TOO_LARGE": (413, "payload_too_large"),
+    "THROTTLED": (429, "throttled"),
+    "QUOTA_EXCEEDED": (429, "quota_exceeded"),
+    "INTEGRATION_TIMEOUT": (504, "timeout"),
+    # The defaults keep each type's own status: a StatusCode here would change every 4XX (5XX) answer.
+    "DEFAULT_4XX": (None, "request_refused"),
+    "DEFAULT_5XX": (None, "internal_error"),
+}
+
+
+def test_api_gateway_answers_in_the_error_shape(template: Template) -> None:
+    responses = template.resources["Api"]["Properties"]["GatewayResponses"]
+    assert set(responses) == set(GATEWAY_RESPONSES)
+    for name, (status, code) in GATEWAY_RESPONSES.items():
+        entry = responses[name]
+        assert set(entry) <= {"StatusCode", "ResponseTemplates", "ResponseParameters"}, name
+        assert (int(entry["StatusCode"]) if "StatusCode" in entry else None) == status, name
+        assert isinstance(entry.get("StatusCode", ""), str), f"{name}: StatusCode is a string in the API"
+        body_template = entry["ResponseTemplates"]["application/json"]
+        # API Gateway's own message can quote a caller's Authorization header: never echoed.
+        assert "$context.error.message" not in body_template, name
+        kind = ResponseType(name, status or 400, 'A message with "quotes" and \\ in it', "Exception")
+        body = json.loads(render(body_template, kind, "c0ffee00-0000-4000-8000-000000000000"))
+        assert list(body) == ["error"], name
+        assert list(body["error"]) == ["code", "message", "hint"], name
+        assert body["error"]["code"] == code, name
+        assert all(isinstance(value, str) and value.strip() for value in body["error"].values()), name
+        assert "$context" not in json.dumps(body), name

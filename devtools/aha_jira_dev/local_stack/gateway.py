@@ -2,9 +2,13 @@
 
 It matches the template's `Type: Api` events (most specific path first), enforces the API key where the
 template requires one, builds the REST API Lambda proxy integration (payload v1) event, calls the handler
-in-process with a Lambda context, and writes the proxy response back. Errors API Gateway answers itself
-are answered the same way: 403 `Missing Authentication Token` for an unknown route or method, 403
-`Forbidden` for a missing or wrong API key, 413 over 10 MB, 502 when the handler fails.
+in-process with a Lambda context, and writes the proxy response back. What API Gateway answers itself (an
+unknown route or method, a missing or wrong API key, a body over 10 MB, a handler that failed) is answered
+as the template's `GatewayResponses` shape it in AWS (`gateway_responses.py`), API Gateway's defaults
+where the template is silent.
+
+The access log shows no webhook token and no registered secret (`log_redaction.py`), and the listen
+backlog is deep enough for a burst of a few hundred concurrent clients.
 
 The API is served at the root (`/integrations`) and, like the deployed one, under its stage
 (`/v1/integrations`), so URLs the handlers derive from the request work either way.
@@ -14,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -27,14 +30,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from aha_jira_dev.local_stack.gateway_responses import (
+    FUNCTION_FAILED,
+    INVALID_API_KEY,
+    MISSING_AUTHENTICATION_TOKEN,
+    REQUEST_TOO_LARGE,
+    GatewayResponse,
+    GatewayResponses,
+    unreadable_request,
+)
 from aha_jira_dev.local_stack.handlers import HandlerRegistry, apply_environment
 from aha_jira_dev.local_stack.lambda_context import context_for
+from aha_jira_dev.local_stack.log_redaction import loggable, loggable_path
 from aha_jira_dev.local_stack.template import LOCAL_ACCOUNT_ID, ApiRoute, Template
 
 logger = logging.getLogger("aha_jira_dev.local_stack.gateway")
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's REST API payload limit
 LOCAL_API_ID = "local"
+# Connections waiting to be accepted: socketserver's default (5) reset most of a burst of 100 clients.
+LISTEN_BACKLOG = 1024
 
 
 @dataclass(frozen=True)
@@ -158,31 +173,11 @@ def build_proxy_event(
     }
 
 
-@dataclass(frozen=True)
-class GatewayResponse:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-def _gateway_error(status: int, message: str, error_type: str, request_id: str) -> GatewayResponse:
-    body = json.dumps({"message": message}).encode()
-    return GatewayResponse(
-        status,
-        [
-            ("Content-Type", "application/json"),
-            ("x-amzn-RequestId", request_id),
-            ("x-amzn-ErrorType", error_type),
-        ],
-        body,
-    )
-
-
-def proxy_response(result: Any, request_id: str) -> GatewayResponse:
-    """Turn a handler's proxy response into HTTP, the way API Gateway does (502 when malformed)."""
+def proxy_response(result: Any, request_id: str, responses: GatewayResponses) -> GatewayResponse:
+    """Turn a handler's proxy response into HTTP, the way API Gateway does (its 502 when malformed)."""
     if not isinstance(result, Mapping) or "statusCode" not in result:
-        logger.error("malformed Lambda proxy response: %r", result)
-        return _gateway_error(502, "Internal server error", "InternalServerErrorException", request_id)
+        logger.error("malformed Lambda proxy response: %s", loggable(repr(result)))
+        return responses.answer(FUNCTION_FAILED, request_id)
     try:
         status = int(result["statusCode"])
         multi: dict[str, list[str]] = {
@@ -200,8 +195,8 @@ def proxy_response(result: Any, request_id: str) -> GatewayResponse:
         else:
             body = str(raw).encode("utf-8")
     except (TypeError, ValueError, AttributeError) as error:
-        logger.error("malformed Lambda proxy response (%s): %r", error, result)
-        return _gateway_error(502, "Internal server error", "InternalServerErrorException", request_id)
+        logger.error("malformed Lambda proxy response (%s): %s", error, loggable(repr(result)))
+        return responses.answer(FUNCTION_FAILED, request_id)
     headers = [(name, value) for name, values in multi.items() for value in values]
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))
@@ -231,6 +226,7 @@ class LocalApiGateway:
         self.stage = template.stage_name
         self.binary_media_types = template.binary_media_types
         self.max_payload_bytes = max_payload_bytes
+        self.responses = GatewayResponses.from_template(template)
         self._host = host
         self._port = port
         self._server: ThreadingHTTPServer | None = None
@@ -305,13 +301,15 @@ class LocalApiGateway:
         request_id = str(uuid.uuid4())
         found = self.find_route(request.method, request.path)
         if found is None:
-            return _gateway_error(
-                403, "Missing Authentication Token", "MissingAuthenticationTokenException", request_id
-            )
+            response = self.responses.answer(MISSING_AUTHENTICATION_TOKEN, request_id)
+            self._log(request, response, "no route")
+            return response
         route, params = found
         presented = _header(request.headers, "x-api-key")
         if route.api_key_required and presented != self.api_key:
-            return _gateway_error(403, "Forbidden", "ForbiddenException", request_id)
+            response = self.responses.answer(INVALID_API_KEY, request_id)
+            self._log(request, response, "API key", route, params)
+            return response
 
         event = build_proxy_event(
             request,
@@ -332,20 +330,31 @@ class LocalApiGateway:
                 "%s failed on %s %s:\n%s",
                 route.function,
                 request.method,
-                request.path,
-                traceback.format_exc(),
+                loggable_path(request.path, route, params),
+                loggable(traceback.format_exc()),
             )
-            return _gateway_error(502, "Internal server error", "InternalServerErrorException", request_id)
-        response = proxy_response(result, request_id)
-        logger.info(
-            "%s %s -> %s (%s, %d ms)",
-            request.method,
-            request.path,
-            response.status,
-            function.name,
-            (time.monotonic() - started) * 1000,
+            return self.responses.answer(FUNCTION_FAILED, request_id)
+        response = proxy_response(result, request_id, self.responses)
+        self._log(
+            request, response, f"{function.name}, {(time.monotonic() - started) * 1000:.0f} ms", route, params
         )
         return response
+
+    def _log(
+        self,
+        request: GatewayRequest,
+        response: GatewayResponse,
+        note: str,
+        route: ApiRoute | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        logger.info(
+            "%s %s -> %s (%s)",
+            request.method,
+            loggable_path(request.path, route, params),
+            response.status,
+            note,
+        )
 
 
 def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
@@ -359,6 +368,7 @@ def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = LISTEN_BACKLOG
     gateway: LocalApiGateway
 
 
@@ -368,7 +378,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "aha-jira-local-gateway"
 
     def log_message(self, format: str, *args: Any) -> None:
-        logger.debug(format, *args)
+        # http.server's own line carries the request line, webhook token included.
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s", loggable(format % args))
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """A request the server cannot read (request line, headers, Content-Length): answered in the
+        API's error shape too, not as http.server's HTML page."""
+        del explain
+        self.close_connection = True
+        kind = unreadable_request(code, message or HTTPStatus(code).phrase)
+        self._write(self.server.gateway.responses.answer(kind, str(uuid.uuid4())))
 
     def _dispatch(self) -> None:
         gateway = self.server.gateway
@@ -388,8 +408,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 body = self.rfile.read(size) if size else b""
         except _TooLargeError:
             self.close_connection = True
-            request_id = str(uuid.uuid4())
-            self._write(_gateway_error(413, "Request Too Long", "RequestTooLargeException", request_id))
+            self._write(gateway.responses.answer(REQUEST_TOO_LARGE, str(uuid.uuid4())))
             return
         except ValueError:
             self.send_error(HTTPStatus.BAD_REQUEST, "bad Content-Length or chunked body")
@@ -444,7 +463,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if self.command != "HEAD":
+        if getattr(self, "command", None) != "HEAD":
             self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch  # noqa: N815

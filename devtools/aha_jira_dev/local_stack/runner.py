@@ -7,12 +7,17 @@ worker's event source mapping, and (unless DEMO=0) a demo integration configured
 Environment: PORT (gateway, default 3000), API_KEY (default `local-dev-api-key`), MOTO_PORT (default
 4566), JIRA_SIM_PORT (default 8081), DEMO (default 1), TEMPLATE (default template.yaml); passed through to
 the functions when set: CONNECT_INSTALL_KEYS_URL (default: the local simulator's install-keys endpoint),
-PUBLIC_BASE_URL, CONNECT_APP_KEY.
+PUBLIC_BASE_URL, CONNECT_APP_KEY. JIRA_SIM_CREDENTIALS (a JSON object, keys as the simulator's
+DEFAULT_CREDENTIALS) replaces the simulator accounts' secrets, e.g. to try credentials with odd characters.
+
+The banner and the log lines show no secret: the API key only when it is the documented default, and no
+webhook URL (its token is a credential; `GET /integrations/{id}` answers it).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 import signal
@@ -38,6 +43,7 @@ from aha_jira_dev.local_stack.environment import (
 from aha_jira_dev.local_stack.gateway import LocalApiGateway
 from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.log_capture import capture_function_logs, default_log_path
+from aha_jira_dev.local_stack.log_redaction import RedactingFormatter
 from aha_jira_dev.local_stack.provision import LocalResources, provision
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from aha_jira_dev.local_stack.template import Template, default_template_path, load_template
@@ -162,12 +168,22 @@ class LocalStack:
             demo = importlib.import_module("aha_jira_dev.demo")
         except ImportError as error:
             return [f"Demo skipped: aha_jira_dev.demo cannot be imported ({error})."]
-        configure = cast(Callable[[str, str, JiraSimulatorLike], list[str]], demo.configure_demo)
+        configure = cast(Callable[..., list[str]], demo.configure_demo)
         try:
-            return list(configure(self.gateway.url, self.config.api_key, self.simulator))
+            return list(
+                configure(
+                    self.gateway.url, self.config.api_key, self.simulator, shown_api_key=self.shown_api_key
+                )
+            )
         except Exception as error:
             logger.exception("configuring the demo failed")
-            return [f"Demo could not be configured: {error}"]
+            return [f"Demo could not be configured: {type(error).__name__} (see the log above)"]
+
+    @property
+    def shown_api_key(self) -> str:
+        """The API key as the banner may show it: the documented default itself, a key of one's own as
+        the variable that holds it."""
+        return self.config.api_key if self.config.api_key == DEFAULT_API_KEY else "$API_KEY"
 
     def banner(self) -> list[str]:
         assert self.gateway is not None
@@ -176,7 +192,7 @@ class LocalStack:
             "aha-jira local stack",
             f"  API gateway     {self.gateway.url}   (stage {self.gateway.stage} also served: "
             f"{self.gateway.url}/{self.gateway.stage}/...)",
-            f"  API key         {self.config.api_key}   (header x-api-key)",
+            f"  API key         {self.shown_api_key}   (header x-api-key)",
             f"  AWS (moto)      {self.moto_url}   (tables and queues from {self.template.path.name})",
         ]
         if self.log_file is not None:
@@ -189,7 +205,7 @@ class LocalStack:
         lines += [
             "",
             "Try:",
-            f'  curl -H "x-api-key: {self.config.api_key}" {self.gateway.url}/integrations',
+            f'  curl -H "x-api-key: {self.shown_api_key}" {self.gateway.url}/integrations',
             "",
         ]
         return lines
@@ -198,14 +214,17 @@ class LocalStack:
 def _start_simulator(port: int) -> JiraSimulatorLike:
     module = importlib.import_module("aha_jira_dev.jira_sim")
     factory = cast(Callable[..., JiraSimulatorLike], module.JiraSimulator)
-    simulator = factory(host=HOST, port=port, mode="cloud")
+    credentials = json.loads(os.environ.get("JIRA_SIM_CREDENTIALS") or "{}")
+    simulator = factory(host=HOST, port=port, mode="cloud", credentials=credentials)
     simulator.start()
     return simulator
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     del argv  # configuration comes from the environment (see the module docstring)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("botocore").setLevel(logging.WARNING)
     config = RunnerConfig.from_environment()
     stopping = threading.Event()

@@ -21,6 +21,7 @@ import boto3
 
 from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.lambda_context import context_for
+from aha_jira_dev.local_stack.log_redaction import loggable
 from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.template import SqsEventSource, Template
 
@@ -158,7 +159,7 @@ class SqsPoller:
                 source.function,
                 len(messages),
                 source.queue,
-                traceback.format_exc(),
+                loggable(traceback.format_exc()),
             )
             return BatchOutcome(tuple(ids), (), tuple(ids))
         failed = failed_ids(result, ids) if source.report_batch_item_failures else set()

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
+from aha_jira.integrations.secret_names import jira_credentials_secret
 from aha_jira.webhooks.signature import hub_signature
 from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
 from aha_jira_dev.local_stack.gateway import LocalApiGateway
@@ -24,6 +26,7 @@ from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from aha_jira_dev.local_stack.template import Template
 from tests.builders import integration_body
 from tests.integration.observability.conftest import Http, drain, feature
+from tests.leak_scan import leaks
 
 API_KEY = "obs-api-key-2b7c9d1e4f6a8b0c"
 WEBHOOK_SECRET = "obs-webhook-secret-71c3e5a9d2"
@@ -191,3 +194,65 @@ def test_no_secret_in_any_captured_output(  # noqa: PLR0917 (fixtures)
     assert "[REDACTED]" not in answered
     for secret in secrets:
         assert secret not in answered, f"a secret was answered: {secret[:6]}..."
+
+
+# Credentials stored before PUT refused control characters: nothing an HTTP header can carry.
+UNSENDABLE_TOKENS = {
+    "crlf": "legacy-pat-7d1e\r\nX-Injected: 1",
+    "nul": "legacy-pat-\x00-9c2b4e",
+    "not-latin-1": "legacy-pat-\u2603-5a8f0d",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNSENDABLE_TOKENS))
+def test_a_stored_token_no_header_can_carry_is_an_auth_problem_not_a_500(  # noqa: PLR0917 (fixtures)
+    kind: str,
+    gateway_with_secret_key: Http,
+    jira_sim_dc: JiraSimulator,
+    function_log: Path,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A personal access token with a line break (stored before the PUT validation existed) made test
+    connection fail with 500, and the exception text logged the token, escaped past the redaction."""
+    caplog.set_level(logging.INFO)
+    http = gateway_with_secret_key
+    token = UNSENDABLE_TOKENS[kind]
+    body = integration_body(jira_sim_dc, name="Legacy PAT")
+    body["jira"]["auth"] = {"type": "bearer", "token": jira_sim_dc.credentials["dc_pat"]}
+    assert http.api("PUT", "/integrations/legacy", body)[0] == 201
+    status, report = http.api("POST", "/integrations/legacy/test-connection")
+    assert status == 200 and report["ok"], report
+    # The stored credential as an older version left it.
+    secrets = boto3.client("secretsmanager")
+    name = jira_credentials_secret("legacy")
+    stored = json.loads(secrets.get_secret_value(SecretId=name)["SecretString"])
+    secrets.put_secret_value(SecretId=name, SecretString=json.dumps({**stored, "secret": token}))
+    calls_before = len(jira_sim_dc.calls)
+
+    status, sent = http.api(
+        "POST", "/integrations/legacy/features/PROD-2/send", {"feature": feature("PROD-2")}
+    )
+    assert status == 422, sent
+    assert sent["error"]["code"] == "jira_auth_failed"
+    status, report = http.api("POST", "/integrations/legacy/test-connection")
+    assert status == 200, report
+    assert report["ok"] is False
+    assert [problem["code"] for problem in report["problems"]] == ["auth_failed"]
+    assert "personal access token" in report["problems"][0]["message"]
+    assert "PUT /integrations/{id}" in report["problems"][0]["hint"]
+    assert len(jira_sim_dc.calls) == calls_before, "the token was sent to Jira"
+
+    answers = json.dumps([sent, report], ensure_ascii=False)
+    captured = capfd.readouterr()
+    logged = "\n".join(
+        [
+            function_log.read_text(encoding="utf-8"),
+            captured.out,
+            captured.err,
+            *(f"{record.getMessage()} {record.__dict__}" for record in caplog.records),
+        ]
+    )
+    assert "Test connection found problems" in logged
+    assert leaks(logged, {kind: token}) == []
+    assert leaks(answers, {kind: token}) == []
