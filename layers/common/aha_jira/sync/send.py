@@ -26,7 +26,7 @@ from aha_jira.errors import AhaJiraError, Conflict, InvalidRequest
 from aha_jira.integration_log import Outcome, Timer, record_action
 from aha_jira.integrations.query import load_integration
 from aha_jira.jira.client import BULK_CREATE_LIMIT, MAX_PAGES, JiraClient
-from aha_jira.jira.errors import JiraError, JiraRejected, JiraUnavailable, JiraUnreachable
+from aha_jira.jira.errors import JiraError, JiraRejected
 from aha_jira.jira.payloads import BulkCreateResult
 from aha_jira.jira.rate_limits import backoff_seconds
 from aha_jira.models.feature import AhaFeature, AhaRequirement
@@ -587,9 +587,8 @@ def _reconcile(
 def _after_failed_create(send: _Send, held: dict[str, IssueLink], error: JiraError) -> None:
     """A create failed: give the reservations back when nothing can have been created, otherwise
     leave them marked uncertain for the next attempt to reconcile."""
-    ambiguous = isinstance(error, JiraUnavailable) or (isinstance(error, JiraUnreachable) and error.ambiguous)
     for link in held.values():
-        if ambiguous:
+        if error.may_have_committed:
             send.services.links.mark_uncertain(link, lease_until=send.now())
         else:
             send.services.links.release(link)
@@ -754,13 +753,11 @@ def _transient_or_refused(send: _Send, error: JiraError, reference: str) -> Exce
     send.jira_status = error.status
     if error.transient:
         retry_after = getattr(error, "retry_after", None)
-        ambiguous = isinstance(error, JiraUnavailable) or (
-            isinstance(error, JiraUnreachable) and error.ambiguous
-        )
         return RetryLater(
             f"Jira: {error.message}",
             retry_after=retry_after,
-            minimum_delay=retry_timing().search_consistency_seconds if ambiguous else 0.0,
+            # A create that may have happened is reconciled by search: no sooner than search shows it.
+            minimum_delay=retry_timing().search_consistency_seconds if error.may_have_committed else 0.0,
             jira_status=error.status,
             error_code=error.code,
         )
