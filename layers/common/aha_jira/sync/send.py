@@ -15,107 +15,44 @@ the features table and a small job on the retry queue; the caller gets 202. Jira
 from __future__ import annotations
 
 import math
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aha_jira.errors import AhaJiraError, Conflict, InvalidRequest
 from aha_jira.integration_log import Outcome, Timer, record_action
 from aha_jira.integrations.query import load_integration
-from aha_jira.jira.client import BULK_CREATE_LIMIT, MAX_PAGES, JiraClient
+from aha_jira.jira.client import BULK_CREATE_LIMIT, MAX_PAGES
 from aha_jira.jira.errors import JiraError, JiraRejected
 from aha_jira.jira.payloads import BulkCreateResult
-from aha_jira.jira.rate_limits import backoff_seconds
 from aha_jira.models.feature import AhaFeature, AhaRequirement
 from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.issue_link import IssueLink, RecordKind
 from aha_jira.models.jira_snapshot import JiraSnapshot
-from aha_jira.models.send import JiraIssueRef, RequirementResult, RetryJob, SendQueued, SendSynced
-from aha_jira.ports import IntegrationRepository, LookupCache, RetryQueue, SecretStore
-from aha_jira.settings import jira_timeouts, retry_timing
-from aha_jira.storage.features import DynamoFeatureRepository
-from aha_jira.storage.issue_links import DynamoIssueLinkRepository
+from aha_jira.models.send import JiraIssueRef, RequirementResult, SendQueued, SendSynced
+from aha_jira.settings import retry_timing
 from aha_jira.sync.drafting import IssueDraft, draft_feature, draft_requirement, stamp_property
+from aha_jira.sync.failures import (
+    RetryLater,
+    Superseded,
+    ensure_still_current,
+    ensure_time_for_a_write,
+    queue_retry,
+    transient_or_refused,
+)
 from aha_jira.sync.lookups import JiraDraftLookups
-from aha_jira.sync.refusals import JiraRefused, refusal, refusal_from_errors
+from aha_jira.sync.refusals import JiraRefused, refusal_from_errors
+from aha_jira.sync.send_attempt import SendAttempt, SendServices, issue_summary
+
+__all__ = ["SendServices", "send_feature"]
 
 # Jira's search is eventually consistent: a create becomes searchable within seconds (the window is
 # `retry_timing().search_consistency_seconds`). Reconciling earlier could miss the issue and create it
 # twice, so a takeover that early waits in the queue.
 RECONCILE_MARGIN_MINUTES = 5
 RECONCILE_PAGE_SIZE = 100  # search/jql's largest page when fields are asked for
-
-
-class Superseded(Exception):
-    """A retry found a newer send of its feature (the payload it runs is no longer the one waiting): it stops
-    before its next edit instead of writing older content over the newer send's."""
-
-
-class RetryLater(Exception):
-    """A transient failure: the send can be repeated as it is after `delay` seconds."""
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        retry_after: float | None = None,
-        minimum_delay: float = 0.0,
-        jira_status: int | None = None,
-        error_code: str | None = None,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-        self.minimum_delay = minimum_delay
-        # What Jira answered (HTTP status; None without an answer) and why, for the integration log.
-        self.jira_status = jira_status
-        self.error_code = error_code
-
-
-@dataclass
-class SendServices:
-    """The adapters a send uses; one production implementation each."""
-
-    integrations: IntegrationRepository
-    secret_store: SecretStore
-    retry_queue: RetryQueue
-    lookup_cache: LookupCache
-    features: DynamoFeatureRepository
-    links: DynamoIssueLinkRepository
-    clock: Callable[[], float] = time.time
-
-
-@dataclass
-class _Send:
-    services: SendServices
-    integration: StoredIntegration
-    snapshot: JiraSnapshot
-    client: JiraClient
-    feature: AhaFeature
-    token: str
-    started: float = 0.0
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    issues: dict[str, JiraIssueRef] = field(default_factory=dict)
-    jira_status: int | None = None  # the HTTP status of Jira's last refusal or failure, for the log
-    # When the function must have answered (epoch seconds, the clock's); None: no limit (tests, tools).
-    deadline: float | None = None
-    job_id: str | None = None  # the retry job this send runs (None: a send from the API)
-
-    @property
-    def integration_id(self) -> str:
-        return self.integration.integration_id
-
-    def browse_url(self, key: str) -> str:
-        return f"{self.integration.jira.base_url}/browse/{key}"
-
-    def now(self) -> float:
-        return self.services.clock()
 
 
 def send_feature(
@@ -147,7 +84,7 @@ def send_feature(
     from aha_jira.connection.jira_access import jira_client_for  # noqa: PLC0415
 
     client = jira_client_for(integration, services.secret_store, api_version=snapshot.api_version)
-    send = _Send(
+    send = SendAttempt(
         services,
         integration,
         snapshot,
@@ -163,7 +100,7 @@ def send_feature(
     except RetryLater as later:
         if not queue_on_transient:
             raise
-        return _queue(send, later)
+        return queue_retry(send, later)
     except (JiraRefused, AhaJiraError) as error:
         record_action(
             "feature.send",
@@ -224,9 +161,9 @@ def _ready_snapshot(integration: StoredIntegration, services: SendServices) -> J
     return snapshot
 
 
-def _send(send: _Send) -> SendSynced:
+def _send(send: SendAttempt) -> SendSynced:
     services, feature = send.services, send.feature
-    _ensure_time_for_a_write(send)  # drafting may create a fix version
+    ensure_time_for_a_write(send)  # drafting may create a fix version
     lookups = JiraDraftLookups(send.client, send.snapshot, services.lookup_cache, send.integration_id)
     try:
         feature_draft = draft_feature(feature, send.integration, send.snapshot, lookups)
@@ -235,7 +172,7 @@ def _send(send: _Send) -> SendSynced:
             for requirement in feature.requirements
         ]
     except JiraError as error:
-        raise _transient_or_refused(send, error, feature.reference_num) from None
+        raise transient_or_refused(send, error, feature.reference_num) from None
 
     references = [feature.reference_num] + [draft.reference for draft in requirement_drafts]
     links = services.links.get_many(send.integration_id, references)
@@ -260,7 +197,7 @@ def _send(send: _Send) -> SendSynced:
     )
 
 
-def _save_record(send: _Send, current: list[str], *, sent: bool) -> list[str]:
+def _save_record(send: SendAttempt, current: list[str], *, sent: bool) -> list[str]:
     """Store the feature record; `sent` when the whole send succeeded. Answers the removed requirements."""
     services, feature = send.services, send.feature
     previous = services.features.get(send.integration_id, feature.reference_num)
@@ -271,7 +208,7 @@ def _save_record(send: _Send, current: list[str], *, sent: bool) -> list[str]:
         }
         - set(current)
     )
-    now = _iso(send.now())
+    now = send.now_iso()
     if previous is None:
         # Features imported from Jira take the product's next number: never one the roadmap already uses.
         services.features.note_feature_reference(send.integration.product, feature.reference_num)
@@ -302,7 +239,7 @@ def _live(link: IssueLink | None) -> bool:
     return link is not None and link.state == "linked" and not link.deleted_in_jira
 
 
-def _sync_feature_issue(send: _Send, draft: IssueDraft, link: IssueLink | None) -> JiraIssueRef:
+def _sync_feature_issue(send: SendAttempt, draft: IssueDraft, link: IssueLink | None) -> JiraIssueRef:
     if link is not None and _live(link):
         return _update_if_changed(send, draft, link)
     body = {
@@ -316,7 +253,7 @@ def _sync_feature_issue(send: _Send, draft: IssueDraft, link: IssueLink | None) 
         # Created by an earlier attempt, maybe from an older payload: bring it up to this one.
         return _update_if_changed(send, draft, reserved.found[draft.reference], counted=False)
     try:
-        _ensure_time_for_a_write(send)
+        ensure_time_for_a_write(send)
     except RetryLater:
         _give_back(send, reserved)
         raise
@@ -324,7 +261,7 @@ def _sync_feature_issue(send: _Send, draft: IssueDraft, link: IssueLink | None) 
         created = send.client.create_issue(body)
     except JiraError as error:
         _after_failed_create(send, reserved.held, error)
-        raise _transient_or_refused(send, error, draft.reference) from None
+        raise transient_or_refused(send, error, draft.reference) from None
     _link(send, reserved.held[draft.reference], draft, created.id, created.key)
     return send.issues[draft.reference]
 
@@ -333,7 +270,7 @@ def _sync_feature_issue(send: _Send, draft: IssueDraft, link: IssueLink | None) 
 
 
 def _sync_requirements(
-    send: _Send,
+    send: SendAttempt,
     feature_issue: JiraIssueRef,
     requirements: list[AhaRequirement],
     drafts: list[IssueDraft],
@@ -363,7 +300,7 @@ def _sync_requirements(
         for chunk in _chunks(to_create, BULK_CREATE_LIMIT):
             bodies = [_requirement_body(send, draft, feature_issue) for draft in chunk]
             held = {draft.reference: reserved.held[draft.reference] for draft in chunk}
-            _ensure_time_for_a_write(send)
+            ensure_time_for_a_write(send)
             result: BulkCreateResult | None
             try:
                 result = send.client.create_issues(bodies)
@@ -374,11 +311,11 @@ def _sync_requirements(
                 if result is None:
                     _after_failed_create(send, held, error)
                     settled.update(held)
-                    raise _transient_or_refused(send, error, chunk[0].reference) from None
+                    raise transient_or_refused(send, error, chunk[0].reference) from None
             except JiraError as error:
                 _after_failed_create(send, held, error)
                 settled.update(held)
-                raise _transient_or_refused(send, error, chunk[0].reference) from None
+                raise transient_or_refused(send, error, chunk[0].reference) from None
             settled.update(held)
             refused.update(_apply_bulk_result(send, chunk, held, result))
     except (RetryLater, AhaJiraError, Superseded):
@@ -403,7 +340,7 @@ def _refused_bulk(error: JiraRejected) -> BulkCreateResult | None:
 
 
 def _apply_bulk_result(
-    send: _Send, chunk: list[IssueDraft], held: dict[str, IssueLink], result: BulkCreateResult
+    send: SendAttempt, chunk: list[IssueDraft], held: dict[str, IssueLink], result: BulkCreateResult
 ) -> dict[str, tuple[dict[str, str], list[str]]]:
     """Link what Jira created; give back the reservations of the elements it refused (and say why).
 
@@ -438,7 +375,7 @@ def _apply_bulk_result(
     return refused
 
 
-def _requirement_body(send: _Send, draft: IssueDraft, feature_issue: JiraIssueRef) -> dict[str, Any]:
+def _requirement_body(send: SendAttempt, draft: IssueDraft, feature_issue: JiraIssueRef) -> dict[str, Any]:
     place_fields, place_update = _placement(send, feature_issue)
     body: dict[str, Any] = {
         "fields": {**draft.create_fields, **place_fields},
@@ -450,7 +387,7 @@ def _requirement_body(send: _Send, draft: IssueDraft, feature_issue: JiraIssueRe
     return body
 
 
-def _placement(send: _Send, feature_issue: JiraIssueRef) -> tuple[dict[str, Any], dict[str, Any]]:
+def _placement(send: SendAttempt, feature_issue: JiraIssueRef) -> tuple[dict[str, Any], dict[str, Any]]:
     """What joins a requirement's issue to its feature's issue: the (fields, update) of a create or edit."""
     mode = send.snapshot.requirement_mode
     if mode == "subtask" or (mode == "epic_child" and send.snapshot.api_version == 3):
@@ -486,7 +423,9 @@ class _Reserved:
     found: dict[str, IssueLink] = field(default_factory=dict)
 
 
-def _reserve(send: _Send, drafts: list[IssueDraft], *, kind: RecordKind, feature_reference: str) -> _Reserved:
+def _reserve(
+    send: SendAttempt, drafts: list[IssueDraft], *, kind: RecordKind, feature_reference: str
+) -> _Reserved:
     links = send.services.links
     now = send.now()
     reserved = _Reserved()
@@ -502,7 +441,7 @@ def _reserve(send: _Send, drafts: list[IssueDraft], *, kind: RecordKind, feature
             lease_until=now + retry_timing().lease_seconds,
             reserved_at=now,
             site_url=send.integration.jira.base_url,
-            name=_summary(draft),
+            name=issue_summary(draft),
         )
         reservation = links.reserve(mine, now=now)
         if reservation.taken:
@@ -532,7 +471,7 @@ def _reserve(send: _Send, drafts: list[IssueDraft], *, kind: RecordKind, feature
 
 
 def _reconcile(
-    send: _Send, reserved: _Reserved, takeovers: dict[str, IssueLink], drafts: dict[str, IssueDraft]
+    send: SendAttempt, reserved: _Reserved, takeovers: dict[str, IssueLink], drafts: dict[str, IssueDraft]
 ) -> None:
     earliest = min(link.reserved_at for link in takeovers.values())
     # Search must have caught up with the *last* create that may have happened, not the first attempt:
@@ -563,7 +502,7 @@ def _reconcile(
         )
     except JiraError as error:
         _give_back(send, reserved)
-        raise _transient_or_refused(send, error, next(iter(takeovers))) from None
+        raise transient_or_refused(send, error, next(iter(takeovers))) from None
     for issue in issues:
         stamp = issue.properties.get("aha-jira") or {}
         reference = stamp.get("reference")
@@ -584,7 +523,7 @@ def _reconcile(
         )
 
 
-def _after_failed_create(send: _Send, held: dict[str, IssueLink], error: JiraError) -> None:
+def _after_failed_create(send: SendAttempt, held: dict[str, IssueLink], error: JiraError) -> None:
     """A create failed: give the reservations back when nothing can have been created, otherwise
     leave them marked uncertain for the next attempt to reconcile."""
     for link in held.values():
@@ -594,7 +533,7 @@ def _after_failed_create(send: _Send, held: dict[str, IssueLink], error: JiraErr
             send.services.links.release(link)
 
 
-def _give_back(send: _Send, reserved: _Reserved) -> None:
+def _give_back(send: SendAttempt, reserved: _Reserved) -> None:
     """Stop holding reservations before a retry: fresh ones are released (nothing was created), those
     that replaced an uncertain one stay uncertain, free for the next attempt to take over at once. They
     keep the time the replaced holder's create may have reached Jira: this send created nothing, and
@@ -609,9 +548,14 @@ def _give_back(send: _Send, reserved: _Reserved) -> None:
 
 
 def _link(
-    send: _Send, held: IssueLink, draft: IssueDraft, issue_id: str, key: str, *, reconciled: bool = False
+    send: SendAttempt,
+    held: IssueLink,
+    draft: IssueDraft,
+    issue_id: str,
+    key: str,
+    *,
+    reconciled: bool = False,
 ) -> IssueLink:
-    now = send.now()
     linked = held.model_copy(
         update={
             "state": "linked",
@@ -619,7 +563,7 @@ def _link(
             "issue_key": key,
             # A reconciled issue holds what an earlier attempt sent: unknown, so it differs from any draft.
             "content_hash": None if reconciled else draft.content_hash,
-            "synced_at": _iso(now),
+            "synced_at": send.now_iso(),
             "uncertain": False,
         }
     )
@@ -656,7 +600,7 @@ def _link(
 
 
 def _update_if_changed(
-    send: _Send, draft: IssueDraft, link: IssueLink, *, counted: bool = True
+    send: SendAttempt, draft: IssueDraft, link: IssueLink, *, counted: bool = True
 ) -> JiraIssueRef:
     """Edit the linked issue when the draft changed since the last send, or when the requirement moved
     to this feature from another (the hash does not cover where it belongs). `counted=False` for an issue
@@ -678,13 +622,13 @@ def _update_if_changed(
             "fields": {**draft.edit.get("fields", {}), **place_fields},
             "update": {**draft.edit.get("update", {}), **place_update},
         }
-    _ensure_time_for_a_write(send)
-    _ensure_still_current(send)
+    ensure_time_for_a_write(send)
+    ensure_still_current(send)
     timer = Timer()
     try:
         send.client.edit_issue(link.issue_key, edit)
     except JiraError as error:
-        raise _transient_or_refused(send, error, draft.reference) from None
+        raise transient_or_refused(send, error, draft.reference) from None
     record_action(
         f"{draft.kind}.updated",
         Outcome.SUCCEEDED,
@@ -701,8 +645,8 @@ def _update_if_changed(
         link.model_copy(
             update={
                 "content_hash": draft.content_hash,
-                "synced_at": _iso(send.now()),
-                "name": _summary(draft),
+                "synced_at": send.now_iso(),
+                "name": issue_summary(draft),
                 "feature_reference": feature_reference
                 if draft.kind == "requirement"
                 else link.feature_reference,
@@ -714,106 +658,6 @@ def _update_if_changed(
     return ref
 
 
-# --- failures -------------------------------------------------------------------------------------
-
-# After the last Jira call ends: its links, the feature record and the answer (a few DynamoDB writes).
-FINISH_SECONDS = 1.5
-
-
-def _ensure_still_current(send: _Send) -> None:
-    """A retry edits only while its payload is still the one waiting: a send that finished meanwhile removed
-    it, a send queued meanwhile replaced it with a newer one. (A send from the API is always current.)"""
-    if send.job_id is None:
-        return
-    waiting = send.services.features.pending_job(send.integration_id, send.feature.reference_num)
-    if waiting != send.job_id:
-        raise Superseded(
-            f"a later send of {send.feature.reference_num} "
-            + ("finished" if waiting is None else "is queued")
-            + "; this retry stops before writing older content"
-        )
-
-
-def _ensure_time_for_a_write(send: _Send) -> None:
-    """RetryLater when a Jira write started now could outlast the deadline (its connect and read timeouts,
-    then the bookkeeping): stopping between writes leaves nothing ambiguous, a timeout mid-write would."""
-    if send.deadline is None:
-        return
-    connect, read = jira_timeouts()
-    left = send.deadline - send.now()
-    if left < connect + read + FINISH_SECONDS:
-        raise RetryLater(
-            f"the send stopped before the function's time limit ({len(send.created)} created, "
-            f"{len(send.updated)} updated so far); the retry queue continues it",
-            error_code="time_limit",
-        )
-
-
-def _transient_or_refused(send: _Send, error: JiraError, reference: str) -> Exception:
-    send.jira_status = error.status
-    if error.transient:
-        retry_after = getattr(error, "retry_after", None)
-        return RetryLater(
-            f"Jira: {error.message}",
-            retry_after=retry_after,
-            # A create that may have happened is reconciled by search: no sooner than search shows it.
-            minimum_delay=retry_timing().search_consistency_seconds if error.may_have_committed else 0.0,
-            jira_status=error.status,
-            error_code=error.code,
-        )
-    return refusal(error, send.snapshot, reference)
-
-
-def _queue(send: _Send, later: RetryLater) -> SendQueued:
-    job = RetryJob(
-        job_id=send.token,
-        integration_id=send.integration_id,
-        reference=send.feature.reference_num,
-        reason=later.reason,
-        retry_after=later.retry_after,
-    )
-    delay = retry_delay(later, attempt=1)
-    send.services.features.put_pending(send.integration_id, send.feature, job.job_id, queued_at=send.now())
-    send.services.retry_queue.enqueue(job, delay)
-    record_action(
-        "feature.send",
-        Outcome.QUEUED,
-        integration_id=send.integration_id,
-        reference=send.feature.reference_num,
-        message=f"Queued for retry in {delay:.0f} s: {later.reason}",
-        hint="Nothing to do: the retry runs by itself. GET /integrations/{id}/log shows how it went.",
-        jira_status=later.jira_status,
-        error_code=later.error_code,
-        retry_id=job.job_id,
-        jira_calls=len(send.client.transport.calls),
-    )
-    record_action(
-        "retry.queued",
-        Outcome.QUEUED,
-        integration_id=send.integration_id,
-        reference=send.feature.reference_num,
-        message=f"Retry job {job.job_id} queued: attempt 1 in {delay:.0f} s",
-        retry_id=job.job_id,
-        delay_seconds=round(delay, 1),
-        attempt=1,
-    )
-    return SendQueued(reference=send.feature.reference_num, retry_id=job.job_id, reason=later.reason)
-
-
-def retry_delay(later: RetryLater, *, attempt: int) -> float:
-    """Exponential back-off with jitter, never sooner than Jira's Retry-After or the send's own minimum."""
-    base = retry_timing().retry_base_seconds
-    return max(backoff_seconds(attempt, retry_after=later.retry_after, base=base), later.minimum_delay)
-
-
 def _chunks(items: list[IssueDraft], size: int) -> Iterator[list[IssueDraft]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _summary(draft: IssueDraft) -> str:
-    return str(draft.create_fields.get("summary", draft.reference))
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
