@@ -76,6 +76,7 @@ def ensure_time_for_a_write(send: SendAttempt) -> None:
 
 
 def transient_or_refused(send: SendAttempt, error: JiraError, reference: str) -> Exception:
+    """What a Jira failure means for the send: RetryLater when it is transient, else Jira's refusal."""
     send.jira_status = error.status
     if error.transient:
         retry_after = getattr(error, "retry_after", None)
@@ -91,6 +92,7 @@ def transient_or_refused(send: SendAttempt, error: JiraError, reference: str) ->
 
 
 def queue_retry(send: SendAttempt, later: RetryLater) -> SendQueued:
+    """The API's answer to a transient failure: the payload waits in the features table, a job on the queue."""
     job = RetryJob(
         job_id=send.token,
         integration_id=send.integration_id,

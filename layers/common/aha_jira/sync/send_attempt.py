@@ -34,6 +34,8 @@ class SendServices:
 
 @dataclass
 class SendAttempt:
+    """One send of a feature in progress (the API's, or one attempt of its retry job)."""
+
     services: SendServices
     integration: StoredIntegration
     snapshot: JiraSnapshot
