@@ -19,6 +19,13 @@ class JiraError(Exception):
         self.hint = hint
         self.status = status
 
+    @property
+    def may_have_committed(self) -> bool:
+        """Whether the failed request may nonetheless have done its work in Jira: a create that failed
+        this way may have created the issue, so it is reconciled (searched for by its stamp) rather than
+        sent again blindly, and only once Jira's search can show it."""
+        return False
+
 
 class JiraUnreachable(JiraError):
     """The request never got an HTTP answer. `code` says why: DNS, TLS, connect, or timeout."""
@@ -31,8 +38,13 @@ class JiraUnreachable(JiraError):
     ) -> None:
         super().__init__(message, hint=hint)
         self.code = code
-        # True when the request may have reached Jira (a write may have been committed).
+        # True when a write's request may have reached Jira: the timeout came after it was sent, or the
+        # connection dropped before the whole answer was read.
         self.ambiguous = ambiguous
+
+    @property
+    def may_have_committed(self) -> bool:
+        return self.ambiguous
 
 
 class SiteNotAllowed(JiraError):
@@ -97,3 +109,8 @@ class JiraUnavailable(JiraError):
     def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
+
+    @property
+    def may_have_committed(self) -> bool:
+        # Jira failed after receiving the request: its work may have been done before the failure.
+        return True

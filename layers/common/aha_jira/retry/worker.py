@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from aha_jira.errors import AhaJiraError
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.models.send import RetryJob, SendSynced
-from aha_jira.sync.send import RetryLater, SendServices, Superseded, retry_delay, send_feature
+from aha_jira.sync.failures import RetryLater, Superseded, retry_delay
+from aha_jira.sync.send import SendServices, send_feature
 
 
 @dataclass(frozen=True)

@@ -1,121 +1,35 @@
-"""Send a feature to Jira (`POST /integrations/{id}/features/{reference}/send`), exactly once.
+"""Send a feature to Jira (`POST /integrations/{id}/features/{reference}/send`), exactly once: the use case.
 
-For every roadmap record (the feature, each requirement):
-- linked already: edit the issue only when the draft's content hash changed;
-- not linked: reserve the link with a conditional write, stamp the create with an entity property
-  carrying the reference and the reservation's token, then record the link.
-A reservation whose create may have reached Jira (timeout, 5xx, dropped answer, a crashed holder) is
-never created again blindly: whoever takes it over first looks for the stamp with a search, after Jira's
-search has had time to catch up.
-
-Transient failures (429, 5xx, timeouts, a send of the same feature in flight) leave the feature payload in
-the features table and a small job on the retry queue; the caller gets 202. Jira's refusals are 422.
+It drafts the feature and its requirements, syncs the feature's issue and then its requirements' issues
+(`creates.py`: reserved and created when not linked yet; `edits.py`: edited only when their content changed),
+and keeps the feature record. A create that may have reached Jira is never made again blindly: the next
+attempt reconciles it (`reservations.py`). Transient failures (429, 5xx, timeouts, a send of the same feature
+in flight) leave the feature payload and a retry job queued, and the caller gets 202; Jira's refusals are 422
+(`failures.py`).
 """
 
 from __future__ import annotations
 
-import math
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 from aha_jira.errors import AhaJiraError, Conflict, InvalidRequest
-from aha_jira.integration_log import Outcome, Timer, record_action
+from aha_jira.integration_log import Outcome, record_action
 from aha_jira.integrations.query import load_integration
-from aha_jira.jira.client import BULK_CREATE_LIMIT, MAX_PAGES, JiraClient
-from aha_jira.jira.errors import JiraError, JiraRejected, JiraUnavailable, JiraUnreachable
-from aha_jira.jira.payloads import BulkCreateResult
-from aha_jira.jira.rate_limits import backoff_seconds
-from aha_jira.models.feature import AhaFeature, AhaRequirement
+from aha_jira.jira.errors import JiraError
+from aha_jira.models.feature import AhaFeature
 from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.integration import StoredIntegration
-from aha_jira.models.issue_link import IssueLink, RecordKind
 from aha_jira.models.jira_snapshot import JiraSnapshot
-from aha_jira.models.send import JiraIssueRef, RequirementResult, RetryJob, SendQueued, SendSynced
-from aha_jira.ports import IntegrationRepository, LookupCache, RetryQueue, SecretStore
-from aha_jira.settings import jira_timeouts, retry_timing
-from aha_jira.storage.features import DynamoFeatureRepository
-from aha_jira.storage.issue_links import DynamoIssueLinkRepository
-from aha_jira.sync.drafting import IssueDraft, draft_feature, draft_requirement, stamp_property
+from aha_jira.models.send import RequirementResult, SendQueued, SendSynced
+from aha_jira.sync.creates import sync_feature_issue, sync_requirements
+from aha_jira.sync.drafting import draft_feature, draft_requirement
+from aha_jira.sync.failures import RetryLater, ensure_time_for_a_write, queue_retry, transient_or_refused
 from aha_jira.sync.lookups import JiraDraftLookups
-from aha_jira.sync.refusals import JiraRefused, refusal, refusal_from_errors
+from aha_jira.sync.refusals import JiraRefused
+from aha_jira.sync.send_attempt import SendAttempt, SendServices
 
-# Jira's search is eventually consistent: a create becomes searchable within seconds (the window is
-# `retry_timing().search_consistency_seconds`). Reconciling earlier could miss the issue and create it
-# twice, so a takeover that early waits in the queue.
-RECONCILE_MARGIN_MINUTES = 5
-RECONCILE_PAGE_SIZE = 100  # search/jql's largest page when fields are asked for
-
-
-class Superseded(Exception):
-    """A retry found a newer send of its feature (the payload it runs is no longer the one waiting): it stops
-    before its next edit instead of writing older content over the newer send's."""
-
-
-class RetryLater(Exception):
-    """A transient failure: the send can be repeated as it is after `delay` seconds."""
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        retry_after: float | None = None,
-        minimum_delay: float = 0.0,
-        jira_status: int | None = None,
-        error_code: str | None = None,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-        self.minimum_delay = minimum_delay
-        # What Jira answered (HTTP status; None without an answer) and why, for the integration log.
-        self.jira_status = jira_status
-        self.error_code = error_code
-
-
-@dataclass
-class SendServices:
-    """The adapters a send uses; one production implementation each."""
-
-    integrations: IntegrationRepository
-    secret_store: SecretStore
-    retry_queue: RetryQueue
-    lookup_cache: LookupCache
-    features: DynamoFeatureRepository
-    links: DynamoIssueLinkRepository
-    clock: Callable[[], float] = time.time
-
-
-@dataclass
-class _Send:
-    services: SendServices
-    integration: StoredIntegration
-    snapshot: JiraSnapshot
-    client: JiraClient
-    feature: AhaFeature
-    token: str
-    started: float = 0.0
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    issues: dict[str, JiraIssueRef] = field(default_factory=dict)
-    jira_status: int | None = None  # the HTTP status of Jira's last refusal or failure, for the log
-    # When the function must have answered (epoch seconds, the clock's); None: no limit (tests, tools).
-    deadline: float | None = None
-    job_id: str | None = None  # the retry job this send runs (None: a send from the API)
-
-    @property
-    def integration_id(self) -> str:
-        return self.integration.integration_id
-
-    def browse_url(self, key: str) -> str:
-        return f"{self.integration.jira.base_url}/browse/{key}"
-
-    def now(self) -> float:
-        return self.services.clock()
+# The use case: `send_feature` and the adapters it takes (callers import both from here).
+__all__ = ["SendServices", "send_feature"]
 
 
 def send_feature(
@@ -147,7 +61,7 @@ def send_feature(
     from aha_jira.connection.jira_access import jira_client_for  # noqa: PLC0415
 
     client = jira_client_for(integration, services.secret_store, api_version=snapshot.api_version)
-    send = _Send(
+    send = SendAttempt(
         services,
         integration,
         snapshot,
@@ -163,7 +77,7 @@ def send_feature(
     except RetryLater as later:
         if not queue_on_transient:
             raise
-        return _queue(send, later)
+        return queue_retry(send, later)
     except (JiraRefused, AhaJiraError) as error:
         record_action(
             "feature.send",
@@ -224,9 +138,9 @@ def _ready_snapshot(integration: StoredIntegration, services: SendServices) -> J
     return snapshot
 
 
-def _send(send: _Send) -> SendSynced:
+def _send(send: SendAttempt) -> SendSynced:
     services, feature = send.services, send.feature
-    _ensure_time_for_a_write(send)  # drafting may create a fix version
+    ensure_time_for_a_write(send)  # drafting may create a fix version
     lookups = JiraDraftLookups(send.client, send.snapshot, services.lookup_cache, send.integration_id)
     try:
         feature_draft = draft_feature(feature, send.integration, send.snapshot, lookups)
@@ -235,14 +149,14 @@ def _send(send: _Send) -> SendSynced:
             for requirement in feature.requirements
         ]
     except JiraError as error:
-        raise _transient_or_refused(send, error, feature.reference_num) from None
+        raise transient_or_refused(send, error, feature.reference_num) from None
 
     references = [feature.reference_num] + [draft.reference for draft in requirement_drafts]
     links = services.links.get_many(send.integration_id, references)
-    feature_issue = _sync_feature_issue(send, feature_draft, links.get(feature.reference_num))
+    feature_issue = sync_feature_issue(send, feature_draft, links.get(feature.reference_num))
     current = [draft.reference for draft in requirement_drafts]
     try:
-        _sync_requirements(send, feature_issue, feature.requirements, requirement_drafts, links)
+        sync_requirements(send, feature_issue, feature.requirements, requirement_drafts, links)
     except (RetryLater, AhaJiraError):
         # The feature issue is linked in Jira: its record must be readable (and found by `?jira_key=`)
         # while a requirement waits for a retry or for the fix Jira asked for.
@@ -260,7 +174,7 @@ def _send(send: _Send) -> SendSynced:
     )
 
 
-def _save_record(send: _Send, current: list[str], *, sent: bool) -> list[str]:
+def _save_record(send: SendAttempt, current: list[str], *, sent: bool) -> list[str]:
     """Store the feature record; `sent` when the whole send succeeded. Answers the removed requirements."""
     services, feature = send.services, send.feature
     previous = services.features.get(send.integration_id, feature.reference_num)
@@ -271,7 +185,7 @@ def _save_record(send: _Send, current: list[str], *, sent: bool) -> list[str]:
         }
         - set(current)
     )
-    now = _iso(send.now())
+    now = send.now_iso()
     if previous is None:
         # Features imported from Jira take the product's next number: never one the roadmap already uses.
         services.features.note_feature_reference(send.integration.product, feature.reference_num)
@@ -291,532 +205,3 @@ def _save_record(send: _Send, current: list[str], *, sent: bool) -> list[str]:
         )
     )
     return removed
-
-
-# --- the feature issue ----------------------------------------------------------------------------
-
-
-def _live(link: IssueLink | None) -> bool:
-    """Linked to an issue that still exists. A record whose issue was deleted in Jira is created again by
-    the next send (the user pushed it again: they want it in Jira); its reservation replaces the link."""
-    return link is not None and link.state == "linked" and not link.deleted_in_jira
-
-
-def _sync_feature_issue(send: _Send, draft: IssueDraft, link: IssueLink | None) -> JiraIssueRef:
-    if link is not None and _live(link):
-        return _update_if_changed(send, draft, link)
-    body = {
-        "fields": draft.create_fields,
-        "properties": [stamp_property(draft.reference, send.token, send.integration_id)],
-    }
-    reserved = _reserve(send, [draft], kind="feature", feature_reference=draft.reference)
-    if draft.reference in reserved.already_linked:
-        return _update_if_changed(send, draft, reserved.already_linked[draft.reference])
-    if draft.reference in reserved.found:
-        # Created by an earlier attempt, maybe from an older payload: bring it up to this one.
-        return _update_if_changed(send, draft, reserved.found[draft.reference], counted=False)
-    try:
-        _ensure_time_for_a_write(send)
-    except RetryLater:
-        _give_back(send, reserved)
-        raise
-    try:
-        created = send.client.create_issue(body)
-    except JiraError as error:
-        _after_failed_create(send, reserved.held, error)
-        raise _transient_or_refused(send, error, draft.reference) from None
-    _link(send, reserved.held[draft.reference], draft, created.id, created.key)
-    return send.issues[draft.reference]
-
-
-# --- requirements -------------------------------------------------------------------------------
-
-
-def _sync_requirements(
-    send: _Send,
-    feature_issue: JiraIssueRef,
-    requirements: list[AhaRequirement],
-    drafts: list[IssueDraft],
-    links: dict[str, IssueLink],
-) -> None:
-    new: list[IssueDraft] = []
-    for draft in drafts:
-        link = links.get(draft.reference)
-        if link is not None and _live(link):
-            _update_if_changed(send, draft, link)
-        else:
-            new.append(draft)
-    if not new:
-        return
-    reserved = _reserve(send, new, kind="requirement", feature_reference=send.feature.reference_num)
-    for reference, link in reserved.already_linked.items():
-        _update_if_changed(send, next(d for d in new if d.reference == reference), link)
-    to_create = [
-        draft for draft in new if draft.reference in reserved.held and draft.reference not in reserved.found
-    ]
-    refused: dict[str, tuple[dict[str, str], list[str]]] = {}
-    settled: set[str] = set()  # reservations linked, given back, or left uncertain by a failed create
-    try:
-        for reference, found in reserved.found.items():
-            # Created by an earlier attempt, maybe from an older payload: bring it up to this one.
-            _update_if_changed(send, next(d for d in new if d.reference == reference), found, counted=False)
-        for chunk in _chunks(to_create, BULK_CREATE_LIMIT):
-            bodies = [_requirement_body(send, draft, feature_issue) for draft in chunk]
-            held = {draft.reference: reserved.held[draft.reference] for draft in chunk}
-            _ensure_time_for_a_write(send)
-            result: BulkCreateResult | None
-            try:
-                result = send.client.create_issues(bodies)
-            except JiraRejected as error:
-                # Every element refused: Jira answers 400 with each element's errors.
-                send.jira_status = error.status
-                result = _refused_bulk(error)
-                if result is None:
-                    _after_failed_create(send, held, error)
-                    settled.update(held)
-                    raise _transient_or_refused(send, error, chunk[0].reference) from None
-            except JiraError as error:
-                _after_failed_create(send, held, error)
-                settled.update(held)
-                raise _transient_or_refused(send, error, chunk[0].reference) from None
-            settled.update(held)
-            refused.update(_apply_bulk_result(send, chunk, held, result))
-    except (RetryLater, AhaJiraError, Superseded):
-        # Later chunks were reserved but never sent: free them for the retry.
-        unsent = {
-            ref: link
-            for ref, link in reserved.held.items()
-            if ref not in settled and ref not in reserved.found
-        }
-        took_over = {ref: at for ref, at in reserved.took_over.items() if ref in unsent}
-        _give_back(send, _Reserved(held=unsent, took_over=took_over))
-        raise
-    if refused:
-        raise refusal_from_errors(refused, send.snapshot)
-
-
-def _refused_bulk(error: JiraRejected) -> BulkCreateResult | None:
-    body = error.body
-    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
-        return BulkCreateResult.model_validate(body)
-    return None
-
-
-def _apply_bulk_result(
-    send: _Send, chunk: list[IssueDraft], held: dict[str, IssueLink], result: BulkCreateResult
-) -> dict[str, tuple[dict[str, str], list[str]]]:
-    """Link what Jira created; give back the reservations of the elements it refused (and say why).
-
-    Jira answers the created issues in request order, without the refused elements, and names each
-    refused element by its index (`failedElementNumber`).
-    """
-    refused: dict[str, tuple[dict[str, str], list[str]]] = {}
-    failed = {item.failed_element_number: item for item in result.errors}
-    succeeded = iter(result.issues)
-    lost: RetryLater | None = None  # a reservation another send took over: link the others first
-    for index, draft in enumerate(chunk):
-        if index in failed:
-            send.services.links.release(held[draft.reference])
-            element = failed[index].element_errors
-            refused[draft.reference] = (
-                {str(k): str(v) for k, v in (element.get("errors") or {}).items()},
-                [str(m) for m in element.get("errorMessages") or []],
-            )
-            continue
-        issue = next(succeeded, None)
-        if issue is None:  # Jira answered fewer issues than it accepted: unknown, reconcile later
-            send.services.links.mark_uncertain(held[draft.reference], lease_until=send.now())
-            raise RetryLater(
-                "Jira's bulk answer was incomplete", minimum_delay=retry_timing().search_consistency_seconds
-            )
-        try:
-            _link(send, held[draft.reference], draft, issue.id, issue.key)
-        except RetryLater as later:
-            lost = lost or later
-    if lost is not None:
-        raise lost
-    return refused
-
-
-def _requirement_body(send: _Send, draft: IssueDraft, feature_issue: JiraIssueRef) -> dict[str, Any]:
-    place_fields, place_update = _placement(send, feature_issue)
-    body: dict[str, Any] = {
-        "fields": {**draft.create_fields, **place_fields},
-        "properties": [stamp_property(draft.reference, send.token, send.integration_id)],
-    }
-    if place_update:
-        # The link travels in the create itself: no extra call per requirement.
-        body["update"] = place_update
-    return body
-
-
-def _placement(send: _Send, feature_issue: JiraIssueRef) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What joins a requirement's issue to its feature's issue: the (fields, update) of a create or edit."""
-    mode = send.snapshot.requirement_mode
-    if mode == "subtask" or (mode == "epic_child" and send.snapshot.api_version == 3):
-        return {"parent": {"key": feature_issue.key}}, {}
-    if mode == "epic_child":
-        epic_link = _epic_link_field(send.snapshot)
-        return ({epic_link: feature_issue.key} if epic_link else {}), {}
-    if mode == "link" and send.snapshot.link_type is not None:
-        link = {"type": {"name": send.snapshot.link_type.name}, "inwardIssue": {"key": feature_issue.key}}
-        return {}, {"issuelinks": [{"add": link}]}
-    return {}, {}
-
-
-def _epic_link_field(snapshot: JiraSnapshot) -> str | None:
-    for item in snapshot.fields:
-        if item.schema_ is not None and (item.schema_.custom or "").endswith(":gh-epic-link"):
-            return item.id
-    return None
-
-
-# --- reservations and reconciliation --------------------------------------------------------------
-
-
-@dataclass
-class _Reserved:
-    held: dict[str, IssueLink] = field(default_factory=dict)  # reservations this send holds
-    already_linked: dict[str, IssueLink] = field(default_factory=dict)
-    # Held, replacing one whose create may have happened: the latest time that create may have reached
-    # Jira (the replaced reservation's lease end: a holder that saw an ambiguous answer ends its lease
-    # then, a holder that crashed created before its lease ran out).
-    took_over: dict[str, float] = field(default_factory=dict)
-    # Held, and reconciled to an issue an earlier try made: the link now recorded.
-    found: dict[str, IssueLink] = field(default_factory=dict)
-
-
-def _reserve(send: _Send, drafts: list[IssueDraft], *, kind: RecordKind, feature_reference: str) -> _Reserved:
-    links = send.services.links
-    now = send.now()
-    reserved = _Reserved()
-    takeovers: dict[str, IssueLink] = {}
-    for draft in drafts:
-        mine = IssueLink(
-            integration_id=send.integration_id,
-            reference=draft.reference,
-            kind=kind,
-            feature_reference=feature_reference,
-            state="reserved",
-            token=send.token,
-            lease_until=now + retry_timing().lease_seconds,
-            reserved_at=now,
-            site_url=send.integration.jira.base_url,
-            name=_summary(draft),
-        )
-        reservation = links.reserve(mine, now=now)
-        if reservation.taken:
-            if reservation.previous is not None and reservation.previous.state == "reserved":
-                # Keep the earliest time a create may have happened: the reconcile window starts there,
-                # and it must survive this holder too.
-                mine = mine.model_copy(
-                    update={"reserved_at": min(reservation.previous.reserved_at, now), "uncertain": True}
-                )
-                links.update_reservation(mine)
-                takeovers[draft.reference] = reservation.previous
-                reserved.took_over[draft.reference] = reservation.previous.lease_until
-            reserved.held[draft.reference] = mine
-            continue
-        current = links.get_many(send.integration_id, [draft.reference]).get(draft.reference)
-        if current is not None and current.state == "linked":
-            reserved.already_linked[draft.reference] = current
-            continue
-        _give_back(send, reserved)
-        raise RetryLater(
-            f"another send of {draft.reference} is in progress",
-            minimum_delay=retry_timing().lease_seconds / 3,
-        )
-    if takeovers:
-        _reconcile(send, reserved, takeovers, {draft.reference: draft for draft in drafts})
-    return reserved
-
-
-def _reconcile(
-    send: _Send, reserved: _Reserved, takeovers: dict[str, IssueLink], drafts: dict[str, IssueDraft]
-) -> None:
-    earliest = min(link.reserved_at for link in takeovers.values())
-    # Search must have caught up with the *last* create that may have happened, not the first attempt:
-    # a record with a long history of failures can have been created a moment ago.
-    latest = max(reserved.took_over[reference] for reference in takeovers)
-    age = send.now() - latest
-    consistency = retry_timing().search_consistency_seconds
-    if age < consistency:
-        _give_back(send, reserved)
-        raise RetryLater(
-            "an earlier attempt may have created the issue; waiting for Jira's search to show it",
-            minimum_delay=consistency - age + 1,
-        )
-    # The window runs from the first reservation to the last create that may have happened, oldest
-    # first: the stamped issue is near its start, whatever the project created since (a dead letter may
-    # be replayed days later), and the search's page cap cannot hide it behind newer issues.
-    since = math.ceil((send.now() - earliest) / 60) + RECONCILE_MARGIN_MINUTES
-    until = math.floor((send.now() - latest) / 60) - RECONCILE_MARGIN_MINUTES
-    jql = f'project = "{send.snapshot.project.key}" AND created >= "-{since}m"'
-    if until > 0:
-        jql += f' AND created <= "-{until}m"'
-    jql += " ORDER BY created ASC"
-    try:
-        issues = list(
-            send.client.search(
-                jql, fields=["summary"], properties=["aha-jira"], page_size=RECONCILE_PAGE_SIZE
-            )
-        )
-    except JiraError as error:
-        _give_back(send, reserved)
-        raise _transient_or_refused(send, error, next(iter(takeovers))) from None
-    for issue in issues:
-        stamp = issue.properties.get("aha-jira") or {}
-        reference = stamp.get("reference")
-        if (
-            reference in takeovers
-            and reference not in reserved.found  # a duplicate made before: keep the oldest
-            and stamp.get("integration_id") == send.integration_id
-        ):
-            reserved.found[reference] = _link(
-                send, reserved.held[reference], drafts[reference], issue.id, issue.key, reconciled=True
-            )
-    if len(issues) >= MAX_PAGES * RECONCILE_PAGE_SIZE and takeovers.keys() - reserved.found.keys():
-        # The search stopped before the end of the window: not finding the issue proves nothing.
-        _give_back(send, reserved)
-        raise RetryLater(
-            f"too many issues were created in project {send.snapshot.project.key} around an earlier "
-            "attempt to tell whether it created the issue"
-        )
-
-
-def _after_failed_create(send: _Send, held: dict[str, IssueLink], error: JiraError) -> None:
-    """A create failed: give the reservations back when nothing can have been created, otherwise
-    leave them marked uncertain for the next attempt to reconcile."""
-    ambiguous = isinstance(error, JiraUnavailable) or (isinstance(error, JiraUnreachable) and error.ambiguous)
-    for link in held.values():
-        if ambiguous:
-            send.services.links.mark_uncertain(link, lease_until=send.now())
-        else:
-            send.services.links.release(link)
-
-
-def _give_back(send: _Send, reserved: _Reserved) -> None:
-    """Stop holding reservations before a retry: fresh ones are released (nothing was created), those
-    that replaced an uncertain one stay uncertain, free for the next attempt to take over at once. They
-    keep the time the replaced holder's create may have reached Jira: this send created nothing, and
-    moving it to now would make every next attempt wait for search again."""
-    for reference, link in reserved.held.items():
-        if reference in reserved.found:
-            continue
-        if reference in reserved.took_over:
-            send.services.links.mark_uncertain(link, lease_until=reserved.took_over[reference])
-        else:
-            send.services.links.release(link)
-
-
-def _link(
-    send: _Send, held: IssueLink, draft: IssueDraft, issue_id: str, key: str, *, reconciled: bool = False
-) -> IssueLink:
-    now = send.now()
-    linked = held.model_copy(
-        update={
-            "state": "linked",
-            "issue_id": issue_id,
-            "issue_key": key,
-            # A reconciled issue holds what an earlier attempt sent: unknown, so it differs from any draft.
-            "content_hash": None if reconciled else draft.content_hash,
-            "synced_at": _iso(now),
-            "uncertain": False,
-        }
-    )
-    if not send.services.links.mark_linked(linked):
-        # The lease ran out while Jira was creating and another send took the reservation over. The
-        # issue carries this send's stamp: the holder now, or the retry taking over, reconciles to it.
-        raise RetryLater(
-            f"{draft.reference}: another send took the reservation over while Jira created {key}",
-            minimum_delay=retry_timing().search_consistency_seconds,
-        )
-    send.issues[draft.reference] = JiraIssueRef(key=key, id=issue_id, url=send.browse_url(key))
-    send.created.append(draft.reference)
-    if not reconciled:
-        record_action(
-            f"{draft.kind}.created",
-            Outcome.SUCCEEDED,
-            integration_id=send.integration_id,
-            reference=draft.reference,
-            jira_key=key,
-            jira_status=201,
-            message=f"Created {key} for {draft.kind} {draft.reference}",
-            feature_reference=send.feature.reference_num,
-        )
-    if reconciled:
-        record_action(
-            "issue.reconciled",
-            Outcome.SUCCEEDED,
-            integration_id=send.integration_id,
-            reference=draft.reference,
-            jira_key=key,
-            message=f"Found {key}, created by an earlier attempt whose answer was lost; linked it instead of creating again",
-        )
-    return linked
-
-
-def _update_if_changed(
-    send: _Send, draft: IssueDraft, link: IssueLink, *, counted: bool = True
-) -> JiraIssueRef:
-    """Edit the linked issue when the draft changed since the last send, or when the requirement moved
-    to this feature from another (the hash does not cover where it belongs). `counted=False` for an issue
-    this send reports as created (reconciled), which is neither unchanged nor updated."""
-    assert link.issue_key is not None and link.issue_id is not None
-    ref = JiraIssueRef(key=link.issue_key, id=link.issue_id, url=send.browse_url(link.issue_key))
-    send.issues[draft.reference] = ref
-    feature_reference = send.feature.reference_num
-    moved = draft.kind == "requirement" and link.feature_reference != feature_reference
-    if link.content_hash == draft.content_hash and not moved:
-        if counted:
-            send.unchanged.append(draft.reference)
-        return ref
-    edit = draft.edit
-    if moved:
-        place_fields, place_update = _placement(send, send.issues[feature_reference])
-        edit = {
-            **draft.edit,
-            "fields": {**draft.edit.get("fields", {}), **place_fields},
-            "update": {**draft.edit.get("update", {}), **place_update},
-        }
-    _ensure_time_for_a_write(send)
-    _ensure_still_current(send)
-    timer = Timer()
-    try:
-        send.client.edit_issue(link.issue_key, edit)
-    except JiraError as error:
-        raise _transient_or_refused(send, error, draft.reference) from None
-    record_action(
-        f"{draft.kind}.updated",
-        Outcome.SUCCEEDED,
-        integration_id=send.integration_id,
-        reference=draft.reference,
-        jira_key=link.issue_key,
-        jira_status=204,
-        duration_ms=timer.ms(),
-        message=f"Updated {link.issue_key} ({draft.kind} {draft.reference} changed since the last send)"
-        + (f"; moved under {feature_reference}" if moved else ""),
-        feature_reference=feature_reference,
-    )
-    send.services.links.save_synced(
-        link.model_copy(
-            update={
-                "content_hash": draft.content_hash,
-                "synced_at": _iso(send.now()),
-                "name": _summary(draft),
-                "feature_reference": feature_reference
-                if draft.kind == "requirement"
-                else link.feature_reference,
-            }
-        )
-    )
-    if counted:
-        send.updated.append(draft.reference)
-    return ref
-
-
-# --- failures -------------------------------------------------------------------------------------
-
-# After the last Jira call ends: its links, the feature record and the answer (a few DynamoDB writes).
-FINISH_SECONDS = 1.5
-
-
-def _ensure_still_current(send: _Send) -> None:
-    """A retry edits only while its payload is still the one waiting: a send that finished meanwhile removed
-    it, a send queued meanwhile replaced it with a newer one. (A send from the API is always current.)"""
-    if send.job_id is None:
-        return
-    waiting = send.services.features.pending_job(send.integration_id, send.feature.reference_num)
-    if waiting != send.job_id:
-        raise Superseded(
-            f"a later send of {send.feature.reference_num} "
-            + ("finished" if waiting is None else "is queued")
-            + "; this retry stops before writing older content"
-        )
-
-
-def _ensure_time_for_a_write(send: _Send) -> None:
-    """RetryLater when a Jira write started now could outlast the deadline (its connect and read timeouts,
-    then the bookkeeping): stopping between writes leaves nothing ambiguous, a timeout mid-write would."""
-    if send.deadline is None:
-        return
-    connect, read = jira_timeouts()
-    left = send.deadline - send.now()
-    if left < connect + read + FINISH_SECONDS:
-        raise RetryLater(
-            f"the send stopped before the function's time limit ({len(send.created)} created, "
-            f"{len(send.updated)} updated so far); the retry queue continues it",
-            error_code="time_limit",
-        )
-
-
-def _transient_or_refused(send: _Send, error: JiraError, reference: str) -> Exception:
-    send.jira_status = error.status
-    if error.transient:
-        retry_after = getattr(error, "retry_after", None)
-        ambiguous = isinstance(error, JiraUnavailable) or (
-            isinstance(error, JiraUnreachable) and error.ambiguous
-        )
-        return RetryLater(
-            f"Jira: {error.message}",
-            retry_after=retry_after,
-            minimum_delay=retry_timing().search_consistency_seconds if ambiguous else 0.0,
-            jira_status=error.status,
-            error_code=error.code,
-        )
-    return refusal(error, send.snapshot, reference)
-
-
-def _queue(send: _Send, later: RetryLater) -> SendQueued:
-    job = RetryJob(
-        job_id=send.token,
-        integration_id=send.integration_id,
-        reference=send.feature.reference_num,
-        reason=later.reason,
-        retry_after=later.retry_after,
-    )
-    delay = retry_delay(later, attempt=1)
-    send.services.features.put_pending(send.integration_id, send.feature, job.job_id, queued_at=send.now())
-    send.services.retry_queue.enqueue(job, delay)
-    record_action(
-        "feature.send",
-        Outcome.QUEUED,
-        integration_id=send.integration_id,
-        reference=send.feature.reference_num,
-        message=f"Queued for retry in {delay:.0f} s: {later.reason}",
-        hint="Nothing to do: the retry runs by itself. GET /integrations/{id}/log shows how it went.",
-        jira_status=later.jira_status,
-        error_code=later.error_code,
-        retry_id=job.job_id,
-        jira_calls=len(send.client.transport.calls),
-    )
-    record_action(
-        "retry.queued",
-        Outcome.QUEUED,
-        integration_id=send.integration_id,
-        reference=send.feature.reference_num,
-        message=f"Retry job {job.job_id} queued: attempt 1 in {delay:.0f} s",
-        retry_id=job.job_id,
-        delay_seconds=round(delay, 1),
-        attempt=1,
-    )
-    return SendQueued(reference=send.feature.reference_num, retry_id=job.job_id, reason=later.reason)
-
-
-def retry_delay(later: RetryLater, *, attempt: int) -> float:
-    """Exponential back-off with jitter, never sooner than Jira's Retry-After or the send's own minimum."""
-    base = retry_timing().retry_base_seconds
-    return max(backoff_seconds(attempt, retry_after=later.retry_after, base=base), later.minimum_delay)
-
-
-def _chunks(items: list[IssueDraft], size: int) -> Iterator[list[IssueDraft]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _summary(draft: IssueDraft) -> str:
-    return str(draft.create_fields.get("summary", draft.reference))
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
