@@ -77,8 +77,7 @@ class Core:
 
     def reset(self) -> None:
         self.store.reset()
-        self.faults.clear()
-        self.faults.seed(self.seed)
+        self.faults.reset(self.seed)
         self.limiter.reset()
         self.calls.clear()
         self.webhooks.reset()
@@ -143,7 +142,12 @@ class Core:
         if decision.rule_ids:
             entry["fault"] = ",".join(decision.rule_ids)
         if decision.delay:
+            generation = self.calls.generation
             time.sleep(decision.delay)
+            if generation != self.calls.generation:
+                # The simulator was reset while this request waited (its client gave up long ago):
+                # it must not touch the fresh state.
+                return Outcome(None, drop=True), decision
         if decision.drop_before:
             return Outcome(None, drop=True), decision
         if decision.response is not None:

@@ -145,6 +145,13 @@ class Faults:
         with self._lock:
             self._rules.clear()
 
+    def reset(self, seed: int | None) -> None:
+        """No rules, ids from ``fault-1`` again, the generator re-seeded."""
+        with self._lock:
+            self._rules.clear()
+            self._ids = itertools.count(1)
+            self._random = random.Random(seed)
+
     def rules(self) -> list[dict[str, Any]]:
         with self._lock:
             return [r.as_json() for r in self._rules]

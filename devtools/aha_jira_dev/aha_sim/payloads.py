@@ -45,7 +45,6 @@ class Payloads(Renderer):
         store = self.store
         release = store.releases[feature.release_id]
         status = store.status(feature.workflow_status_id)
-        kind = self.feature(feature)["workflow_kind"]
         return {
             "name": feature.name,
             "reference_num": feature.reference_num,
@@ -54,7 +53,7 @@ class Payloads(Renderer):
             "created_at": _seconds(feature.created_at),
             "updated_at": _seconds(feature.updated_at),
             "id": feature.id,
-            "workflow_kind": kind,
+            "workflow_kind": self.workflow_kind(feature),
             "workflow_status": {"id": status.id, "name": status.name},
             "description": self._event_description(feature, "Feature"),
             "attachments": [

@@ -170,6 +170,11 @@ class Renderer:
             "work_done": record.work_done,
         }
 
+    def workflow_kind(self, feature: Feature) -> dict[str, str]:
+        kinds = self.store.workflows[FEATURE_WORKFLOW_ID].kinds
+        kind = next((k for k in kinds if k[1] == feature.workflow_kind), ("0", feature.workflow_kind))
+        return {"id": kind[0], "name": kind[1]}
+
     # records -------------------------------------------------------------------------------------------
     def feature_link(self, feature: Feature) -> dict[str, Any]:
         """The short form lists and references use."""
@@ -189,10 +194,6 @@ class Renderer:
         release = store.releases[feature.release_id]
         epic = store.epics.get(feature.epic_id or "")
         initiative = store.initiatives.get(feature.initiative_id or "")
-        kind = next(
-            (k for k in store.workflows[FEATURE_WORKFLOW_ID].kinds if k[1] == feature.workflow_kind),
-            ("0", feature.workflow_kind),
-        )
         return {
             "id": feature.id,
             "name": feature.name,
@@ -211,7 +212,7 @@ class Renderer:
             "progress_source": "progress_manual",
             "status_changed_on": feature.status_changed_on,
             "created_by_user": self.user(feature.created_by),
-            "workflow_kind": {"id": kind[0], "name": kind[1]},
+            "workflow_kind": self.workflow_kind(feature),
             "workflow_status": self.status(store.status(feature.workflow_status_id)),
             "project": self.project(product),
             "description": self.description(feature, "Feature"),

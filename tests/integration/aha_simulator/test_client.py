@@ -81,9 +81,11 @@ def test_python_m_runs_a_standalone_simulator() -> None:
     )
     try:
         assert process.stderr is not None
-        line = process.stderr.readline()
-        assert line.startswith("Aha! simulator on http://127.0.0.1:")
-        base_url = line.split()[3]
+        lines = [process.stderr.readline() for _ in range(1)]
+        while not lines[-1].startswith("Aha! simulator on ") and lines[-1] and len(lines) < 50:
+            lines.append(process.stderr.readline())
+        assert lines[-1].startswith("Aha! simulator on http://127.0.0.1:"), lines
+        base_url = lines[-1].split()[3]
         client = AhaSimulatorClient(base_url)
         key = client.api_keys["bot"]
         deadline = time.monotonic() + 5

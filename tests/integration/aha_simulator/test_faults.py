@@ -3,6 +3,8 @@ probabilistic rules drawn from a seeded generator (a reliability run replays).""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -132,3 +134,17 @@ def test_attachment_downloads_can_fail_too(aha_sim: AhaSimulator, aha_api: AhaAp
 
     assert requests.get(url, timeout=5).status_code == 503
     assert requests.get(url, timeout=5).status_code == 200
+
+
+def test_a_slow_request_that_outlives_a_reset_does_not_touch_the_fresh_state(
+    aha_sim: AhaSimulator, aha_api: AhaApi
+) -> None:
+    aha_sim.add_fault(method="PUT", path=r"/features/PROD-1$", delay=0.3)
+    with pytest.raises(requests.ReadTimeout):
+        aha_api.put("/features/PROD-1", STATUS_CHANGE, timeout=0.05)
+
+    aha_sim.reset()
+    time.sleep(0.4)  # the slow request wakes up after the reset
+
+    assert aha_sim.feature("PROD-1")["workflow_status"]["name"] == "Ready to develop"
+    assert aha_sim.calls == [] and aha_sim.audits() == []
