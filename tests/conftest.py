@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.fixtures.aws",
     "tests.fixtures.jira",
+    "tests.fixtures.aha",
     "tests.fixtures.gateway",
     "tests.fixtures.api",
 ]
