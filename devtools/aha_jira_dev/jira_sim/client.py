@@ -233,6 +233,114 @@ class SimulatorClient:
     def engineer_delete(self, key: str, *, user: str | None = None) -> None:
         self._call("DELETE", f"/engineer/issues/{key}", json={"user": user})
 
+    def engineer_transition_with(
+        self, key: str, status: str, fields: dict[str, Any], *, user: str | None = None
+    ) -> dict[str, Any]:
+        """A transition whose screen needs fields, e.g. FLOW's Approve with ``customfield_10303``."""
+        result: dict[str, Any] = self._call(
+            "POST",
+            f"/engineer/issues/{key}/transition",
+            json={"status": status, "fields": fields, "user": user},
+        )
+        return result
+
+    def engineer_comment(
+        self,
+        key: str,
+        body: Any,
+        *,
+        user: str | None = None,
+        api_version: int | None = None,
+        properties: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """A comment by the engineer: ``body`` is ADF on Cloud (a wiki string with ``api_version=2``)."""
+        payload: dict[str, Any] = {"body": body, "user": user}
+        if api_version is not None:
+            payload["api_version"] = api_version
+        if properties is not None:
+            payload["properties"] = properties
+        result: dict[str, Any] = self._call("POST", f"/engineer/issues/{key}/comments", json=payload)
+        return result
+
+    def engineer_edit_comment(
+        self, key: str, comment_id: str, body: Any, *, user: str | None = None, api_version: int | None = None
+    ) -> None:
+        payload: dict[str, Any] = {"body": body, "user": user}
+        if api_version is not None:
+            payload["api_version"] = api_version
+        self._call("PUT", f"/engineer/issues/{key}/comments/{comment_id}", json=payload)
+
+    def engineer_delete_comment(self, key: str, comment_id: str, *, user: str | None = None) -> None:
+        self._call("DELETE", f"/engineer/issues/{key}/comments/{comment_id}", json={"user": user})
+
+    def engineer_move_to_sprint(
+        self, key: str, sprint: int | str | None, *, user: str | None = None
+    ) -> dict[str, Any]:
+        """Move the issue into a sprint (id or name), or back to the backlog with None."""
+        result: dict[str, Any] = self._call(
+            "POST", f"/engineer/issues/{key}/sprint", json={"sprint": sprint, "user": user}
+        )
+        return result
+
+    def engineer_rank(
+        self, key: str, *, before: str | None = None, after: str | None = None, user: str | None = None
+    ) -> dict[str, Any]:
+        """Rank the issue just before or just after another issue."""
+        result: dict[str, Any] = self._call(
+            "POST", f"/engineer/issues/{key}/rank", json={"before": before, "after": after, "user": user}
+        )
+        return result
+
+    def sprints(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/sprints")["sprints"]
+        return result
+
+    def issue_media(self, key: str) -> list[dict[str, Any]]:
+        """The images the issue's description embeds, each matched to an attachment (or not)."""
+        result: list[dict[str, Any]] = self._call("GET", f"/issues/{key}/media")["media"]
+        return result
+
+    # rate limits (``ratelimits``), lost webhooks, attachment settings ----------------------------------------
+    def set_rate_limits(self, **config: Any) -> dict[str, Any]:
+        """e.g. ``set_rate_limits(burst={"write": {"rate": 10}}, quota={"points": 500, "window_seconds": 60})``;
+        limits not given are off."""
+        result: dict[str, Any] = self._call("PUT", "/rate-limits", json=config)
+        return result
+
+    def rate_limits(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/rate-limits")
+        return result
+
+    def clear_rate_limits(self) -> None:
+        self._call("DELETE", "/rate-limits")
+
+    def reset_rate_counters(self) -> None:
+        self._call("DELETE", "/rate-limits/counters")
+
+    def advance_rate_clock(self, seconds: float) -> None:
+        self._call("POST", "/rate-limits/clock", json={"advance": seconds})
+
+    def set_rate_clock_scale(self, scale: float) -> None:
+        self._call("POST", "/rate-limits/clock", json={"scale": scale})
+
+    def lose_webhooks(self, share: float, *, seed: int = 0, events: list[str] | None = None) -> None:
+        self._call("PUT", "/webhook/loss", json={"share": share, "seed": seed, "events": events})
+
+    def stop_losing_webhooks(self) -> None:
+        self._call("DELETE", "/webhook/loss")
+
+    def dropped_webhooks(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/webhook/dropped")["dropped"]
+        return result
+
+    def failed_webhooks(self) -> list[dict[str, Any]]:
+        """Admin-webhook deliveries that finished without a 2xx (out of retries, or refused)."""
+        result: list[dict[str, Any]] = self._call("GET", "/webhook/failed")["values"]
+        return result
+
+    def set_attachment_limit(self, upload_limit: int) -> None:
+        self._call("PUT", "/attachments", json={"upload_limit": upload_limit})
+
     # helpers ----------------------------------------------------------------------------------------------
     def wait_until(self, predicate: Any, timeout: float = 5.0, interval: float = 0.02) -> None:
         deadline = time.monotonic() + timeout

@@ -1,5 +1,5 @@
 """The simulator's request pipeline, independent of the HTTP plumbing:
-route -> fault rules -> authentication -> OpenAPI body validation -> handler -> call log."""
+route -> fault rules -> authentication -> rate limits -> OpenAPI body validation -> handler -> call log."""
 
 from __future__ import annotations
 
@@ -13,12 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
+from .agile import AgileOperations
 from .auth import authenticate
+from .comments import CommentOperations
 from .faults import Faults
 from .operations import Operations
+from .ratelimits import RateClock, RateLimits
 from .render import Renderer
 from .routing import JiraError, Request, Response, Router
 from .state import DEFAULT_CREDENTIALS, Store
+from .uploads import Upload, UploadStore
 from .validation import OpenApiSpec, load_spec, validate_body_against_spec
 from .webhooks import WebhookDispatcher
 
@@ -71,6 +75,7 @@ class Core:
         credentials: dict[str, str] | None = None,
         openapi_path: Path | None = None,
         validate_openapi: bool = True,
+        rate_clock: RateClock | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -81,7 +86,11 @@ class Core:
         self.webhooks = WebhookDispatcher()
         self.faults = Faults()
         self.calls = CallLog()
+        self.limits = RateLimits(rate_clock)
+        self.uploads = UploadStore()
         self.ops = Operations(self)
+        self.comments = CommentOperations(self)
+        self.agile = AgileOperations(self)
         self.search_lag_seconds = 0.0
         self._connect_keys: ConnectKeys | None = None
         self._keys_lock = threading.Lock()
@@ -115,10 +124,21 @@ class Core:
         self.faults.clear()
         self.calls.clear()
         self.webhooks.reset()
+        self.limits.configure(None)
+        self.uploads.clear()
         self.search_lag_seconds = 0.0
 
+    def streams_upload(self, method: str, target: str) -> bool:
+        """Whether this request's body is an attachment upload, to be streamed to disk (``uploads``)."""
+        if method != "POST":
+            return False
+        route, _, _ = self.router.match(method, urlsplit(target).path or "/")
+        return route is not None and route.template.endswith("/issue/{issueIdOrKey}/attachments")
+
     # pipeline --------------------------------------------------------------------------------------------
-    def handle(self, method: str, target: str, headers: Message, body: bytes) -> Outcome:
+    def handle(
+        self, method: str, target: str, headers: Message, body: bytes, upload: Upload | None = None
+    ) -> Outcome:
         parts = urlsplit(target)
         path = parts.path or "/"
         request = Request(
@@ -128,6 +148,7 @@ class Core:
             query=parse_qs(parts.query, keep_blank_values=True),
             headers=headers,
             body=body,
+            upload=upload,
         )
         if path.startswith("/_sim/") or path == "/_sim":
             return Outcome(self._control(request))
@@ -158,6 +179,8 @@ class Core:
             entry["committed_status"] = outcome.response.status if outcome.response else None
         entry["duration_ms"] = round((time.monotonic() - started) * 1000, 2)
         self.calls.add(entry, generation)
+        if upload is not None:
+            upload.discard(self.uploads)  # whatever the handler did not keep as an attachment
         return outcome
 
     def _api(self, request: Request, entry: dict[str, Any]) -> Outcome:  # noqa: PLR0912
@@ -190,6 +213,7 @@ class Core:
         if decision.response is not None:
             return Outcome(decision.response)
 
+        admission = None
         try:
             if route.auth:
                 identity = authenticate(self.store, self.mode, self.credentials, request)
@@ -203,6 +227,12 @@ class Core:
                 request.auth_kind = identity.kind
                 if identity.user is not None:
                     entry["user"] = identity.user.account_id
+            admission = self.limits.admit(
+                request.method, route.template, self._written_issue(request), request.auth_kind
+            )
+            if admission.refused is not None:
+                entry["rate_limited"] = admission.refused.headers["RateLimit-Reason"]
+                return Outcome(admission.refused)
             if request.body and request.method in ("POST", "PUT") and not _acceptable_media(request):
                 raise JiraError(415, "Unsupported Media Type: send the body as application/json.")
             if self.spec is not None and route.spec_path and request.body:
@@ -212,7 +242,18 @@ class Core:
             response = route.handler(self, request)
         except JiraError as exc:
             response = exc.response()
+        if admission is not None:
+            self.limits.settle(admission, response)
         return Outcome(response, drop=decision.drop_after_commit)
+
+    def _written_issue(self, request: Request) -> str | None:
+        """The issue a write goes to (its id), for the per-issue write limit."""
+        ref = request.params.get("issueIdOrKey")
+        if ref is None or request.method == "GET":
+            return None
+        with self.store.lock:
+            issue = self.store.issue(ref)
+        return issue.id if issue is not None else ref.upper()
 
     def _control(self, request: Request) -> Response:
         route, params, path_exists = self.control.match(request.method, request.path)
@@ -234,10 +275,11 @@ def _acceptable_media(request: Request) -> bool:
 
 
 def _loggable_body(request: Request) -> Any:
-    if not request.body:
+    if not request.body and request.upload is None:
         return None
     if "multipart/form-data" in request.content_type:
-        return {"multipart": True, "bytes": len(request.body)}
+        size = request.upload.total_bytes if request.upload is not None else len(request.body)
+        return {"multipart": True, "bytes": size}
     try:
         return json.loads(request.body)
     except (ValueError, UnicodeDecodeError):

@@ -10,10 +10,11 @@ Supported::
 
 Fields: ``project``, ``key`` / ``issuekey``, ``id``, ``issuetype`` / ``type``, ``status``,
 ``statusCategory``, ``labels``, ``parent``, ``assignee``, ``reporter``, ``fixVersion``, ``summary`` (``~`` contains),
-``created``, ``updated`` and ``issue.property[key].path``. Operators: ``= != > >= < <= ~ IN``, ``NOT IN``,
+``created``, ``updated``, ``sprint`` (id or name; ``openSprints()``, ``closedSprints()``, ``futureSprints()``) and
+``issue.property[key].path``. Operators: ``= != > >= < <= ~ IN``, ``NOT IN``,
 ``IS [NOT] EMPTY``. Dates: relative (``"-5m"``, ``-1h``, ``-2d``, ``-1w``), ``"yyyy-MM-dd"``,
 ``"yyyy-MM-dd HH:mm"`` (also with ``/``), and ``now()`` / ``startOfDay()``. ORDER BY: ``created``,
-``updated``, ``key``, ``id``, ``rank`` (= id); without ORDER BY the order is ``created DESC``.
+``updated``, ``key``, ``id``, ``rank`` (the Rank field's order); without ORDER BY the order is ``created DESC``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .agile import RANK_FIELD, SPRINT_FIELD, rank_body
 from .richtext import plain
 from .state import STATUS_CATEGORIES, Issue, Store, now
 
@@ -128,7 +130,7 @@ class Parser:
                 desc = False
                 if self.peek_upper() in ("ASC", "DESC"):
                     desc = self.next().upper == "DESC"
-                order.append(({"issuekey": "key", "rank": "id"}.get(name, name), desc))
+                order.append(({"issuekey": "key"}.get(name, name), desc))
                 if self.peek() is not None and self.peek().text == ",":  # type: ignore[union-attr]
                     self.next()
                     continue
@@ -281,6 +283,22 @@ class Parser:
             return lambda i: i.values.get("summary", "")
         if lower in ("text", "description"):
             return lambda i: i.values.get("summary", "") + " " + plain(i.values.get("description"))
+        if lower == "sprint":
+
+            def sprints(i: Issue) -> list[tuple[str, ...]]:
+                out = []
+                for sprint_id in i.values.get(SPRINT_FIELD) or []:
+                    sprint = store.sprints.get(sprint_id)
+                    if sprint is not None:
+                        functions = {
+                            "closed": ("closedsprints()",),
+                            "active": ("opensprints()",),
+                            "future": ("opensprints()", "futuresprints()"),
+                        }[sprint.state]
+                        out.append((str(sprint.id), sprint.name, *functions))
+                return out
+
+            return sprints
         if lower == "created":
             return lambda i: i.created
         if lower == "updated":
@@ -401,6 +419,8 @@ def run(store: Store, query: Query, visible_before: datetime | None = None) -> l
                 return (store.projects[i.project_id].key, i.number)
             if f == "id":
                 return int(i.id)
+            if f == "rank":
+                return (rank_body(i.values.get(RANK_FIELD)), int(i.id))
             return (getattr(i, f), int(i.id))
 
         issues.sort(key=key, reverse=desc)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import richtext
+from .agile import RANK_FIELD, new_rank
 from .permissions import available_transitions
 from .render import Renderer, format_duration
 from .routing import JiraError
@@ -25,7 +26,7 @@ from .state import (
     jira_time,
     now,
 )
-from .validation import WritePlan
+from .validation import MetaValidator, WritePlan
 from .webhooks import ConnectTarget
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ TRACKED = (
     "customfield_10300",
     "customfield_10301",
     "customfield_10302",
+    "customfield_10303",
 )
 CHANGELOG_NAMES = {"fixVersions": "Fix Version", "versions": "Version", "parent": "IssueParentAssociation"}
 
@@ -154,9 +156,17 @@ class Operations:
         issue.histories.append(history)
         return history
 
-    def _emit_issue(
-        self, event: str, type_name: str | None, issue: Issue, actor: User, history: History | None
+    def emit_issue(
+        self,
+        event: str,
+        type_name: str | None,
+        issue: Issue,
+        actor: User,
+        history: History | None,
+        *,
+        extra: dict[str, Any] | None = None,
     ) -> None:
+        """Fire a ``jira:issue_*`` webhook; ``extra`` adds top-level keys (the ``comment`` of comment events)."""
         renderer = Renderer(self.store, self.core.base_url, self.core.mode, 2)
         payload: dict[str, Any] = {"timestamp": int(time.time() * 1000), "webhookEvent": event}
         if type_name:
@@ -165,7 +175,12 @@ class Operations:
         payload["issue"] = renderer.issue(issue)
         if history is not None:
             payload["changelog"] = {"id": history.id, "items": [i.as_json() for i in history.items]}
-        self.core.webhooks.emit(payload, issue.key, actor.account_id, self._connect_targets(payload))
+        payload.update(extra or {})
+        self.emit(payload, issue.key, actor.account_id)
+
+    def emit(self, payload: dict[str, Any], issue_key: str | None, account_id: str | None) -> None:
+        """Send any event payload to the admin webhook and the Connect apps that subscribe to it."""
+        self.core.webhooks.emit(payload, issue_key, account_id, self._connect_targets(payload))
 
     def _emit_worklog(self, event: str, worklog: Worklog, actor: User) -> None:
         renderer = Renderer(self.store, self.core.base_url, self.core.mode, 2)
@@ -263,11 +278,12 @@ class Operations:
             if issue.values.get("reporter"):
                 issue.reporter = issue.values["reporter"]
             issue.values.setdefault("labels", [])
+            issue.values[RANK_FIELD] = new_rank(store)
             store.issues[issue_id] = issue
             store.keys[issue.key] = issue_id
             items = self._diff(empty, issue) + self._estimate_items(empty, issue)
             history = History(store.next_id("history"), actor.account_id, created, items)
-            self._emit_issue("jira:issue_created", "issue_created", issue, actor, history)
+            self.emit_issue("jira:issue_created", "issue_created", issue, actor, history)
             return issue
 
     def edit_issue(self, issue: Issue, plan: WritePlan, actor: User) -> None:
@@ -284,7 +300,7 @@ class Operations:
             history = self._record(issue, actor, items, issue.updated)
             changed = {i.field_id for i in items}
             type_name = "issue_assigned" if changed == {"assignee"} else "issue_updated"
-            self._emit_issue("jira:issue_updated", type_name, issue, actor, history)
+            self.emit_issue("jira:issue_updated", type_name, issue, actor, history)
 
     def transition(
         self, issue: Issue, transition: Transition, actor: User, plan: WritePlan | None = None
@@ -315,12 +331,22 @@ class Operations:
             issue.status_id = new_status.id
             issue.updated = when
             history = self._record(issue, actor, items, when)
-            self._emit_issue("jira:issue_updated", "issue_generic", issue, actor, history)
+            self.emit_issue("jira:issue_updated", "issue_generic", issue, actor, history)
 
-    def transition_to_status(self, issue: Issue, status_name: str, actor: User) -> None:
+    def transition_to_status(
+        self,
+        issue: Issue,
+        status_name: str,
+        actor: User,
+        *,
+        fields: dict[str, Any] | None = None,
+        version: int = 3,
+    ) -> None:
         for t in available_transitions(self.store, actor, issue):
             if self.store.statuses[t.to_status].name.lower() == status_name.lower():
-                self.transition(issue, t, actor)
+                validator = MetaValidator(self.store, self.core.mode, version, actor)
+                plan = validator.transition_fields(issue, {"fields": fields or {}}, t)
+                self.transition(issue, t, actor, plan)
                 return
         current = self.store.statuses[issue.status_id].name
         raise JiraError(400, f"No transition leads from '{current}' to '{status_name}' for {issue.key}.")
@@ -338,13 +364,15 @@ class Operations:
                 self.delete_issue(sub, actor, False)
             for child in store.children(issue.id):
                 child.values["parent"] = None
-            self._emit_issue("jira:issue_deleted", "issue_deleted", issue, actor, None)
+            self.emit_issue("jira:issue_deleted", "issue_deleted", issue, actor, None)
             for link_id in [lk.id for lk in store.issue_links(issue.id)]:
                 del store.links[link_id]
             for wl_id in [w.id for w in store.issue_worklogs(issue.id)]:
                 del store.worklogs[wl_id]
             for att_id in [a.id for a in store.attachments.values() if a.issue_id == issue.id]:
-                del store.attachments[att_id]
+                self.core.uploads.discard(store.attachments.pop(att_id).path)
+            for comment in store.issue_comments(issue.id):
+                del store.comments[comment.id]
             del store.issues[issue.id]
             store.keys.pop(issue.key, None)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from . import richtext
+from .agile import ISSUE_WIDE_FIELDS, sprint_json
 from .state import (
     FIELDS_BY_ID,
     PRIORITIES,
     RESOLUTION_DONE,
     STATUS_CATEGORIES,
+    Comment,
     FieldDef,
     Issue,
     IssueType,
@@ -157,18 +159,24 @@ class Renderer:
             "statusCategory": self.status_category(status.category),
         }
 
-    def transition(self, t: Transition) -> dict[str, Any]:
-        return {
+    def transition(self, t: Transition, issue: Issue | None = None) -> dict[str, Any]:
+        """A transition; with ``issue`` (``expand=transitions.fields``) its screen's fields as metadata."""
+        out: dict[str, Any] = {
             "id": t.id,
             "name": t.name,
             "to": self.status(self.store.statuses[t.to_status]),
-            "hasScreen": False,
+            "hasScreen": bool(t.screen),
             "isGlobal": t.from_statuses is None,
             "isInitial": False,
             "isAvailable": True,
             "isConditional": False,
             "isLooped": False,
         }
+        if issue is not None:
+            project = self.store.projects[issue.project_id]
+            it = self.store.issue_types[issue.issue_type_id]
+            out["fields"] = {sf.field_id: self.field_meta(sf, project, it, legacy=True) for sf in t.screen}
+        return out
 
     def version(self, v: Version) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -419,11 +427,12 @@ class Renderer:
         if fid == "statuscategorychangedate":
             return jira_time(issue.status_category_changed or issue.created)
         if fid == "comment":
+            comments = store.issue_comments(issue.id)
             return {
-                "comments": [],
+                "comments": [self.comment(c) for c in comments],
                 "self": f"{self.api}/issue/{issue.id}/comment",
-                "maxResults": 0,
-                "total": 0,
+                "maxResults": len(comments),
+                "total": len(comments),
                 "startAt": 0,
             }
         if fid == "watches":
@@ -440,18 +449,22 @@ class Renderer:
         if f.kind == "epiclink":
             epic = store.issues.get(v.get(fid) or "")
             return epic.key if epic else None
+        if f.kind == "sprint":
+            sprints = [sprint_json(store.sprints[i]) for i in v.get(fid) or [] if i in store.sprints]
+            return sprints or None
         return v.get(fid)
 
     def field_ids_for(self, issue: Issue) -> list[str]:
-        """Fields present on an issue: system fields plus the custom fields of its project's screens."""
+        """Fields present on an issue: system fields, Jira Software's Rank and Sprint (on every issue, as on a
+        Cloud site), and the custom fields of its project's create and transition screens."""
         project = self.store.projects[issue.project_id]
-        custom = [
-            f.field_id
-            for f in project.screens.get(issue.issue_type_id, ())
-            if f.field_id.startswith("customfield_")
+        screens = [
+            *project.screens.get(issue.issue_type_id, ()),
+            *(f for t in project.workflow_for(issue.issue_type_id).transitions for f in t.screen),
         ]
+        custom = list(dict.fromkeys(f.field_id for f in screens if f.field_id.startswith("customfield_")))
         system = [f.id for f in FIELDS_BY_ID.values() if not f.custom and f.id != "issuekey"]
-        return system + custom
+        return system + [f for f in ISSUE_WIDE_FIELDS if f not in custom] + custom
 
     def attachment(self, attachment_id: str) -> dict[str, Any]:
         a = self.store.attachments[attachment_id]
@@ -465,6 +478,27 @@ class Renderer:
             "mimeType": a.mime_type,
             "content": f"{self.base}/rest/api/{self.api_version}/attachment/content/{a.id}",
         }
+
+    def comment(self, c: Comment, expand: list[str] | None = None) -> dict[str, Any]:
+        """A comment: the body is ADF on v3 and a wiki string on v2 (and in webhooks)."""
+        out: dict[str, Any] = {
+            "self": f"{self.api}/issue/{c.issue_id}/comment/{c.id}",
+            "id": c.id,
+            "author": self.user_id(c.author),
+            "body": self.rich(c.body),
+            "updateAuthor": self.user_id(c.update_author),
+            "created": jira_time(c.created),
+            "updated": jira_time(c.updated),
+            "jsdPublic": True,
+        }
+        if c.visibility:
+            out["visibility"] = dict(c.visibility)
+        expand = expand or []
+        if "renderedBody" in expand:
+            out["renderedBody"] = richtext.to_html(c.body)
+        if "properties" in expand:
+            out["properties"] = [{"key": k, "value": v} for k, v in c.properties.items()]
+        return out
 
     def issue(
         self,

@@ -6,6 +6,8 @@ v3 readers always get ADF, v2 readers (and webhooks, which carry the v2 represen
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 BLOCK_NODES = frozenset(
@@ -96,7 +98,34 @@ def adf_problem(value: Any) -> str | None:
     return None
 
 
-def _node_problem(node: Any, top: bool = False) -> str | None:  # noqa: PLR0911, PLR0912
+MEDIA_PARENTS = frozenset({"mediaSingle", "mediaGroup"})
+
+
+def _media_problem(node: dict[str, Any], parent: str | None) -> str | None:
+    """ADF's rules for ``media`` (atlaskit's full schema): inside ``mediaSingle``/``mediaGroup``; ``file``/``link``
+    media name an ``id`` and a ``collection``, ``external`` media a ``url``."""
+    if parent not in MEDIA_PARENTS:
+        return "a media node must be inside mediaSingle or mediaGroup"
+    attrs = node.get("attrs")
+    if not isinstance(attrs, dict):
+        return "a media node needs attrs"
+    kind = attrs.get("type")
+    if kind in ("file", "link"):
+        if (
+            not isinstance(attrs.get("id"), str)
+            or not attrs["id"]
+            or not isinstance(attrs.get("collection"), str)
+        ):
+            return "a file media node needs attrs.id and attrs.collection"
+    elif kind == "external":
+        if not isinstance(attrs.get("url"), str) or not attrs["url"]:
+            return "an external media node needs attrs.url"
+    else:
+        return "attrs.type of a media node must be file, link or external"
+    return None
+
+
+def _node_problem(node: Any, top: bool = False, parent: str | None = None) -> str | None:  # noqa: PLR0911, PLR0912
     if not isinstance(node, dict):
         return "a node must be an object"
     kind = node.get("type")
@@ -104,6 +133,16 @@ def _node_problem(node: Any, top: bool = False) -> str | None:  # noqa: PLR0911,
         return f"unknown node type {kind!r}"
     if top and kind in INLINE_NODES:
         return f"node type {kind!r} cannot be at the top level of a document"
+    if kind == "media":
+        problem = _media_problem(node, parent)
+        if problem:
+            return problem
+    if kind in MEDIA_PARENTS:
+        children = node.get("content")
+        if not isinstance(children, list) or not any(
+            isinstance(c, dict) and c.get("type") == "media" for c in children
+        ):
+            return f"a {kind} node needs media content"
     if kind == "text":
         text = node.get("text")
         if not isinstance(text, str) or text == "":
@@ -125,7 +164,7 @@ def _node_problem(node: Any, top: bool = False) -> str | None:  # noqa: PLR0911,
         if not isinstance(content, list):
             return "'content' must be an array"
         for child in content:
-            problem = _node_problem(child)
+            problem = _node_problem(child, parent=kind)
             if problem:
                 return problem
     return None
@@ -191,9 +230,52 @@ def _blocks(nodes: list[Any], wiki: bool, bullet: str = "") -> list[str]:
             out.append("{code}\n" + text + "\n{code}" if wiki else text)
         elif kind == "rule":
             out.append("----")
+        elif kind in MEDIA_PARENTS:
+            embeds = [_media_wiki(m) for m in content if isinstance(m, dict) and m.get("type") == "media"]
+            out.append(" ".join(e for e in embeds if e) if wiki else "")
         else:
             out.extend(_blocks(content, wiki, bullet))
     return out
+
+
+def _media_wiki(node: dict[str, Any]) -> str:
+    """Wiki markup embeds an image by file name (``!name!``) or URL."""
+    attrs = node.get("attrs") or {}
+    name = attrs.get("alt") or attrs.get("url") or attrs.get("id") or ""
+    return f"!{name}!" if name else ""
+
+
+WIKI_EMBED = re.compile(r"!([^!\s|][^!|\n]*?)(?:\|[^!\n]*)?!")
+
+
+def media_references(value: Any) -> list[dict[str, str]]:
+    """The images a rich-text value embeds: ADF ``media`` nodes (``{"type", "id"|"url", "alt"?}``) or wiki
+    ``!name!`` / ``!name|thumbnail!`` embeds (``{"type": "wiki", "name"}``), in document order."""
+    if isinstance(value, str):
+        return [{"type": "wiki", "name": m.group(1)} for m in WIKI_EMBED.finditer(value)]
+    found: list[dict[str, str]] = []
+
+    def walk(node: Any) -> None:
+        if not isinstance(node, dict):
+            return
+        if node.get("type") == "media":
+            attrs = node.get("attrs") or {}
+            ref = {"type": str(attrs.get("type"))}
+            for key in ("id", "url", "alt", "collection"):
+                if isinstance(attrs.get(key), str):
+                    ref[key] = attrs[key]
+            found.append(ref)
+        for child in node.get("content") or []:
+            walk(child)
+
+    walk(value)
+    return found
+
+
+def to_html(value: Any) -> str:
+    """A plain HTML rendering (``renderedBody``/``renderedFields``): paragraphs of escaped text."""
+    text = plain(value)
+    return "".join(f"<p>{html.escape(p).replace(chr(10), '<br/>')}</p>" for p in text.split("\n\n") if p)
 
 
 def adf_to_wiki(doc: Any) -> str:

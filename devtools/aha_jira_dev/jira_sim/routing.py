@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .core import Core
     from .state import User
+    from .uploads import Upload
 
 
 class JiraError(Exception):
@@ -59,6 +62,7 @@ class Request:
     user: User | None = None
     auth_kind: str = "none"
     spec_path: str | None = None  # the OpenAPI path template of the matched route
+    upload: Upload | None = None  # an attachment upload, streamed to disk before the request is handled
     _json: Any = None
     _json_parsed: bool = False
 
@@ -121,6 +125,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None
     content_type: str = "application/json;charset=UTF-8"
+    file: Path | None = None  # a body streamed from disk (attachment content)
 
     def payload(self) -> bytes:
         if self.raw is not None:

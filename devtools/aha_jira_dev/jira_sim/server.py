@@ -12,8 +12,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .core import Core
+from .ratelimits import RateClock
 from .routing import Response
 from .state import BOT_ACCOUNT_ID, ENGINEER_ACCOUNT_ID
+from .uploads import BLOCK, body_reader, receive
 from .webhooks import WebhookConfig
 
 if TYPE_CHECKING:
@@ -86,12 +88,19 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _handle(self) -> None:
-        body = self._read_body()
-        if body is None:
-            self._write(Response(413, {"errorMessages": ["Request entity too large."], "errors": {}}))
-            self.close_connection = True
-            return
-        outcome = self.server.core.handle(self.command, self.path, self.headers, body)
+        core = self.server.core
+        content_type = self.headers.get("Content-Type") or ""
+        if "multipart/form-data" in content_type.lower() and core.streams_upload(self.command, self.path):
+            # attachments: streamed to disk part by part, never held whole (see ``uploads``)
+            upload = receive(body_reader(self.rfile, self.headers), content_type, core.uploads)
+            outcome = core.handle(self.command, self.path, self.headers, b"", upload=upload)
+        else:
+            body = self._read_body()
+            if body is None:
+                self._write(Response(413, {"errorMessages": ["Request entity too large."], "errors": {}}))
+                self.close_connection = True
+                return
+            outcome = core.handle(self.command, self.path, self.headers, body)
         if outcome.drop or outcome.response is None:
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -103,6 +112,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _write(self, response: Response) -> None:
+        if response.file is not None:
+            self._write_file(response, response.file)
+            return
         payload = response.payload()
         self.send_response(response.status)
         if payload or response.status not in (204, 304):
@@ -115,6 +127,19 @@ class _Handler(BaseHTTPRequestHandler):
         if payload and self.command != "HEAD":
             self.wfile.write(payload)
 
+    def _write_file(self, response: Response, path: Path) -> None:
+        """A body streamed from disk in blocks (attachment content can be large)."""
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(path.stat().st_size))
+        self.send_header("X-Arequestid", "sim")
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        with path.open("rb") as source:
+            while block := source.read(BLOCK):
+                self.wfile.write(block)
+
 
 class JiraSimulator:
     """A Jira site over HTTP. ``mode`` is ``"cloud"`` (``/rest/api/3`` + ``/rest/api/2``, ADF in v3) or
@@ -123,7 +148,8 @@ class JiraSimulator:
     ``credentials`` overrides the seeded accounts' secrets (keys as in ``state.DEFAULT_CREDENTIALS``);
     ``openapi_path`` points at Atlassian's OpenAPI description (default: ``../shared/reference/...`` or the
     ``JIRA_SIM_OPENAPI`` environment variable); ``public_url`` sets the base URL the simulator puts in
-    ``self`` links when it is reached through another host name.
+    ``self`` links when it is reached through another host name; ``rate_clock`` injects the clock of the rate
+    limits (a ``RateClock``, e.g. over a fake monotonic source).
     """
 
     def __init__(
@@ -136,6 +162,7 @@ class JiraSimulator:
         openapi_path: Path | str | None = None,
         validate_openapi: bool = True,
         public_url: str | None = None,
+        rate_clock: RateClock | None = None,
     ) -> None:
         self.host = host
         self.requested_port = port
@@ -146,6 +173,7 @@ class JiraSimulator:
             credentials=credentials,
             openapi_path=Path(openapi_path) if openapi_path else None,
             validate_openapi=validate_openapi,
+            rate_clock=rate_clock,
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -177,6 +205,7 @@ class JiraSimulator:
             self._thread.join(timeout=5)
             self._thread = None
         self.core.webhooks.stop()
+        self.core.uploads.clear()
 
     def __enter__(self) -> JiraSimulator:
         return self.start()
@@ -344,6 +373,63 @@ class JiraSimulator:
         from .routes.control import revocations  # noqa: PLC0415
 
         return revocations(self.core)
+
+    # Jira Cloud's rate limits (``ratelimits``; off by default, ``reset`` turns them off) -----------------------
+    def set_rate_limits(
+        self,
+        *,
+        burst: dict[str, Any] | None = None,
+        per_issue_write: dict[str, Any] | None = None,
+        quota: dict[str, Any] | None = None,
+        global_quota: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Replace the limits, e.g. ``burst={"read": {"rate": 50}, "write": {"rate": 10}}``,
+        ``per_issue_write={"writes": 5, "window_seconds": 2}``, ``quota={"points": 500, "window_seconds": 60}``;
+        the ones left None are off. Levels and counters start again."""
+        given = {
+            "burst": burst,
+            "per_issue_write": per_issue_write,
+            "quota": quota,
+            "global_quota": global_quota,
+        }
+        self.core.limits.configure({k: v for k, v in given.items() if v is not None})
+        return self.core.limits.report()
+
+    def rate_limits(self) -> dict[str, Any]:
+        """``{"active", "config", "counters": {"calls", "allowed", "throttled": {reason: n}, ...}, "levels",
+        "clock"}``."""
+        return self.core.limits.report()
+
+    def clear_rate_limits(self) -> None:
+        self.core.limits.configure(None)
+
+    def reset_rate_counters(self) -> None:
+        self.core.limits.reset_counters()
+
+    def advance_rate_clock(self, seconds: float) -> None:
+        """Move the limits' clock forward (a window resets, a bucket refills) without sleeping."""
+        self.core.limits.clock.advance(seconds)
+
+    def set_rate_clock_scale(self, scale: float) -> None:
+        """Run the limits' clock ``scale`` times faster than real time (waits in headers shrink to match)."""
+        self.core.limits.clock.set_scale(scale)
+
+    # lost webhooks and attachments -------------------------------------------------------------------------
+    def lose_webhooks(self, share: float, *, seed: int = 0, events: list[str] | None = None) -> None:
+        """Drop ``share`` of webhook deliveries (seeded, reproducible); ``share=0`` or ``reset`` stops it."""
+        from .routes.control_content import make_loss  # noqa: PLC0415
+
+        self.core.webhooks.configure_loss(make_loss({"share": share, "seed": seed, "events": events}))
+
+    def dropped_webhooks(self) -> list[dict[str, Any]]:
+        """The deliveries dropped so far: ``identifier``, ``event``, ``issue_key``, ``target``, ``payload``."""
+        return self.core.webhooks.dropped()
+
+    def set_attachment_limit(self, upload_limit: int) -> None:
+        """The largest attachment accepted, in bytes (``GET attachment/meta``); larger uploads are a 413."""
+        if upload_limit < 1:
+            raise ValueError("upload_limit must be positive")
+        self.core.uploads.limit = upload_limit
 
     def wait_for_deliveries(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
         if not self.core.webhooks.wait_done(count, timeout):

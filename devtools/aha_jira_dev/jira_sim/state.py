@@ -1,5 +1,5 @@
 """In-memory Jira data: the seed (users, projects, issue types, workflows, fields, link types, versions)
-and the mutable store of issues, links, worklogs, attachments and entity properties.
+and the mutable store of issues, links, worklogs, attachments, comments and entity properties.
 
 Everything here is plain data. Rendering to Jira's JSON shapes lives in ``render``, the rules for what a
 write may contain live in ``validation`` and the writes themselves live in ``operations``.
@@ -15,8 +15,10 @@ Seeded projects: ``MOB`` (simple: Story, Task, Bug, Epic, Sub-task; To Do / In P
 transition to each status), ``REQ`` (same types, a stricter workflow Backlog -> In Progress -> In Review -> Done,
 and two required custom fields: the select "Team" and the number "Risk Score"), ``BIG`` (the call-budget
 project: 8 issue types, 60 fields on every create screen, required custom selects with and without defaults,
-a workflow per issue type) and 58 filler projects ``P001``..``P058`` so that ``project/search`` pages
-(61 projects at 50 a page).
+a workflow per issue type), ``FLOW`` (a linear workflow To Do -> In Progress -> In Review -> Done without a
+global transition, whose "Approve" transition screen requires "Review Outcome") and 58 filler projects
+``P001``..``P058`` so that ``project/search`` pages (62 projects at 50 a page). Sprints (``seed_sprints``) of
+MOB's and FLOW's boards fill the Jira Software Sprint field; every issue has a Rank.
 
 Site settings (``SiteSettings``: sub-tasks, issue linking, time tracking, attachments...) and per-account
 project permissions (``Store.revoked``) are part of the store, so ``reset`` restores them.
@@ -104,6 +106,7 @@ class Transition:
     name: str
     to_status: str
     from_statuses: tuple[str, ...] | None  # None = global (available from every other status)
+    screen: tuple[ScreenField, ...] = ()  # the transition screen's fields (empty: no screen)
 
 
 @dataclass(frozen=True)
@@ -240,7 +243,36 @@ class Attachment:
     size: int
     author: str
     created: datetime
-    content: bytes = b""
+    path: str  # the content, kept on disk (``uploads.UploadStore``) rather than in memory
+    sha256: str = ""
+    media_id: str = ""  # the Media Services file id Jira Cloud's editor puts in ADF ``media`` nodes
+
+
+@dataclass
+class Comment:
+    id: str
+    issue_id: str
+    author: str  # account id
+    update_author: str
+    body: Any  # ADF dict (written through v3) or wiki string (v2, Data Center)
+    created: datetime
+    updated: datetime
+    properties: dict[str, Any] = field(default_factory=dict)
+    visibility: dict[str, Any] | None = None
+
+
+@dataclass
+class Sprint:
+    """A Jira Software sprint as the Sprint field (``customfield_10020``) shows it."""
+
+    id: int
+    name: str
+    state: str  # closed | active | future
+    board_id: int
+    goal: str = ""
+    start_date: str | None = None
+    end_date: str | None = None
+    complete_date: str | None = None
 
 
 @dataclass
@@ -419,6 +451,26 @@ SPIKE_WORKFLOW = Workflow(
     ),
 )
 
+# FLOW: a linear workflow. "Done" is three transitions away from "To Do" and none is global; "Approve" has a
+# transition screen with a required field, so a transition without it is refused like a create.
+FLOW_WORKFLOW = Workflow(
+    "Linear Delivery Workflow",
+    ("10000", "3", "10003", "10001"),
+    (
+        Transition("401", "Start progress", "3", ("10000",)),
+        Transition("411", "Submit for review", "10003", ("3",)),
+        Transition(
+            "421",
+            "Approve",
+            "10001",
+            ("10003",),
+            screen=(ScreenField("customfield_10303", required=True), ScreenField("customfield_10004")),
+        ),
+        Transition("431", "Request changes", "3", ("10003",)),
+        Transition("441", "Reopen", "10000", ("10001",)),
+    ),
+)
+
 LINK_TYPES: tuple[LinkType, ...] = (
     LinkType("10000", "Blocks", "is blocked by", "blocks"),
     LinkType("10001", "Cloners", "is cloned by", "clones"),
@@ -510,8 +562,9 @@ FIELDS: tuple[FieldDef, ...] = (
     # Custom fields of the reference field list (jira-responses/ahaservices-jira_field.json).
     _custom(10004, "Story Points", "number", "number", CF + "float"),
     _custom(10005, "Business Value", "number", "number", CF + "float"),
-    _custom(10006, "Rank", "readonly", "any", GH + "gh-lexo-rank"),
-    _custom(10007, "Sprint", "readonly", "array", GH + "gh-sprint", items="json"),
+    # Jira Software's fields with the ids Jira Cloud sites usually have; on every issue (``ISSUE_WIDE_FIELDS``).
+    _custom(10019, "Rank", "rank", "any", GH + "gh-lexo-rank"),
+    _custom(10020, "Sprint", "sprint", "array", GH + "gh-sprint", items="json"),
     _custom(10008, "Epic Link", "epiclink", "any", GH + "gh-epic-link"),
     _custom(10009, "Epic Name", "string", "string", GH + "gh-epic-label"),
     _custom(10010, "Epic Status", "readonly", "option", GH + "gh-epic-status"),
@@ -528,6 +581,15 @@ FIELDS: tuple[FieldDef, ...] = (
     ),
     _custom(10301, "Risk Score", "number", "number", CF + "float"),
     _custom(10302, "Acceptance Criteria", "richtext", "string", CF + "textarea"),
+    # Required on the FLOW workflow's "Approve" transition screen.
+    _custom(
+        10303,
+        "Review Outcome",
+        "select",
+        "option",
+        CF + "select",
+        options=(("10410", "Approved"), ("10411", "Approved with follow-ups")),
+    ),
 )
 
 
@@ -752,6 +814,18 @@ def seed_projects() -> list[Project]:
             "The call-budget project: 8 issue types, 60 fields on every create screen, a workflow per type.",
             type_workflows={"10003": SIMPLE_WORKFLOW, "10004": BUG_WORKFLOW, "10007": SPIKE_WORKFLOW},
         ),
+        Project(
+            "10003",
+            "FLOW",
+            "Delivery Flow",
+            ALL_TYPES,
+            FLOW_WORKFLOW,
+            MOB_SCREENS,
+            BOT_ACCOUNT_ID,
+            "A linear workflow (To Do -> In Progress -> In Review -> Done, no global transition) whose "
+            "Approve transition screen requires Review Outcome; sub-tasks follow the simple workflow.",
+            type_workflows={"10003": SIMPLE_WORKFLOW},
+        ),
     ]
     for n in range(1, 59):
         projects.append(
@@ -773,6 +847,21 @@ def seed_versions() -> list[Version]:
         Version("10000", "10000", "1.0", "First release", released=True, release_date="2026-01-15"),
         Version("10001", "10000", "2.0", "Second release", release_date="2026-12-01"),
     ]
+
+
+def seed_sprints() -> list[Sprint]:
+    """Sprints of MOB's board (1) and FLOW's board (2): one closed, one active and one future each."""
+    return [
+        Sprint(1, "MOB Sprint 1", "closed", 1, "Ship the login screen", "2026-05-04T09:00:00.000Z",
+               "2026-05-18T09:00:00.000Z", "2026-05-18T10:12:00.000Z"),
+        Sprint(2, "MOB Sprint 2", "active", 1, "Checkout v2", "2026-05-18T09:00:00.000Z",
+               "2026-06-01T09:00:00.000Z"),
+        Sprint(3, "MOB Sprint 3", "future", 1),
+        Sprint(4, "FLOW Sprint 1", "closed", 2, "", "2026-05-04T09:00:00.000Z", "2026-05-18T09:00:00.000Z",
+               "2026-05-18T09:30:00.000Z"),
+        Sprint(5, "FLOW Sprint 2", "active", 2, "", "2026-05-18T09:00:00.000Z", "2026-06-01T09:00:00.000Z"),
+        Sprint(6, "FLOW Sprint 3", "future", 2),
+    ]  # fmt: skip
 
 
 @dataclass
@@ -810,6 +899,8 @@ class Store:
             self.links: dict[str, IssueLink] = {}
             self.worklogs: dict[str, Worklog] = {}
             self.attachments: dict[str, Attachment] = {}
+            self.comments: dict[str, Comment] = {}
+            self.sprints: dict[int, Sprint] = {s.id: s for s in seed_sprints()}
             self.installations: dict[str, ConnectInstallation] = {}
             self.project_counters: dict[str, int] = {}
             self.site = SiteSettings()
@@ -823,6 +914,8 @@ class Store:
                 "history": 10000,
                 "attachment": 10000,
                 "remote_link": 10000,
+                "comment": 10000,
+                "rank": 0,
             }
 
     def next_id(self, kind: str) -> str:
@@ -903,6 +996,9 @@ class Store:
         return sorted(
             (i for i in self.issues.values() if i.values.get("parent") == issue_id), key=lambda i: int(i.id)
         )
+
+    def issue_comments(self, issue_id: str) -> list[Comment]:
+        return sorted((c for c in self.comments.values() if c.issue_id == issue_id), key=lambda c: int(c.id))
 
     def time_spent(self, issue_id: str) -> int:
         return sum(w.time_spent_seconds for w in self.worklogs.values() if w.issue_id == issue_id)

@@ -23,7 +23,7 @@ from . import richtext
 from .permissions import can_browse, has_permission
 from .render import parse_duration
 from .routing import INVALID_PAYLOAD, JiraError
-from .state import FIELDS_BY_ID, PRIORITIES, FieldDef, Issue, IssueType, Project, Store, User
+from .state import FIELDS_BY_ID, PRIORITIES, FieldDef, Issue, IssueType, Project, Store, Transition, User
 
 SPEC_HOST = "https://your-domain.atlassian.net"
 
@@ -300,9 +300,33 @@ class MetaValidator:
             raise JiraError(400, errors=errors)
         return plan
 
-    def transition_fields(self, issue: Issue, body: dict[str, Any]) -> WritePlan:
-        """Fields given with a transition: only those on the edit screen (no transition screens here)."""
-        return self.edit(issue, {"fields": body.get("fields") or {}, "update": body.get("update") or {}})
+    def transition_fields(
+        self, issue: Issue, body: dict[str, Any], transition: Transition | None = None
+    ) -> WritePlan | None:
+        """Fields given with a transition. A transition with a screen takes only that screen's fields and
+        refuses to go ahead while a required one has no value (given now or already on the issue), with
+        create's messages (``errors.<field> = "<Name> is required."``). Without a screen the simulator is
+        lenient and takes edit-screen fields, as it always has."""
+        fields = body.get("fields") or {}
+        update = body.get("update") or {}
+        if not isinstance(fields, dict) or not isinstance(update, dict):
+            raise JiraError(400, INVALID_PAYLOAD)
+        if transition is None or not transition.screen:
+            return self.edit(issue, {"fields": fields, "update": update}) if fields or update else None
+        project = self.store.projects[issue.project_id]
+        plan = WritePlan(project, self.store.issue_types[issue.issue_type_id])
+        screen = {f.field_id: f for f in transition.screen}
+        errors: dict[str, str] = {}
+        self._apply(plan, fields, update, screen, errors, issue=issue)
+        for fid, sf in screen.items():
+            if not sf.required or fid in errors:
+                continue
+            value = plan.values[fid] if fid in plan.values else issue.values.get(fid)
+            if value in (None, "", []):
+                errors[fid] = f"{FIELDS_BY_ID[fid].name} is required."
+        if errors:
+            raise JiraError(400, errors=errors)
+        return plan
 
     # helpers --------------------------------------------------------------------------------------------
     def _project(self, value: Any, errors: dict[str, str]) -> Project | None:

@@ -6,6 +6,11 @@ and, when a secret is set, ``X-Hub-Signature: sha256=<hex HMAC-SHA256(secret, ra
 Like Jira, a delivery is retried on 408, 409, 425, 429, 5xx, connection errors and timeouts; unlike Jira the
 simulator retries after a fraction of a second (``retry_delays``) so tests stay fast.
 
+Lost webhooks (``configure_loss``): a seeded share of deliveries is never sent, as when Jira drops an admin
+webhook; each is recorded (``dropped()``) with its payload so a self-healing test can check every change
+still arrived. Deliveries that finished without success (out of retries, or refused) are ``failures()``, the
+source of ``GET /rest/api/3/webhook/failed``.
+
 Connect apps: when a registered installation has an app base URL, every event is also POSTed to
 ``<app base URL><webhook path>`` (default ``/connect/webhooks/{event}``) with ``Authorization: JWT <token>``:
 HS256 with the installation's shared secret, ``iss`` = its clientKey, ``qsh`` of ``POST&<path>&<query>``
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import json
 import queue
+import random
 import threading
 import time
 import urllib.error
@@ -70,6 +76,28 @@ DEFAULT_RETRY_DELAYS = (0.05, 0.2, 0.5)
 
 
 @dataclass
+class WebhookLoss:
+    """Drop ``share`` (0..1) of deliveries, chosen by a ``seed``-ed random generator; ``events`` limits it."""
+
+    share: float
+    seed: int = 0
+    events: frozenset[str] | None = None
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.share <= 1:
+            raise ValueError("share must be between 0 and 1")
+        self.rng = random.Random(self.seed)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "share": self.share,
+            "seed": self.seed,
+            "events": sorted(self.events) if self.events else None,
+        }
+
+
+@dataclass
 class Delivery:
     identifier: str
     event: str
@@ -111,6 +139,8 @@ class WebhookDispatcher:
         self._config: WebhookConfig | None = None
         self._deliveries: list[Delivery] = []
         self._generation = 0
+        self._loss: WebhookLoss | None = None
+        self._dropped: list[dict[str, Any]] = []
         self._thread: threading.Thread | None = None
 
     # lifecycle ---------------------------------------------------------------------------------------------
@@ -130,6 +160,8 @@ class WebhookDispatcher:
             self._generation += 1
             self._config = None
             self._deliveries.clear()
+            self._loss = None
+            self._dropped.clear()
             self._changed.notify_all()
 
     # configuration ------------------------------------------------------------------------------------------
@@ -159,6 +191,7 @@ class WebhookDispatcher:
                 queued.append(Delivery(str(uuid.uuid4()), event, body, issue_key, user))
             for target in connect_targets or []:
                 queued.append(Delivery(str(uuid.uuid4()), event, body, issue_key, user, connect=target))
+            queued = [d for d in queued if not self._lost(d, payload)]
             self._deliveries.extend(queued)
             generation = self._generation
         for delivery in queued:
@@ -185,6 +218,68 @@ class WebhookDispatcher:
             generation = self._generation
         self._queue.put((generation, delivery))
         return delivery
+
+    # lost webhooks ------------------------------------------------------------------------------------------
+    def configure_loss(self, loss: WebhookLoss | None) -> None:
+        with self._lock:
+            self._loss = loss
+
+    @property
+    def loss(self) -> WebhookLoss | None:
+        with self._lock:
+            return self._loss
+
+    def _lost(self, delivery: Delivery, payload: dict[str, Any]) -> bool:
+        """Whether this delivery is dropped (caller holds the lock); records it when it is."""
+        loss = self._loss
+        if loss is None or (loss.events is not None and delivery.event not in loss.events):
+            return False
+        if loss.rng.random() >= loss.share:
+            return False
+        self._dropped.append(
+            {
+                "identifier": delivery.identifier,
+                "event": delivery.event,
+                "issue_key": delivery.issue_key,
+                "user": delivery.user,
+                "target": "connect" if delivery.connect else "admin",
+                "dropped_at": time.time(),
+                "payload": payload,
+            }
+        )
+        return True
+
+    def dropped(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(d) for d in self._dropped]
+
+    def clear_dropped(self) -> None:
+        with self._lock:
+            self._dropped.clear()
+
+    def failures(self, client_key: str | None) -> list[dict[str, Any]]:
+        """Deliveries that finished without a 2xx, oldest failure first, as ``webhook/failed`` shows them:
+        ``client_key`` None = the admin webhook's, else that Connect installation's."""
+        with self._lock:
+            failed = [
+                d
+                for d in self._deliveries
+                if d.done
+                and not d.delivered
+                and d.attempts
+                and (d.connect.client_key if d.connect else None) == client_key
+            ]
+            config_url = self._config.url if self._config else ""
+            out = [
+                {
+                    "id": d.identifier,
+                    "body": d.body.decode(),
+                    "url": d.connect.url if d.connect else config_url,
+                    "failureTime": int(d.attempts[-1]["at"] * 1000),
+                }
+                for d in failed
+            ]
+        return sorted(out, key=lambda f: f["failureTime"])
 
     def deliveries(self, include_payload: bool = True) -> list[dict[str, Any]]:
         with self._lock:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
+import jwt
 import requests
 
 from aha_jira_dev.jira_sim import JiraSimulator
+from aha_jira_dev.jira_sim.auth import query_string_hash
 from aha_jira_dev.jira_sim.validation import OpenApiSpec, load_spec
 
 REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference"
@@ -101,3 +104,10 @@ def req_fields(summary: str = "Needs team", **fields: Any) -> dict[str, Any]:
     }
     body.update(fields)
     return {"fields": body}
+
+
+def connect_token(secret: str, method: str, path: str, query: str = "", *, iss: str) -> str:
+    """A Connect app's JWT for one request (HS256, ``qsh`` of the canonical request)."""
+    now = int(time.time())
+    claims = {"iss": iss, "iat": now, "exp": now + 180, "qsh": query_string_hash(method, path, query)}
+    return jwt.encode(claims, secret, algorithm="HS256")

@@ -62,7 +62,7 @@ def test_project_search_pages_like_the_reference(jira_sim: JiraSimulator) -> Non
     ref_first = reference("jira-responses/ahaservices-projects_page_1.json")
     assert set(first) == set(ref_first)
     assert first["isLast"] is False
-    assert first["total"] == 61  # MOB, REQ, BIG and P001..P058
+    assert first["total"] == 62  # MOB, REQ, BIG, FLOW and P001..P058
     assert len(first["values"]) == 50
     assert keys_of(ref_first["values"]) <= keys_of(first["values"])
     second = api.get("project/search", params={"startAt": 50, "maxResults": 50}).json()
@@ -71,8 +71,8 @@ def test_project_search_pages_like_the_reference(jira_sim: JiraSimulator) -> Non
     assert second["isLast"] is True
     keys = [p["key"] for p in first["values"] + second["values"]]
     assert len(keys) == len(set(keys)) == first["total"]
-    assert {"MOB", "REQ", "BIG", "P001", "P058"} <= set(keys)
-    assert len(second["values"]) == 11
+    assert {"MOB", "REQ", "BIG", "FLOW", "P001", "P058"} <= set(keys)
+    assert len(second["values"]) == 12
 
 
 def test_createmeta_issue_types_and_fields(jira_sim: JiraSimulator) -> None:

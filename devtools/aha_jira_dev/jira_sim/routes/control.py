@@ -26,7 +26,8 @@
   (account id, e-mail or username; project key or id, null for every project) replaces that account's revoked
   set in that project; DELETE gives every permission back (see ``permissions``) |
 | ``POST /_sim/engineer/issues`` | create an issue as the engineer (body as ``POST issue``) |
-| ``POST /_sim/engineer/issues/{key}/transition`` | ``{"status": "Done"}`` or ``{"transition_id": "31"}`` |
+| ``POST /_sim/engineer/issues/{key}/transition`` | ``{"status": "Done"}`` or ``{"transition_id": "31"}``, with
+  ``"fields"`` for a transition screen |
 | ``POST /_sim/engineer/issues/{key}/edit`` | ``{"fields": {...}, "update": {...}}`` |
 | ``POST /_sim/engineer/issues/{key}/worklog`` | ``{"timeSpentSeconds"|"timeSpent", "comment"?, "started"?}`` |
 | ``DELETE /_sim/engineer/issues/{key}`` | delete the issue (and its sub-tasks) |
@@ -41,13 +42,13 @@ from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
 from ..connect_app import install_app, uninstall_app
-from ..permissions import EVERY_PROJECT, PROJECT_KEYS, available_transitions
+from ..permissions import EVERY_PROJECT, PROJECT_KEYS
 from ..render import parse_duration
 from ..routing import JiraError, Request, Response, Router
 from ..state import BOT_ACCOUNT_ID, ENGINEER_ACCOUNT_ID, ConnectInstallation, SiteSettings, User
 from ..validation import MetaValidator
 from ..webhooks import WebhookConfig
-from .issues import require_delete, require_edit
+from .issues import perform_transition, require_delete, require_edit
 
 if TYPE_CHECKING:
     from ..core import Core
@@ -73,7 +74,12 @@ def info(core: Core, req: Request) -> Response:
             "credentials": core.credentials,
             "bot_account_id": BOT_ACCOUNT_ID,
             "engineer_account_id": ENGINEER_ACCOUNT_ID,
-            "projects": {"simple": "MOB", "required_fields": "REQ", "call_budget": "BIG"},
+            "projects": {
+                "simple": "MOB",
+                "required_fields": "REQ",
+                "call_budget": "BIG",
+                "linear_workflow": "FLOW",
+            },
             "openapi_loaded": spec is not None,
             "openapi_load_seconds": round(spec.load_seconds, 3) if spec else None,
         },
@@ -410,20 +416,14 @@ def engineer_transition(core: Core, req: Request) -> Response:
     actor = _engineer(core, body)
     with core.store.lock:
         issue = _issue(core, req.params["key"])
+        fields = body.get("fields") or {}  # a transition screen's fields
         if body.get("transition_id"):
-            found = next(
-                (
-                    t
-                    for t in available_transitions(core.store, actor, issue)
-                    if t.id == str(body["transition_id"])
-                ),
-                None,
-            )
-            if found is None:
-                raise JiraError(400, f"Transition id '{body['transition_id']}' is not valid for this issue.")
-            core.ops.transition(issue, found, actor)
+            request = {"transition": {"id": str(body["transition_id"])}, "fields": fields}
+            perform_transition(core, issue, actor, request, _version(core, body))
         elif body.get("status"):
-            core.ops.transition_to_status(issue, str(body["status"]), actor)
+            core.ops.transition_to_status(
+                issue, str(body["status"]), actor, fields=fields, version=_version(core, body)
+            )
         else:
             raise JiraError(400, "Give 'status' (a status name) or 'transition_id'.")
         return Response(200, {"key": issue.key, "status": core.store.statuses[issue.status_id].name})

@@ -124,6 +124,8 @@ def delete_issue(core: Core, req: Request) -> Response:
 
 
 def list_transitions(core: Core, req: Request) -> Response:
+    """The transitions available from the issue's current status (none globally reachable otherwise);
+    ``expand=transitions.fields`` adds each transition screen's fields, with ``required``."""
     with core.store.lock:
         issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
         renderer = core.renderer(req.api_version)
@@ -131,28 +133,37 @@ def list_transitions(core: Core, req: Request) -> Response:
         wanted = req.q("transitionId")
         if wanted:
             transitions = [t for t in transitions if t.id == wanted]
+        with_fields = "transitions.fields" in (req.q_list("expand") or [])
         return Response(
-            200, {"expand": "transitions", "transitions": [renderer.transition(t) for t in transitions]}
+            200,
+            {
+                "expand": "transitions",
+                "transitions": [renderer.transition(t, issue if with_fields else None) for t in transitions],
+            },
         )
+
+
+def perform_transition(core: Core, issue: Issue, actor: User, body: dict[str, Any], version: int) -> None:
+    """``POST transitions`` and the engineer's transition: the transition must be available from the current
+    status, and its screen's required fields must be given (400 with create's ``errors`` otherwise)."""
+    ref = body.get("transition")
+    if not isinstance(ref, dict) or "id" not in ref:
+        raise JiraError(400, "Transition id must be specified.")
+    transition = next(
+        (t for t in available_transitions(core.store, actor, issue) if t.id == str(ref["id"])), None
+    )
+    if transition is None:
+        raise JiraError(400, f"Transition id '{ref['id']}' is not valid for this issue.")
+    plan = MetaValidator(core.store, core.mode, version, actor).transition_fields(issue, body, transition)
+    core.ops.transition(issue, transition, actor, plan)
 
 
 def do_transition(core: Core, req: Request) -> Response:
     body = req.json_object()
     actor = _actor(req)
-    ref = body.get("transition")
-    if not isinstance(ref, dict) or "id" not in ref:
-        raise JiraError(400, "Transition id must be specified.")
     with core.store.lock:
         issue = get_issue_or_404(core, req.params["issueIdOrKey"], req.user)
-        transition = next(
-            (t for t in available_transitions(core.store, actor, issue) if t.id == str(ref["id"])), None
-        )
-        if transition is None:
-            raise JiraError(400, f"Transition id '{ref['id']}' is not valid for this issue.")
-        plan = None
-        if body.get("fields") or body.get("update"):
-            plan = MetaValidator(core.store, core.mode, req.api_version, actor).transition_fields(issue, body)
-        core.ops.transition(issue, transition, actor, plan)
+        perform_transition(core, issue, actor, body, req.api_version)
     return Response(204)
 
 

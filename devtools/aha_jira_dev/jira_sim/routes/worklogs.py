@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from email.parser import BytesParser
-from email.policy import HTTP
+import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import richtext
-from ..permissions import has_permission
+from ..permissions import can_browse, has_permission
 from ..render import parse_duration
 from ..routing import JiraError, Request, Response, Router
 from ..state import Attachment, Worklog, now
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from ..state import Issue
 
 STARTED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]\d{2}:?\d{2})$")
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 def _seconds(body: dict[str, Any], required: bool) -> int | None:
@@ -179,24 +178,25 @@ def delete_worklog(core: Core, req: Request) -> Response:
 
 
 def add_attachments(core: Core, req: Request) -> Response:
+    """``POST issue/{key}/attachments``: the parts named ``file``, streamed to disk before this runs (see
+    ``uploads``); a file over the site's upload limit is a 413 and nothing is attached."""
     actor = _actor(req)
     if (req.headers.get("X-Atlassian-Token") or "").lower() != "no-check":
         raise JiraError(403, "XSRF check failed")
     if "multipart/form-data" not in req.content_type:
         raise JiraError(415, "Attachments must be sent as multipart/form-data.")
-    if len(req.body) > MAX_ATTACHMENT_BYTES:
-        raise JiraError(413, "The attachment is larger than the maximum size allowed.")
-    header = f"Content-Type: {req.headers.get('Content-Type')}\r\n\r\n".encode()
-    message = BytesParser(policy=HTTP).parsebytes(header + req.body)
-    files = []
-    if message.is_multipart():
-        for part in message.iter_parts():
-            if part.get_param("name", header="content-disposition") != "file":
-                continue
-            filename = part.get_filename() or "attachment"
-            payload = part.get_payload(decode=True)
-            content = payload if isinstance(payload, bytes) else b""
-            files.append((filename, part.get_content_type(), content))
+    upload = req.upload
+    if upload is None or upload.malformed:
+        raise JiraError(
+            400, f"The multipart body could not be read: {upload.malformed if upload else 'empty'}."
+        )
+    if upload.too_large is not None:
+        raise JiraError(
+            413,
+            f"The file '{upload.too_large.filename}' is larger than the maximum attachment size of "
+            f"{core.uploads.limit} bytes.",
+        )
+    files = [p for p in upload.parts if p.name == "file" and p.filename is not None and p.path]
     if not files:
         raise JiraError(400, "No attachment was found in the request: send the file in a part named 'file'.")
     with core.store.lock:
@@ -206,28 +206,61 @@ def add_attachments(core: Core, req: Request) -> Response:
         if not has_permission(core.store, actor, core.store.projects[issue.project_id], "CREATE_ATTACHMENTS"):
             raise JiraError(403, "You do not have permission to create attachments for this issue.")
         created = []
-        for filename, mime, content in files:
+        for part in files:
+            assert part.path is not None and part.filename is not None
             attachment = Attachment(
                 core.store.next_id("attachment"),
                 issue.id,
-                filename,
-                mime,
-                len(content),
+                part.filename,
+                part.content_type,
+                part.size,
                 actor.account_id,
                 now(),
-                content,
+                part.path,
+                sha256=part.sha256,
+                media_id=str(uuid.uuid4()),
             )
+            part.path = None  # the attachment keeps the file
             core.store.attachments[attachment.id] = attachment
             created.append(core.renderer(req.api_version).attachment(attachment.id))
         issue.updated = now()
     return Response(200, created)
 
 
-def attachment_content(core: Core, req: Request) -> Response:
+def _attachment_or_404(core: Core, req: Request) -> Attachment:
     attachment = core.store.attachments.get(req.params["attachmentId"])
-    if attachment is None:
+    issue = core.store.issues.get(attachment.issue_id) if attachment else None
+    if (
+        attachment is None
+        or issue is None
+        or not can_browse(core.store, req.user, core.store.projects[issue.project_id])
+    ):
         raise JiraError(404, "The attachment does not exist.")
-    return Response(200, raw=attachment.content, content_type=attachment.mime_type)
+    return attachment
+
+
+def attachment_content(core: Core, req: Request) -> Response:
+    with core.store.lock:
+        attachment = _attachment_or_404(core, req)
+        path = Path(attachment.path)
+        if not path.exists():
+            raise JiraError(404, "The attachment does not exist.")
+        return Response(200, file=path, content_type=attachment.mime_type)
+
+
+def attachment_get(core: Core, req: Request) -> Response:
+    """``GET attachment/{id}``: the metadata, where Jira gives the id as a number (unlike in issue fields)."""
+    with core.store.lock:
+        attachment = _attachment_or_404(core, req)
+        body = core.renderer(req.api_version).attachment(attachment.id)
+        body["id"] = int(attachment.id)
+        body["properties"] = {}
+        return Response(200, body)
+
+
+def attachment_meta(core: Core, req: Request) -> Response:
+    """``GET attachment/meta``: whether attachments are on and the upload limit in bytes."""
+    return Response(200, {"enabled": core.store.site.attachments_enabled, "uploadLimit": core.uploads.limit})
 
 
 def register(router: Router) -> None:
@@ -238,4 +271,6 @@ def register(router: Router) -> None:
     router.add("PUT", base + "/issue/{issueIdOrKey}/worklog/{worklogId}", update_worklog)
     router.add("DELETE", base + "/issue/{issueIdOrKey}/worklog/{worklogId}", delete_worklog)
     router.add("POST", base + "/issue/{issueIdOrKey}/attachments", add_attachments)
+    router.add("GET", base + "/attachment/meta", attachment_meta)
     router.add("GET", base + "/attachment/content/{attachmentId}", attachment_content)
+    router.add("GET", base + "/attachment/{attachmentId}", attachment_get)
