@@ -41,7 +41,7 @@ def stack() -> Iterator[RunningStack]:
     ports = {"PORT": free_port(), "MOTO_PORT": free_port(), "JIRA_SIM_PORT": free_port()}
     env = {**os.environ, **{name: str(port) for name, port in ports.items()}, "API_KEY": API_KEY}
     # The stack must not lean on the test session's moto or settings.
-    for name in ("AWS_ENDPOINT_URL", "INTEGRATIONS_TABLE", "ALLOW_HTTP_LOOPBACK"):
+    for name in ("AWS_ENDPOINT_URL", "INTEGRATIONS_TABLE", "ALLOW_HTTP_LOOPBACK", "PUBLIC_BASE_URL"):
         env.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "aha_jira_dev.local_stack"],
