@@ -96,6 +96,9 @@ def bench_stack(environment: Mapping[str, str] | None = None) -> Iterator[BenchS
         resources = provision(template, moto_url)
         for name, value in set_environment(functions_environment(template, resources)).items():
             previous.setdefault(name, value)
+        # Who the API is (configuration; the benchmarks' requests name api.bench.test as their Host).
+        for name, value in set_environment({"PUBLIC_BASE_URL": "https://api.bench.test"}).items():
+            previous.setdefault(name, value)
         for name, value in set_environment(dict(environment or {})).items():
             previous.setdefault(name, value)
         from aha_jira.integration_log import logger  # noqa: PLC0415  (after the environment is set)

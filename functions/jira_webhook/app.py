@@ -25,6 +25,7 @@ from aha_jira.http_api.request import public_base_url
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
 from aha_jira.settings import connect_app_key
+from aha_jira.webhooks.authentication import unknown_token
 from aha_jira.webhooks.receive import receive_jira_webhook
 
 if TYPE_CHECKING:
@@ -65,6 +66,18 @@ def post_jira_webhook(webhook_token: str) -> Response[str]:
     return Response(
         status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.model_dump_json()
     )
+
+
+# Powertools' `<name>` takes letters, digits and some punctuation only; API Gateway hands over any segment
+# (emoji, NUL, right-to-left marks). Such a path is still this route's: answered as the route answers it (an
+# unknown webhook URL is 404 `unknown_webhook`), not as a path no route serves. Registered after the named
+# route and, holding a capturing group, matched after it (Powertools tries rules without groups first).
+_ANY_SEGMENT = "((?s:.+))"
+
+
+@app.post(f"/webhooks/jira/{_ANY_SEGMENT}", summary="A webhook URL whose token cannot be one")
+def post_jira_webhook_odd_token() -> Response[str]:
+    raise unknown_token()
 
 
 def _headers() -> dict[str, str]:
@@ -144,11 +157,14 @@ def post_connect_configure() -> Response[str]:
     return _html(configure.save(_connect_request(), wiring.connect_configure_services()))
 
 
+# (Decorators register bottom-up: the named rule first.)
+@app.post(f"/connect/webhooks/{_ANY_SEGMENT}", summary="A Connect webhook path with an odd event name")
 @app.post("/connect/webhooks/<event>", summary="Receive a Connect webhook (JWT-signed)")
-def post_connect_webhook(event: str) -> Response[str]:
+def post_connect_webhook(event: str = "") -> Response[str]:
     from aha_jira.connect.webhook_auth import receive_connect_webhook
 
-    del event  # the body names the event; the path only makes the descriptor's URLs distinct
+    # The body names the event; the path only makes the descriptor's URLs distinct (the JWT's qsh covers it).
+    del event
     answer = receive_connect_webhook(_connect_request(), wiring.connect_webhook_services())
     return Response(
         status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.model_dump_json()

@@ -14,6 +14,7 @@ import fnmatch
 import inspect
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -274,8 +275,9 @@ def test_every_aws_call_of_the_connect_flows_is_allowed_by_the_functions_policie
         timeout=10,
     )
     assert answer.status_code == 200, answer.text
-    # A re-install (new shared secret), then the uninstall.
-    again = sim.install_app(installed.app.descriptor_url)
+    # A re-install of the site's clientKey (new shared secret, a later callback), then the uninstall.
+    time.sleep(1.1)
+    again = sim.install_app(installed.app.descriptor_url, client_key=installed.client_key)
     assert again.status == 200, again.body
     assert sim.uninstall_app(installed.client_key).status in {200, 204}
     assert call_api("DELETE", "/integrations/mob")[0] in {200, 204}

@@ -129,7 +129,7 @@ def stack(e2e_capture: E2eCapture) -> Iterator[RunningStack]:
         "PYTHONUTF8": "1",
     }
     # The stack must not lean on the test session's moto or settings.
-    for name in ("AWS_ENDPOINT_URL", "INTEGRATIONS_TABLE", "ALLOW_HTTP_LOOPBACK"):
+    for name in ("AWS_ENDPOINT_URL", "INTEGRATIONS_TABLE", "ALLOW_HTTP_LOOPBACK", "PUBLIC_BASE_URL"):
         env.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "aha_jira_dev.local_stack"],

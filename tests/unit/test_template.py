@@ -254,10 +254,38 @@ def test_outputs(template: Template) -> None:
     assert outputs["ApiUrl"]["Value"] == {
         "Fn::Sub": "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}/"
     }
-    assert outputs["WebhookUrlBase"]["Value"]["Fn::Sub"].endswith("/${Stage}/webhooks/jira/")
+    webhook_base = outputs["WebhookUrlBase"]["Value"]["Fn::If"]
+    assert webhook_base[1] == {"Fn::Sub": "${PublicBaseUrl}/webhooks/jira/"}
+    assert webhook_base[2]["Fn::Sub"].endswith("/${Stage}/webhooks/jira/")
     assert outputs["ApiKeyId"]["Value"] == {"Ref": "ApiKey"}
-    assert outputs["ConnectDescriptorUrl"]["Value"]["Fn::Sub"].endswith("/${Stage}/atlassian-connect.json")
+    descriptor = outputs["ConnectDescriptorUrl"]["Value"]["Fn::If"]
+    assert descriptor[1] == {"Fn::Sub": "${PublicBaseUrl}/atlassian-connect.json"}
+    assert descriptor[2]["Fn::Sub"].endswith("/${Stage}/atlassian-connect.json")
     assert outputs["DeadLetterQueueName"]["Value"] == {"Fn::GetAtt": ["RetryDeadLetterQueue", "QueueName"]}
+
+
+def test_who_we_are_is_set_on_the_api_stage_not_taken_from_requests(template: Template) -> None:
+    """DESIGN.md "Who we are": the template sets the public base URL (the PublicBaseUrl parameter, or the API's
+    own execute-api URL with the stage) as a stage variable, which API Gateway adds to every event; a function
+    environment variable could not name the API (the API's definition names the functions: a cycle)."""
+    document = template.document
+    parameter = document["Parameters"]["PublicBaseUrl"]
+    assert parameter["Default"] == ""
+    variables = template.resources["Api"]["Properties"]["Variables"]
+    assert variables["publicBaseUrl"] == {
+        "Fn::If": [
+            "HasPublicBaseUrl",
+            {"Ref": "PublicBaseUrl"},
+            {"Fn::Sub": "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}"},
+        ]
+    }
+    assert document["Outputs"]["PublicBaseUrl"]["Value"]["Fn::If"][1:] == [
+        variables["publicBaseUrl"]["Fn::If"][1],
+        variables["publicBaseUrl"]["Fn::If"][2],
+    ]
+    # No function is told to work it out from its requests (the old empty PUBLIC_BASE_URL).
+    for logical_id, function in template.functions.items():
+        assert "PUBLIC_BASE_URL" not in function.environment, logical_id
 
 
 def _event_files(kind: str) -> list[str]:

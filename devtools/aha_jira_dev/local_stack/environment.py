@@ -23,7 +23,8 @@ LOCAL_OVERRIDES: dict[str, str] = {"ALLOW_HTTP_LOOPBACK": "true", "INTEGRATION_L
 
 # Variables a developer may set for `make run` that win over the template's values: where Connect's
 # install keys come from (a local Jira stand-in serves its own), the public base URL (a tunnel, so a
-# real Jira site can reach the local stack), and the Connect app key.
+# real Jira site can reach the local stack; otherwise the runner sets the gateway's own URL), and the
+# Connect app key.
 PASS_THROUGH = ("CONNECT_INSTALL_KEYS_URL", "PUBLIC_BASE_URL", "CONNECT_APP_KEY")
 
 DEFAULT_MOTO_PORT = 4566
@@ -52,6 +53,12 @@ def functions_environment(
         environment = resources.environment(template, function)
     passed = {name: os.environ[name] for name in PASS_THROUGH if os.environ.get(name)}
     return {**environment, **LOCAL_OVERRIDES, **passed}
+
+
+def local_public_base_url(gateway_url: str) -> dict[str, str]:
+    """The functions' PUBLIC_BASE_URL when the local gateway at `gateway_url` is who we are (it serves the
+    routes at its root): what webhook_url, the Connect descriptor and the Connect `aud` use."""
+    return {"PUBLIC_BASE_URL": gateway_url.rstrip("/")}
 
 
 def set_environment(values: Mapping[str, str]) -> dict[str, str | None]:

@@ -7,7 +7,8 @@ worker's event source mapping, and (unless DEMO=0) a demo integration configured
 Environment: PORT (gateway, default 3000), API_KEY (default `local-dev-api-key`), MOTO_PORT (default
 4566), JIRA_SIM_PORT (default 8081), DEMO (default 1), TEMPLATE (default template.yaml); passed through to
 the functions when set: CONNECT_INSTALL_KEYS_URL (default: the local simulator's install-keys endpoint),
-PUBLIC_BASE_URL, CONNECT_APP_KEY. JIRA_SIM_CREDENTIALS (a JSON object, keys as the simulator's
+PUBLIC_BASE_URL (default: the gateway's own URL, `http://127.0.0.1:<PORT>`; set it to a tunnel's URL for a
+real Jira site), CONNECT_APP_KEY. JIRA_SIM_CREDENTIALS (a JSON object, keys as the simulator's
 DEFAULT_CREDENTIALS) replaces the simulator accounts' secrets, e.g. to try credentials with odd characters.
 
 The banner and the log lines show no secret: the API key only when it is the documented default, and no
@@ -36,6 +37,7 @@ from aha_jira_dev.local_stack.environment import (
     DEFAULT_MOTO_PORT,
     aws_environment,
     functions_environment,
+    local_public_base_url,
     restore_environment,
     set_environment,
     start_moto,
@@ -106,6 +108,8 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         config = self.config
+        # Who we are comes from configuration, never from a request's Host (DESIGN.md "Who we are").
+        tunnel_url = os.environ.get("PUBLIC_BASE_URL")
         try:
             self.moto, self.moto_url = start_moto(HOST, config.moto_port)
             self._stops.append(self.moto.stop)
@@ -136,6 +140,9 @@ class LocalStack:
                 self.template, api_key=config.api_key, host=HOST, port=config.port, handlers=handlers
             ).start()
             self._stops.append(self.gateway.stop)
+            if not tunnel_url:
+                for name, value in set_environment(local_public_base_url(self.gateway.url)).items():
+                    self._previous_environment.setdefault(name, value)
 
             self.poller = SqsPoller(self.template, self.resources, handlers=handlers).start()
             self._stops.append(self.poller.stop)

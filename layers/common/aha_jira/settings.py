@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlsplit
+
+from aha_jira.errors import AhaJiraError
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,6 @@ class Settings:
     retry_queue_url: str
     secrets_prefix: str
     allow_http_loopback: bool
-    public_base_url: str
 
 
 def _flag(name: str) -> bool:
@@ -38,8 +40,49 @@ def get_settings() -> Settings:
         retry_queue_url=env.get("RETRY_QUEUE_URL", ""),
         secrets_prefix=env.get("SECRETS_PREFIX", "aha-jira/local").rstrip("/"),
         allow_http_loopback=_flag("ALLOW_HTTP_LOOPBACK"),
-        public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
     )
+
+
+class ConfigurationError(AhaJiraError):
+    """The deployment is missing a setting it needs: our failure, never the caller's."""
+
+    status = 500
+    code = "configuration_error"
+
+
+# Who we are (DESIGN.md "Who we are"): the base URL Jira and API clients reach this API at. The template sets
+# it on the API stage as this stage variable (API Gateway puts it in every event; no caller can set it);
+# PUBLIC_BASE_URL in a function's environment wins over it (the local stack, a tunnel, an operator).
+PUBLIC_BASE_URL_STAGE_VARIABLE = "publicBaseUrl"
+
+
+def configured_public_base_url() -> str | None:
+    """`PUBLIC_BASE_URL` from the environment, normalised; None when unset. Read on every use, like the
+    timeouts: the local stack learns its port only once its gateway listens, and tests run several."""
+    value = (os.environ.get("PUBLIC_BASE_URL") or "").strip()
+    return checked_public_base_url(value, "PUBLIC_BASE_URL") if value else None
+
+
+def checked_public_base_url(value: str, source: str) -> str:
+    """`value` without a trailing slash, or ConfigurationError when it is not an absolute http(s) URL with a
+    host and no query, fragment or user info."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # an unbalanced IPv6 bracket
+        parts = urlsplit("")
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+        or any(ord(char) < 0x21 or ord(char) == 0x7F for char in value.strip())
+    ):
+        raise ConfigurationError(
+            f"{source} is not an absolute http(s) URL.",
+            hint="Set the PublicBaseUrl parameter of the stack (or PUBLIC_BASE_URL) to the API's base URL.",
+        )
+    return value.strip().rstrip("/")
 
 
 def jira_timeouts() -> tuple[float, float]:

@@ -136,3 +136,23 @@ def test_only_rsa_public_keys_of_2048_bits_or_more_are_loaded() -> None:
         load_pem_public_key(truncated)
     with pytest.raises(InvalidKey):
         load_pem_public_key("-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[" * 5_000 + b"]" * 5_000,
+        b'{"iss": ' + b"[" * 100 + b"]" * 100 + b"}",
+        b'{"exp": ' + b"9" * 5_000 + b"}",
+        b'{"iss": "a", "iss": "b"}',
+        b'{"exp": NaN}',
+    ],
+    ids=["5,000 nested", "100 nested", "5,000 digits", "repeated claim", "NaN"],
+)
+def test_claims_that_are_not_strict_json_are_an_invalid_token(payload: bytes) -> None:
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    token = f"{part(b'{}')}.{part(payload)}.{part(b'signature')}"
+    with pytest.raises(jwt.InvalidToken, match="claims is not JSON"):
+        jwt.parse(token)

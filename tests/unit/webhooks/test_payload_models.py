@@ -140,4 +140,6 @@ def test_delivery_identifier_prefers_jiras_header_and_falls_back_to_the_body_has
     derived = delivery_identifier({}, body)
     assert derived.startswith("body-sha256:") and derived == delivery_identifier({}, body)
     assert derived != delivery_identifier({}, body + b" ")
-    assert delivery_identifier({"x-atlassian-webhook-identifier": "x" * 500}, body).startswith("long-sha256:")
+    assert delivery_identifier({"x-atlassian-webhook-identifier": "x" * 500}, body).startswith(
+        "header-sha256:"
+    )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aha_jira.connect.rsa_keys import RsaPublicKey
+from aha_jira.models.json_input import JsonRefused, parse_json
 
 # Clocks differ between Atlassian and AWS; Atlassian's own libraries allow a few seconds.
 LEEWAY_SECONDS = 30
@@ -58,8 +59,8 @@ _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 
 def _json_object(data: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        value = parse_json(data)  # strict: a claim nested 10,000 deep or a 5,000-digit number is refused
+    except JsonRefused:
         raise InvalidToken(f"the token's {what} is not JSON") from None
     if not isinstance(value, dict):
         raise InvalidToken(f"the token's {what} is not a JSON object")

@@ -7,19 +7,20 @@ callback changes nothing). Nothing is parsed from the body, and nothing is
 written, before the signature is verified.
 
 `installed` stores clientKey → shared secret (Secrets Manager) and the site's base URL (DynamoDB); a
-re-install rotates the secret. `uninstalled` deletes the secret and marks the installation uninstalled
-(the item stays: its replay marks keep an old `installed` from bringing it back).
+re-install rotates the secret. A site is held by one clientKey: an `installed` naming a site another
+installed clientKey holds is 409 `connect_site_taken` (the token does not cover the body). `uninstalled`
+deletes the secret and marks the installation uninstalled (the item stays: its replay marks keep an old
+`installed` from bringing it back).
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aha_jira.connect import jwt
 from aha_jira.connect.errors import InstallKeysUnavailable, connect_unauthorized
@@ -30,28 +31,39 @@ from aha_jira.errors import AhaJiraError, InvalidRequest
 from aha_jira.integration_log import Outcome, record_action, register_secret
 from aha_jira.models.connect import ConnectInstallation
 from aha_jira.models.integration import normalise_base_url
+from aha_jira.models.json_input import JsonRefused, parse_json
 from aha_jira.ports import SecretStore
 from aha_jira.settings import connect_app_key, get_settings
-from aha_jira.storage.connect_installations import connect_shared_secret_name
+from aha_jira.storage.connect_installations import SiteClaim, SiteTaken, connect_shared_secret_name
 
 LifecycleEvent = Literal["installed", "uninstalled"]
+_PRINTABLE = r"^[\x21-\x7e]+$"
 
 
 class LifecyclePayload(BaseModel):
-    """The body Jira posts (only what we use; Jira adds fields over time)."""
+    """The body Jira posts (only what we use; Jira adds fields over time). Bounded: the clientKey and the
+    site URL become storage keys, the shared secret a secret (DESIGN.md: secrets 4 KiB)."""
 
     model_config = ConfigDict(extra="ignore")
 
-    key: str
-    clientKey: str  # noqa: N815 (Jira's name)
-    baseUrl: str  # noqa: N815
-    eventType: str  # noqa: N815
-    sharedSecret: str | None = None  # noqa: N815 (only in `installed`)
+    key: str = Field(max_length=64)
+    clientKey: str = Field(max_length=256, pattern=_PRINTABLE)  # noqa: N815 (Jira's name)
+    baseUrl: str = Field(max_length=255)  # noqa: N815
+    eventType: str = Field(max_length=64)  # noqa: N815
+    sharedSecret: str | None = Field(default=None, max_length=4096, pattern=_PRINTABLE)  # noqa: N815
+
+
+class LifecycleInstallations(InstallationStore, Protocol):
+    def site_claim(self, site_url: str) -> SiteClaim | None: ...
+
+    def save_installed(
+        self, installation: ConnectInstallation, *, expected_version: int | None, claim: SiteClaim | None
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
 class LifecycleServices:
-    installations: InstallationStore
+    installations: LifecycleInstallations
     secret_store: SecretStore
     install_keys: InstallKeys
 
@@ -78,19 +90,7 @@ def _handle(
 ) -> dict[str, Any]:
     parsed = _verified_token(request, services.install_keys)
     payload = _payload(request.body, event)
-    if parsed.claims.get("iss") != payload.clientKey:
-        raise connect_unauthorized("the token's issuer is not the body's clientKey")
-    if payload.key != connect_app_key():
-        raise InvalidRequest(
-            "The callback is for another app.",
-            hint="Install the descriptor served at /atlassian-connect.json.",
-            code="wrong_app",
-        )
-    try:
-        site_url = normalise_base_url(payload.baseUrl, allow_http_loopback=get_settings().allow_http_loopback)
-    except ValueError as error:
-        raise InvalidRequest(f"baseUrl: {error}", code="invalid_body") from None
-
+    site_url = _site_url(payload, parsed)
     existing = services.installations.get(payload.clientKey)
     iat = int(parsed.claims["iat"])
     # The token does not cover the body, so a token accepted once must never be good again (not even with
@@ -100,6 +100,7 @@ def _handle(
     ):
         raise connect_unauthorized("the callback is a replay of an earlier one")
     event_iats = {**(existing.lifecycle_event_iats if existing else {}), event: iat}
+    claim = _site_claim(services.installations, site_url, payload.clientKey) if event == "installed" else None
 
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
     version = (existing.version + 1) if existing else 1
@@ -144,8 +145,14 @@ def _handle(
         lifecycle_event_iats=event_iats,
         version=version,
     )
+    expected_version = existing.version if existing else None
     try:
-        services.installations.save(installation, expected_version=existing.version if existing else None)
+        if event == "installed":
+            services.installations.save_installed(
+                installation, expected_version=expected_version, claim=claim
+            )
+        else:
+            services.installations.save(installation, expected_version=expected_version)
     except AhaJiraError:
         if event == "installed":
             services.secret_store.delete(secret_name)  # ours alone: nothing points at it
@@ -208,10 +215,43 @@ def _verified_token(request: ConnectRequest, install_keys: InstallKeys) -> jwt.P
     return parsed
 
 
+def _site_url(payload: LifecyclePayload, parsed: jwt.ParsedToken) -> str:
+    """The Jira site the callback is from, once the body agrees with the token and names our app."""
+    if parsed.claims.get("iss") != payload.clientKey:
+        raise connect_unauthorized("the token's issuer is not the body's clientKey")
+    if payload.key != connect_app_key():
+        raise InvalidRequest(
+            "The callback is for another app.",
+            hint="Install the descriptor served at /atlassian-connect.json.",
+            code="wrong_app",
+        )
+    try:
+        return normalise_base_url(payload.baseUrl, allow_http_loopback=get_settings().allow_http_loopback)
+    except ValueError as error:
+        raise InvalidRequest(f"baseUrl: {error}", code="invalid_body") from None
+
+
+def _site_claim(installations: LifecycleInstallations, site_url: str, client_key: str) -> SiteClaim | None:
+    """The site's claim as read, for the conditional write; SiteTaken (409) when another clientKey holds
+    the site: its installation is installed there. The body is not covered by the token, and Connect webhooks
+    of an installation reach its site's records, so a second clientKey naming a site must not get in. A
+    claim whose holder was uninstalled, or moved to another site URL, is free to take."""
+    claim = installations.site_claim(site_url)
+    if claim is None or claim.client_key == client_key:
+        return claim
+    holder = installations.get(claim.client_key)
+    if holder is not None and holder.installed and holder.base_url == site_url:
+        raise SiteTaken(
+            "This Jira site is installed under another clientKey.",
+            hint="A Jira site is installed under one clientKey; uninstall the app from the site first.",
+        )
+    return claim
+
+
 def _payload(body: bytes, event: LifecycleEvent) -> LifecyclePayload:
     try:
-        payload = LifecyclePayload.model_validate(json.loads(body))
-    except (UnicodeDecodeError, json.JSONDecodeError, ValidationError):
+        payload = LifecyclePayload.model_validate(parse_json(body))
+    except (JsonRefused, ValidationError):
         raise InvalidRequest(
             "The body is not a Connect lifecycle payload.",
             hint="Only Jira posts to this URL.",

@@ -1,7 +1,11 @@
 """Connect webhooks (`POST /connect/webhooks/{event}`): the `Authorization: JWT` header is verified
 (HS256 with the installation's shared secret, `iss` = an installed clientKey, `qsh` of this request,
 current), then the delivery goes through exactly the admin webhook's handling (`handle_delivery`: dedupe,
-order, echo, routing) for the installation's Jira site."""
+order, echo, routing) for the installation's Jira site.
+
+An installation speaks only for the integrations that chose it: those of its site whose `jira.auth` is
+Connect with its clientKey. The records of any other integration (an API-token one on the same site, which
+has its own admin webhook) are out of its reach."""
 
 from __future__ import annotations
 
@@ -39,8 +43,14 @@ def receive_connect_webhook(request: ConnectRequest, services: ConnectWebhookSer
     if site is None:
         # No integration uses this site yet: the delivery is still recorded (and answered "ignored").
         site = JiraSiteRecord(site_url=installation.base_url, webhook_token="", integration_ids=[])
+    own = {
+        integration_id: integration
+        for integration_id, integration in integrations.items()
+        if integration.jira.auth.type == "connect"
+        and integration.jira.auth.client_key == installation.client_key
+    }
     return handle_delivery(
-        routing_for(site, integrations),
+        routing_for(site, own),
         request.headers,
         request.body,
         services.webhooks,

@@ -6,7 +6,13 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
 from aha_jira.http_api.errors import validation_error
-from aha_jira.settings import get_settings
+from aha_jira.integration_log import logger
+from aha_jira.settings import (
+    PUBLIC_BASE_URL_STAGE_VARIABLE,
+    ConfigurationError,
+    checked_public_base_url,
+    configured_public_base_url,
+)
 
 
 def parse_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model:
@@ -20,19 +26,21 @@ def parse_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]
 
 
 def public_base_url(event: APIGatewayProxyEvent) -> str:
-    """The base URL clients (and Jira) use to reach this API, for `webhook_url`.
-
-    `PUBLIC_BASE_URL` wins (a custom domain); otherwise the request's own host, with the stage when
-    the host is API Gateway's default execute-api domain (custom domains map stages away).
-    """
-    configured = get_settings().public_base_url
+    """Who we are: the base URL clients and Jira reach this API at (`webhook_url`, the Connect descriptor's
+    `baseUrl` and `aud`, the links written back to Jira). Configuration only, never a header the caller
+    chose: `PUBLIC_BASE_URL` when the function's environment sets it, else the stage variable the template
+    sets on the API stage (API Gateway adds it to the event). Neither: a 500 naming the missing setting."""
+    configured = configured_public_base_url()
     if configured:
         return configured
-    headers = {key.lower(): value for key, value in (event.headers or {}).items()}
-    context = event.request_context
-    host = headers.get("host") or context.domain_name or "localhost"
-    scheme = headers.get("x-forwarded-proto", "https")
-    base = f"{scheme}://{host}"
-    if host.endswith(".amazonaws.com") and context.stage:
-        base += f"/{context.stage}"
-    return base
+    staged = (event.stage_variables or {}).get(PUBLIC_BASE_URL_STAGE_VARIABLE) or ""
+    if staged.strip():
+        return checked_public_base_url(staged, f"The stage variable {PUBLIC_BASE_URL_STAGE_VARIABLE}")
+    logger.error("the public base URL is not configured (PUBLIC_BASE_URL or the stage variable)")
+    raise ConfigurationError(
+        "The API does not know its own public base URL.",
+        hint=(
+            f"Deploy with template.yaml (it sets the stage variable {PUBLIC_BASE_URL_STAGE_VARIABLE}) or set "
+            "PUBLIC_BASE_URL in the function's environment."
+        ),
+    )

@@ -10,13 +10,33 @@ What differs between the formats we receive:
 - Data Center changelog items have no `fieldId` (only `field`, and `"Status"` may be capitalised);
 - `worklog_*` events carry `worklog` (with `issueId`) and no `issue`;
 - `comment_*` events carry a reduced `issue` and no `user`.
+
+Values from Jira are bounded (DESIGN.md "Bad input never reaches a 5xx"): ids that become storage keys, the
+names and texts a record stores, time-tracking seconds, and the event time. An event time is a whole number
+of epoch milliseconds within `MAX_EPOCH_MS`; one in the future is clamped to the receipt time (`clamped`), so
+no delivery can claim a place after every event still to come.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+
+# 9999-12-31T23:59:59.999Z: any later "time" is not one.
+MAX_EPOCH_MS = 253_402_300_799_999
+# Seconds of logged or estimated work: a thousand years is not a real figure, and storage holds 38 digits.
+MAX_WORK_SECONDS = 1000 * 365 * 24 * 3600
+# DESIGN.md limits: ids 64, names 255, descriptions 256 KiB.
+MAX_DESCRIPTION_CHARS = 256 * 1024
+_NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+
+EpochMillis = Annotated[int, Strict(), Field(ge=0, le=MAX_EPOCH_MS)]
+# An id Jira allocated (issue, worklog, status...): a storage key or a part of one.
+JiraId = Annotated[str, Field(min_length=1, max_length=64, pattern=_NO_CONTROL)]
+JiraName = Annotated[str, Field(max_length=255)]
+JiraText = Annotated[str, Field(max_length=MAX_DESCRIPTION_CHARS)]
+WorkSeconds = Annotated[int, Field(ge=0, le=MAX_WORK_SECONDS)]
 
 # `jira:worklog_updated` is Jira Server/Data Center's issue event for work logged, edited or deleted: it carries
 # the whole issue (with its time tracking), like `jira:issue_updated`.
@@ -43,19 +63,33 @@ class WebhookUser(JiraWebhookPayload):
         return {value for value in (self.account_id, self.key, self.name) if value}
 
 
+# Changelog items whose new value a record stores as a name (the description's is bounded as a text).
+_NAMED_FIELDS = frozenset({"status", "resolution", "summary"})
+
+
 class ChangelogItem(JiraWebhookPayload):
-    field: str = ""
-    field_id: str | None = Field(default=None, alias="fieldId")
-    fieldtype: str | None = None
-    from_: str | None = Field(default=None, alias="from")
-    from_string: str | None = Field(default=None, alias="fromString")
-    to: str | None = None
-    to_string: str | None = Field(default=None, alias="toString")
+    field: JiraName = ""
+    field_id: JiraName | None = Field(default=None, alias="fieldId")
+    fieldtype: JiraName | None = None
+    from_: JiraText | None = Field(default=None, alias="from")
+    from_string: JiraText | None = Field(default=None, alias="fromString")
+    to: JiraText | None = None
+    to_string: JiraText | None = Field(default=None, alias="toString")
+
+    @model_validator(mode="after")
+    def _names_are_names(self) -> ChangelogItem:
+        if self.field_key in _NAMED_FIELDS and max(len(self.to or ""), len(self.to_string or "")) > 255:
+            raise ValueError(f"the new {self.field_key} is longer than 255 characters")
+        return self
 
     @property
     def field_key(self) -> str:
         """The field's id when Jira gives it (Cloud), else its name lower-cased (Data Center, old Server)."""
         return (self.field_id or self.field).strip().lower()
+
+
+# Changelog ids are 64-bit numbers in Jira.
+_MAX_SEQUENCE_DIGITS = 18
 
 
 class Changelog(JiraWebhookPayload):
@@ -65,17 +99,21 @@ class Changelog(JiraWebhookPayload):
     @property
     def sequence(self) -> int:
         """The changelog id as a number: Jira allocates them in increasing order, so it breaks ties between
-        events of the same millisecond. 0 when absent or not numeric."""
-        return int(self.id) if self.id and self.id.isdigit() else 0
+        events of the same millisecond. 0 when absent or not a number of ASCII digits Jira could allocate
+        (`"²".isdigit()` is true; a 5,000-digit id is no id)."""
+        value = self.id or ""
+        if value.isascii() and value.isdigit() and len(value) <= _MAX_SEQUENCE_DIGITS:
+            return int(value)
+        return 0
 
     def item(self, field_key: str) -> ChangelogItem | None:
         return next((item for item in self.items if item.field_key == field_key), None)
 
 
 class NamedRef(JiraWebhookPayload):
-    id: str | None = None
-    name: str | None = None
-    key: str | None = None
+    id: JiraId | None = None
+    name: JiraName | None = None
+    key: JiraName | None = None
 
 
 class IssueTypeRef(NamedRef):
@@ -83,9 +121,9 @@ class IssueTypeRef(NamedRef):
 
 
 class LinkTypeRef(JiraWebhookPayload):
-    name: str | None = None
-    inward: str | None = None
-    outward: str | None = None
+    name: JiraName | None = None
+    inward: JiraName | None = None
+    outward: JiraName | None = None
 
 
 class WebhookIssueLink(JiraWebhookPayload):
@@ -102,18 +140,18 @@ class WebhookIssueLink(JiraWebhookPayload):
 
 
 class WebhookIssueFields(JiraWebhookPayload):
-    summary: str | None = None
+    summary: JiraName | None = None
     # v2 representation: a wiki-markup string; ADF (a dict) is accepted should a delivery carry it.
-    description: str | dict[str, Any] | None = None
+    description: JiraText | dict[str, Any] | None = None
     status: NamedRef | None = None
     resolution: NamedRef | None = None
     issuetype: IssueTypeRef | None = None
     project: NamedRef | None = None
     parent: NamedRef | None = None
     issuelinks: list[WebhookIssueLink] = Field(default_factory=list)
-    timespent: int | None = None
-    timeestimate: int | None = None
-    timeoriginalestimate: int | None = None
+    timespent: WorkSeconds | None = None
+    timeestimate: WorkSeconds | None = None
+    timeoriginalestimate: WorkSeconds | None = None
 
     def has(self, name: str) -> bool:
         """Whether the delivery carried the field at all (a null value is still information)."""
@@ -121,15 +159,15 @@ class WebhookIssueFields(JiraWebhookPayload):
 
 
 class WebhookIssue(JiraWebhookPayload):
-    id: str
-    key: str | None = None
+    id: JiraId
+    key: JiraName | None = None
     fields: WebhookIssueFields = Field(default_factory=WebhookIssueFields)
 
 
 class WebhookWorklog(JiraWebhookPayload):
-    id: str
-    issue_id: str = Field(alias="issueId")
-    time_spent_seconds: int = Field(default=0, alias="timeSpentSeconds")
+    id: JiraId
+    issue_id: JiraId = Field(alias="issueId")
+    time_spent_seconds: WorkSeconds = Field(default=0, alias="timeSpentSeconds")
     updated: str | None = None
     author: WebhookUser | None = None
     update_author: WebhookUser | None = Field(default=None, alias="updateAuthor")
@@ -138,9 +176,9 @@ class WebhookWorklog(JiraWebhookPayload):
 class JiraWebhookEvent(JiraWebhookPayload):
     """One delivery. `timestamp` is Jira's event time in epoch milliseconds."""
 
-    timestamp: int
-    webhook_event: str = Field(alias="webhookEvent", min_length=1)
-    issue_event_type_name: str | None = None
+    timestamp: EpochMillis
+    webhook_event: JiraName = Field(alias="webhookEvent", min_length=1)
+    issue_event_type_name: JiraName | None = None
     user: WebhookUser | None = None
     issue: WebhookIssue | None = None
     changelog: Changelog | None = None
@@ -153,6 +191,12 @@ class JiraWebhookEvent(JiraWebhookPayload):
         if self.webhook_event in WORKLOG_EVENTS and self.worklog is None:
             raise ValueError(f"a {self.webhook_event} event carries the worklog")
         return self
+
+    def clamped(self, received_ms: int) -> JiraWebhookEvent:
+        """This event with a time in the future moved back to `received_ms` (when it was received)."""
+        if self.timestamp <= received_ms:
+            return self
+        return self.model_copy(update={"timestamp": max(received_ms, 0)})
 
     @property
     def sequence(self) -> int:

@@ -1,7 +1,8 @@
 """Who is calling: the webhook URL's token names a Jira site; when the site has a webhook secret, the
 delivery must carry its signature.
 
-- An unknown token is a 404 (the same answer whatever the reason), and nothing is recorded.
+- An unknown token is a 404 (the same answer whatever the reason), and nothing is recorded. A token that
+  cannot be one of ours (not 16 to 128 URL-safe characters: emoji, NUL, 10 KB) is refused before any read.
 - With a secret set, a missing or wrong `X-Hub-Signature` is a 401.
 
 Per container (Lambda keeps a warm container's memory), three things are cached, none of them in a way that
@@ -17,6 +18,7 @@ Whether the site has a secret at all is read fresh on every delivery, so setting
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +34,8 @@ from aha_jira.webhooks.routing import SiteRouting, routing_for
 from aha_jira.webhooks.signature import signature_matches
 
 SECRET_CACHE_SECONDS = 60.0
+# What `secrets.token_urlsafe` makes (configure.py: 24 bytes, 32 characters), with room for other lengths.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
 class SiteDirectory(Protocol):
@@ -85,6 +89,8 @@ class WebhookAuthenticator:
 
     def authenticate(self, token: str, body: bytes, signature: str | None) -> SiteRouting:
         """The site (and its integrations) a delivery is for; NotFound or Unauthorized otherwise."""
+        if not _TOKEN_SHAPE.fullmatch(token):
+            raise unknown_token()
         with self._lock:
             site_url = self._token_sites.get(token)
             hint = list(self._site_integrations.get(site_url or "", []))

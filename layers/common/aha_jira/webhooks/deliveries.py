@@ -16,6 +16,7 @@ RETRY_HEADER = "x-atlassian-webhook-retry"
 # Jira retries for a few minutes and an admin can redeliver for days; a week of identifiers covers both.
 DEDUPE_SECONDS = 7 * 24 * 3600
 _MAX_IDENTIFIER = 200
+_MAX_RETRY_DIGITS = 6
 
 
 class Delivery(BaseModel):
@@ -34,27 +35,35 @@ class Delivery(BaseModel):
 
 
 def delivery_identifier(headers: Mapping[str, str], body: bytes) -> str:
-    """The header when present (bounded in length), otherwise `body-sha256:<hex>`: Jira's payload holds the
-    event's timestamp and changelog id, so two different events never share a body."""
+    """The header when it is a plain identifier (printable ASCII, bounded in length), a digest of it when it
+    is anything else (so its redeliveries still match, and no control character or megabyte reaches a log
+    line or a key), or `body-sha256:<hex>` without one: Jira's payload holds the event's timestamp and
+    changelog id, so two different events never share a body."""
     given = (headers.get(IDENTIFIER_HEADER) or "").strip()
     if given:
-        if len(given) <= _MAX_IDENTIFIER:
+        if len(given) <= _MAX_IDENTIFIER and all(" " <= char <= "~" for char in given):
             return given
-        return "long-sha256:" + hashlib.sha256(given.encode()).hexdigest()
+        return "header-sha256:" + hashlib.sha256(given.encode("utf-8", "surrogatepass")).hexdigest()
     return "body-sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def retry_count(headers: Mapping[str, str]) -> int:
-    raw = (headers.get(RETRY_HEADER) or "0").strip()
-    return int(raw) if raw.isdigit() else 0
+    """Jira's redelivery count: informational, so anything but a few ASCII digits is 0 (`int("²")` raises
+    although `"²".isdigit()` is true; a 5,000-digit value is no count)."""
+    raw = (headers.get(RETRY_HEADER) or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= _MAX_RETRY_DIGITS:
+        return int(raw)
+    return 0
 
 
-def new_delivery(site_url: str, identifier: str, event: str, headers: Mapping[str, str]) -> Delivery:
+def new_delivery(
+    site_url: str, identifier: str, event: str, headers: Mapping[str, str], received_at: float | None = None
+) -> Delivery:
     return Delivery(
         site_url=site_url,
         identifier=identifier,
         event=event,
-        received_at=time.time(),
+        received_at=time.time() if received_at is None else received_at,
         retry=retry_count(headers),
     )
 

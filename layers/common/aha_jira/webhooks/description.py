@@ -12,7 +12,11 @@ import html
 import re
 from typing import Any
 
+from aha_jira.errors import InvalidRequest
+
 _BLOCKS = re.compile(r"\n\s*\n")
+# DESIGN.md's limit for descriptions, on what the record stores (escaping can make HTML longer than the text).
+MAX_DESCRIPTION_HTML = 256 * 1024
 
 
 def jira_description_to_html(value: str | dict[str, Any] | None) -> str:
@@ -22,8 +26,16 @@ def jira_description_to_html(value: str | dict[str, Any] | None) -> str:
 
     text = adf_to_text(value) if isinstance(value, dict) else wiki_to_text(value)
     blocks = [block.strip("\n") for block in _BLOCKS.split(text.strip())]
-    return "".join(
+    converted = "".join(
         "<p>" + "<br>".join(html.escape(line) for line in block.split("\n")) + "</p>"
         for block in blocks
         if block.strip()
     )
+    if len(converted) > MAX_DESCRIPTION_HTML:
+        # Refused like any value out of bounds: nothing of the delivery is written (a record cannot hold it).
+        raise InvalidRequest(
+            "The body is not a Jira webhook event (issue.fields.description: longer than 256 KiB as HTML).",
+            hint="Jira's own descriptions are far shorter; point only Jira's webhook at this URL.",
+            code="not_a_jira_event",
+        )
+    return converted

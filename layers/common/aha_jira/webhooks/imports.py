@@ -17,10 +17,13 @@ the Jira issue is a call to Jira, so it is queued (`ImportWriteBack`) and done b
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import ValidationError
 
 from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.issue_link import IssueLink, RecordKind
@@ -275,10 +278,12 @@ def pending_writebacks(
 CATCH_UP_FIELDS = ["status", "resolution", "summary", "timespent", "timeestimate", "updated"]
 
 
-def catch_up_event(issue: JiraIssue) -> JiraWebhookEvent | None:
+def catch_up_event(issue: JiraIssue, *, now_ms: int | None = None) -> JiraWebhookEvent | None:
     """The issue as Jira has it now, as an issue event at its `updated` time: applied to a record just
     imported, it brings in changes whose own events arrived before the creation did (they found no record
-    then), and it is older than any event still on its way (ordering keeps the newest)."""
+    then), and it is older than any event still on its way (ordering keeps the newest). An `updated` in the
+    future is taken as now (it must not outrank the events to come); None when the issue cannot be read as
+    an event (no usable `updated`, or values out of bounds)."""
     updated = issue.fields.get("updated")
     if not isinstance(updated, str):
         return None
@@ -286,13 +291,17 @@ def catch_up_event(issue: JiraIssue) -> JiraWebhookEvent | None:
         at = datetime.strptime(updated, "%Y-%m-%dT%H:%M:%S.%f%z")
     except ValueError:
         return None
-    return JiraWebhookEvent.model_validate(
-        {
-            "timestamp": int(at.timestamp() * 1000),
-            "webhookEvent": "jira:issue_updated",
-            "issue": {"id": issue.id, "key": issue.key, "fields": issue.fields},
-        }
-    )
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    try:
+        return JiraWebhookEvent.model_validate(
+            {
+                "timestamp": max(min(int(at.timestamp() * 1000), now), 0),
+                "webhookEvent": "jira:issue_updated",
+                "issue": {"id": issue.id, "key": issue.key, "fields": issue.fields},
+            }
+        )
+    except ValidationError:
+        return None
 
 
 def record_url(public_base_url: str | None, link: IssueLink) -> str | None:

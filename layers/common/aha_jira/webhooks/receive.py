@@ -13,7 +13,6 @@ that is not a Jira event, 5xx only when the delivery could not be recorded (Jira
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -33,7 +32,8 @@ from aha_jira.models.jira_webhook import (
     WebhookAnswer,
 )
 from aha_jira.models.jira_webhook import Outcome as WebhookOutcome
-from aha_jira.settings import get_settings
+from aha_jira.models.json_input import JsonRefused, parse_json
+from aha_jira.settings import configured_public_base_url
 from aha_jira.webhooks.authentication import WebhookAuthenticator
 from aha_jira.webhooks.deliveries import CommitResult, Delivery, delivery_identifier, new_delivery
 from aha_jira.webhooks.echo import authored_by
@@ -97,21 +97,24 @@ class ConcurrentDeliveries(RuntimeError):
     """The records kept changing under this delivery; it was not recorded, so Jira will redeliver it."""
 
 
-def parse_event(body: bytes) -> JiraWebhookEvent:
-    """The delivery's event; InvalidRequest (400) for anything that is not a Jira webhook event."""
+def parse_event(body: bytes, *, received_ms: int | None = None) -> JiraWebhookEvent:
+    """The delivery's event, its time clamped to `received_ms` (now by default); InvalidRequest (400) for
+    anything that is not a Jira webhook event (strict JSON: at most 64 levels deep, no NaN, no repeated
+    key; bounded values)."""
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise _not_an_event("the body is not JSON") from None
+        document = parse_json(body)
+    except JsonRefused as error:
+        raise _not_an_event(str(error)) from None
     if not isinstance(document, dict):
         raise _not_an_event("the body is not a JSON object")
     try:
-        return JiraWebhookEvent.model_validate(document)
+        event = JiraWebhookEvent.model_validate(document)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ()))
         message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
         raise _not_an_event(f"{where}: {message}" if where else message) from None
+    return event.clamped(int(time.time() * 1000) if received_ms is None else received_ms)
 
 
 def _not_an_event(detail: str) -> InvalidRequest:
@@ -146,12 +149,13 @@ def handle_delivery(
     """Handle one delivery already authenticated for `routing`'s site (admin webhook token and signature, or
     a Connect JWT): parse, dedupe, route, plan, commit, log. `headers` are keyed in lower case.
     `public_base_url` (this API's) makes the link an imported issue gets back to its roadmap record."""
-    event = parse_event(body)
+    received = time.time()
+    event = parse_event(body, received_ms=int(received * 1000))
     delivery = new_delivery(
-        routing.site.site_url, delivery_identifier(headers, body), event.webhook_event, headers
+        routing.site.site_url, delivery_identifier(headers, body), event.webhook_event, headers, received
     )
-    now = datetime.now(UTC).isoformat(timespec="milliseconds")
-    public_base_url = public_base_url or get_settings().public_base_url or None
+    now = datetime.fromtimestamp(received, UTC).isoformat(timespec="milliseconds")
+    public_base_url = public_base_url or configured_public_base_url()
     if event.webhook_event == "jira:issue_created":
         return _receive_creation(_Creation(event, delivery, routing, services, now, public_base_url))
 
