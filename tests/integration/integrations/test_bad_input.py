@@ -235,6 +235,11 @@ def test_a_body_that_is_not_declared_json_is_415(
     assert stored_state(aws) == before
 
 
+def test_an_empty_body_declared_as_text_is_415(call_raw: RawCall, aws: LocalResources) -> None:
+    status, body = call_raw("PUT", "/integrations/mobile", b"", headers={"Content-Type": "text/plain"})
+    assert_refused(status, body, expected=415, code="unsupported_media_type")
+
+
 @pytest.mark.parametrize("headers", [{}, {"Content-Type": "Application/JSON; Charset=UTF-8"}])
 def test_a_json_body_without_content_type_or_in_another_case_is_read(
     call_raw: RawCall, aws: LocalResources, headers: dict[str, str]
