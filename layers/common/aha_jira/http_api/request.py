@@ -5,22 +5,18 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
-from aha_jira.http_api.errors import refused_json, validation_error
-from aha_jira.models.json_input import JsonRefused, parse_json
+from aha_jira.http_api.bodies import json_document
+from aha_jira.http_api.errors import validation_error
 from aha_jira.settings import get_settings
 
 
 def parse_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model:
-    """The request body parsed strictly (`parse_json`) and validated against `model`, or the 400
+    """The request body parsed strictly (`json_document`) and validated against `model`, or the 400
     `invalid_body` answer Powertools' validation gives (same paths and messages), for a function that
     goes without Powertools' validation machinery (see `make_resolver`). The content type is checked
     before (`resolve(..., json_bodies=True)`)."""
     try:
-        document = parse_json(event.decoded_body or "")
-    except JsonRefused as error:
-        raise refused_json(error) from None
-    try:
-        return model.model_validate(document)
+        return model.model_validate(json_document(event))
     except ValidationError as error:
         raise validation_error(error.errors()) from None
 

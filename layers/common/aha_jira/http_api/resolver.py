@@ -9,11 +9,11 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira.errors import AhaJiraError, NotFound, PayloadTooLarge, UnsupportedMediaType
+from aha_jira.http_api.bodies import check_json_content_type
 from aha_jira.http_api.errors import error_response, register_error_handlers
 from aha_jira.models.json_input import parse_json
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # No route has a control character in its path; Powertools' route patterns end in `$`, which would
 # match `/integrations/mob` for `/integrations/mob%0A`.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -35,32 +35,6 @@ def body_size(event: dict[str, Any]) -> int:
         # Decoded size without decoding: 3 bytes per 4 characters, less the padding.
         return len(body) * 3 // 4 - body.count("=", -2)
     return len(body.encode("utf-8"))
-
-
-def check_json_content_type(event: dict[str, Any]) -> None:
-    """A body sent to a route that reads JSON must say it is JSON, or say nothing (then it is read as
-    JSON: see docs/decisions.md "Bodies: JSON only"). 415 otherwise, before anything parses it."""
-    # Also without a body: Powertools' validation reads the declared type of an empty PUT too.
-    if (event.get("httpMethod") or "").upper() not in _BODY_METHODS:
-        return
-    headers = event.get("headers") or {}
-    name, declared = next(
-        ((key, value) for key, value in reversed(headers.items()) if key.lower() == "content-type"),
-        ("", None),
-    )
-    if declared is None:
-        return
-    media_type, *parameters = (part.strip() for part in declared.lower().split(";"))
-    charsets = [part.split("=", 1)[1].strip('" ') for part in parameters if part.startswith("charset=")]
-    if media_type != "application/json" or any(charset not in {"utf-8", "utf8"} for charset in charsets):
-        shown = declared if len(declared) <= 100 and declared.isprintable() else "that content type"
-        raise UnsupportedMediaType(
-            f"The body must be JSON (Content-Type: application/json), not {shown}.",
-            hint="Send the header 'Content-Type: application/json' (curl -d sends "
-            "application/x-www-form-urlencoded unless told otherwise: add -H 'content-type: application/json').",
-        )
-    # Media types are case-insensitive; Powertools' validation compares them as they are.
-    headers[name] = declared.lower()
 
 
 def _answer(error: AhaJiraError) -> dict[str, Any]:
