@@ -19,6 +19,7 @@ from aha_jira.integrations.configure import configure_integration
 from aha_jira.integrations.query import get_integration, list_integrations, load_integration
 from aha_jira.integrations.remove import remove_integration
 from aha_jira.models.integration import IntegrationConfigBody, IntegrationList, IntegrationView
+from aha_jira.models.references import MAX_REFERENCE_LENGTH
 
 app = make_resolver()
 
@@ -118,7 +119,10 @@ def read_log(
     ] = None,
     outcome: Annotated[str | None, Query(max_length=16, description="ok, skipped, queued or failed")] = None,
     reference: Annotated[
-        str | None, Query(max_length=100, description="a feature's reference; its requirements match too")
+        str | None,
+        Query(
+            max_length=MAX_REFERENCE_LENGTH, description="a feature's reference; its requirements match too"
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next: Annotated[str | None, Query(max_length=200)] = None,
@@ -139,4 +143,4 @@ def read_log(
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with log_scope(correlation_id=api_request_id(event)):
-        return resolve(app, event, context)
+        return resolve(app, event, context, json_bodies=True)

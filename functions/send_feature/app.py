@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aha_jira.http_api.paths import check_path_ids
 from aha_jira.http_api.request import parse_body
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
@@ -27,6 +28,7 @@ app = make_resolver(validation=False)
     summary="Create or update the Jira issues of a feature and its requirements",
 )
 def post_send(integration_id: str, reference: str) -> Response[str]:
+    check_path_ids(integration_id, reference)
     body = parse_body(app.current_event, SendFeatureBody)
     # API Gateway gives up at 29 s and the function at its timeout: a send stops writing before either.
     deadline = time.time() + app.lambda_context.get_remaining_time_in_millis() / 1000
@@ -40,4 +42,4 @@ def post_send(integration_id: str, reference: str) -> Response[str]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with log_scope(correlation_id=api_request_id(event)):
-        return resolve(app, event, context)
+        return resolve(app, event, context, json_bodies=True)

@@ -56,3 +56,8 @@ class Conflict(AhaJiraError):
 class PayloadTooLarge(AhaJiraError):
     status = 413
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(AhaJiraError):
+    status = 415
+    code = "unsupported_media_type"

@@ -174,9 +174,10 @@ def test_body_that_is_not_json_is_400(call_api: Call, aws: LocalResources) -> No
     assert body["error"]["code"] == "invalid_body"
 
 
-def test_invalid_integration_id_is_400(call_api: Call, aws: LocalResources) -> None:
+def test_invalid_integration_id_is_404(call_api: Call, aws: LocalResources) -> None:
+    # DESIGN.md: an id that cannot be one is 404 (the message says what an id may be).
     status, body = call_api("PUT", "/integrations/bad%20id!", config())
-    assert status == 400
+    assert status == 404
     assert body["error"]["code"] == "invalid_integration_id"
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from aha_jira.errors import InvalidRequest, NotFound
 from aha_jira.integrations.query import load_integration
 from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.feature_view import FeatureList, FeatureView, JiraState, RecordView, TimeTracking
 from aha_jira.models.issue_link import IssueLink
+from aha_jira.models.references import is_reference
 from aha_jira.ports import IntegrationRepository
 from aha_jira.storage.features import DynamoFeatureRepository
 from aha_jira.storage.issue_links import DynamoIssueLinkRepository
 
 MAX_PAGE_SIZE = 100
+# A Jira issue key: the project key (a letter, then letters, digits or '_'), '-', the issue's number.
+_ISSUE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,44}-[0-9]{1,18}")
 
 
 def _record_view(
@@ -71,10 +76,14 @@ def get_feature(
     links: DynamoIssueLinkRepository,
 ) -> FeatureView:
     integration = load_integration(integration_id, integrations)
-    record = features.get(integration_id, reference)
+    record = features.get(integration_id, reference) if is_reference(reference) else None
     if record is None:
         raise NotFound(
-            f"Integration '{integration_id}' has no feature '{reference}'.",
+            # Only a reference that can be one is echoed (models.references).
+            f"Integration '{integration_id}' has no feature '{reference}'."
+            if is_reference(reference)
+            else f"Integration '{integration_id}' has no feature with this reference: references are "
+            "1-64 letters, digits, '_', '.' or '-'.",
             hint="Send it first with POST /integrations/{id}/features/{reference}/send.",
             code="feature_not_found",
         )
@@ -99,6 +108,13 @@ def list_features(
             hint="Leave it out for the default page size.",
             code="invalid_query",
             details=[{"path": "limit", "message": f"must be between 1 and {MAX_PAGE_SIZE}"}],
+        )
+    if jira_key and not _ISSUE_KEY.fullmatch(jira_key):
+        raise InvalidRequest(
+            "jira_key: not a Jira issue key",
+            hint="Use an issue key such as MOB-12.",
+            code="invalid_query",
+            details=[{"path": "jira_key", "message": "not a Jira issue key"}],
         )
     base_url = integration.jira.base_url
     if jira_key:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
+from aha_jira.http_api.bodies import json_document
 from aha_jira.http_api.errors import validation_error
 from aha_jira.integration_log import logger
 from aha_jira.settings import (
@@ -16,11 +17,12 @@ from aha_jira.settings import (
 
 
 def parse_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model:
-    """The request body validated against `model`, or the 400 `invalid_body` answer Powertools'
-    validation gives (same paths and messages), for a function that goes without Powertools' validation
-    machinery (see `make_resolver`)."""
+    """The request body parsed strictly (`json_document`) and validated against `model`, or the 400
+    `invalid_body` answer Powertools' validation gives (same paths and messages), for a function that
+    goes without Powertools' validation machinery (see `make_resolver`). The content type is checked
+    before (`resolve(..., json_bodies=True)`)."""
     try:
-        return model.model_validate_json(event.decoded_body or "")
+        return model.model_validate(json_document(event))
     except ValidationError as error:
         raise validation_error(error.errors()) from None
 

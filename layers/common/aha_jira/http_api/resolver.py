@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aha_jira.errors import PayloadTooLarge
+from aha_jira.errors import AhaJiraError, NotFound, PayloadTooLarge, UnsupportedMediaType
+from aha_jira.http_api.bodies import check_json_content_type
 from aha_jira.http_api.errors import error_response, register_error_handlers
+from aha_jira.models.json_input import parse_json
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
+# No route has a control character in its path; Powertools' route patterns end in `$`, which would
+# match `/integrations/mob` for `/integrations/mob%0A`.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def make_resolver(*, validation: bool = True) -> APIGatewayRestResolver:
     """The resolver with our error handlers. `validation` turns on Powertools' pydantic validation of
     bodies and parameters (and its OpenAPI machinery, about 80 ms of imports at cold start): a function
-    whose routes take neither a body nor a validated parameter goes without it."""
-    app = APIGatewayRestResolver(enable_validation=validation)
+    whose routes take neither a body nor a validated parameter goes without it. Bodies Powertools reads
+    are parsed by `parse_json` (depth, NaN, repeated keys), never by `json.loads` alone."""
+    app = APIGatewayRestResolver(enable_validation=validation, json_body_deserializer=parse_json)
     register_error_handlers(app, validation=validation)
     return app
 
@@ -30,21 +37,35 @@ def body_size(event: dict[str, Any]) -> int:
     return len(body.encode("utf-8"))
 
 
-def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Refuse an oversized body before anything parses it, then let the resolver route the event."""
+def _answer(error: AhaJiraError) -> dict[str, Any]:
+    response = error_response(error)
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": "application/json"},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
+
+
+def resolve(
+    app: APIGatewayRestResolver, event: dict[str, Any], context: LambdaContext, *, json_bodies: bool = False
+) -> dict[str, Any]:
+    """Refuse an oversized body before anything parses it (and, for a function whose routes read JSON
+    bodies, `json_bodies`, a body of another content type), then let the resolver route the event."""
     if body_size(event) > MAX_BODY_BYTES:
-        response = error_response(
+        return _answer(
             PayloadTooLarge(
                 f"The body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB.",
                 hint="Send fewer requirements or smaller descriptions; attachments are sent by URL.",
             )
         )
-        return {
-            "statusCode": response.status_code,
-            "headers": {"Content-Type": "application/json"},
-            "body": response.body,
-            "isBase64Encoded": False,
-        }
+    if _CONTROL.search(event.get("path") or ""):
+        return _answer(NotFound("No such route.", hint="See GET /openapi.json.", code="not_found"))
+    if json_bodies:
+        try:
+            check_json_content_type(event)
+        except UnsupportedMediaType as error:
+            return _answer(error)
     return app.resolve(event, context)
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aha_jira.errors import InvalidRequest
 from aha_jira.integration_log.insights import row_from_line, run_query
+from aha_jira.models.references import is_reference
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
 OUTCOMES = ("ok", "skipped", "queued", "failed")
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
-# The references of our roadmap records (features MOB-1, requirements MOB-1-2): nothing that needs quoting.
-_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 # Keys of a log line that say nothing to the reader of an integration log.
 _NOISE = frozenset(
     {
@@ -109,7 +108,8 @@ def parse_log_query(
             since_at = since_at.replace(tzinfo=UTC)
     if outcome is not None and outcome not in OUTCOMES:
         raise _bad("outcome", f"must be one of {', '.join(OUTCOMES)}", "Leave it out for every outcome.")
-    if reference is not None and not _REFERENCE.fullmatch(reference):
+    # The references the send accepts, no more and no less (models.references): nothing that needs quoting.
+    if reference is not None and not is_reference(reference):
         raise _bad("reference", "not a roadmap reference", "Use a feature's reference_num, e.g. MOB-1.")
     size = DEFAULT_LIMIT if limit is None else limit
     if not 1 <= size <= MAX_LIMIT:

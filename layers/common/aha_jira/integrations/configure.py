@@ -1,7 +1,9 @@
 """Create or replace an integration (`PUT /integrations/{integration_id}`).
 
-Order matters for "bad input writes nothing": everything is validated first, then secrets are
-written, then the integration and its site membership in one DynamoDB transaction.
+Order matters for "bad input writes nothing": everything is validated first (the body's limits are
+the model's, `models.limits`), then the integration and its site membership are written in one
+DynamoDB transaction, and only then the secrets: a PUT refused at any step (a 409 included) leaves no
+secret behind and changes none.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aha_jira.errors import InvalidRequest
+from aha_jira.errors import InvalidRequest, NotFound
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.integrations.secret_names import jira_credentials_secret, site_webhook_secret
 from aha_jira.integrations.views import integration_view
@@ -23,9 +25,9 @@ from aha_jira.models.integration import (
     StoredAuth,
     StoredIntegration,
     StoredJiraSite,
-    is_valid_integration_id,
     normalise_base_url,
 )
+from aha_jira.models.limits import is_integration_id
 from aha_jira.ports import IntegrationRepository, SecretStore
 from aha_jira.settings import get_settings
 
@@ -37,8 +39,9 @@ class ConfigureResult:
 
 
 def check_integration_id(integration_id: str) -> None:
-    if not is_valid_integration_id(integration_id):
-        raise InvalidRequest(
+    # DESIGN.md: an id that cannot be one is 404, as for every other route; the message says why.
+    if not is_integration_id(integration_id):
+        raise NotFound(
             "integration_id: must be 1-64 letters, digits, '-' or '_', starting with a letter or digit",
             hint="Use a short stable name such as 'mobile-app'.",
             code="invalid_integration_id",
@@ -123,14 +126,8 @@ def configure_integration(
         last_test=_kept_test_report(existing, site_url, stored_auth, body, credentials),
     )
 
-    # Validation is over; from here on, writes.
-    if credentials is not None and credentials_secret is not None:
-        secret_store.put(credentials_secret, credentials)
-    if webhook_secret is not None:
-        if webhook_secret_set:
-            secret_store.put(site_webhook_secret(site_url), {"secret": webhook_secret.get_secret_value()})
-        else:
-            secret_store.delete(site_webhook_secret(site_url))
+    # Validation is over; from here on, writes: the configuration first (a 409 stops here, before any
+    # secret is touched), then the secrets it names.
     repository.save(
         integration,
         expected_version=existing.version if existing else None,
@@ -138,6 +135,13 @@ def configure_integration(
         new_site_token=secrets.token_urlsafe(24),
         webhook_secret_set=webhook_secret_set,
     )
+    if credentials is not None and credentials_secret is not None:
+        secret_store.put(credentials_secret, credentials)
+    if webhook_secret is not None:
+        if webhook_secret_set:
+            secret_store.put(site_webhook_secret(site_url), {"secret": webhook_secret.get_secret_value()})
+        else:
+            secret_store.delete(site_webhook_secret(site_url))
     if existing is not None and existing.credentials_secret and credentials_secret is None:
         secret_store.delete(existing.credentials_secret)
 

@@ -6,12 +6,25 @@ from aha_jira.errors import InvalidRequest, NotFound
 from aha_jira.integration_log import bind_log_context
 from aha_jira.integrations.views import integration_view
 from aha_jira.models.integration import IntegrationList, IntegrationView, StoredIntegration
+from aha_jira.models.limits import is_integration_id
 from aha_jira.ports import IntegrationRepository
 
 MAX_PAGE_SIZE = 100
 
 
+def check_possible_id(integration_id: str) -> None:
+    """404 for an id no integration can have (DESIGN.md); it is neither looked up nor echoed (it may be
+    10 KB, or carry anything)."""
+    if not is_integration_id(integration_id):
+        raise NotFound(
+            "No integration has this id: ids are 1-64 letters, digits, '-' or '_'.",
+            hint="List the integrations with GET /integrations.",
+            code="integration_not_found",
+        )
+
+
 def load_integration(integration_id: str, repository: IntegrationRepository) -> StoredIntegration:
+    check_possible_id(integration_id)
     integration = repository.get(integration_id)
     if integration is None:
         raise NotFound(

@@ -83,7 +83,12 @@ class JiraTransport:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         if not self._site_checked:
-            check_site(self.base_url, allow_loopback=self._allow_loopback)
+            try:
+                check_site(self.base_url, allow_loopback=self._allow_loopback)
+            except (UnicodeError, ValueError):
+                # A host no resolver takes (a label over 63 characters, an empty label), stored before
+                # the configuration refused such names: it cannot resolve, so it is reported as such.
+                raise _unresolvable(self.base_url) from None
             self._site_checked = True
         attempt = 0
         while True:
@@ -123,7 +128,10 @@ class JiraTransport:
             json=json_body,
             headers={"Accept": "application/json", **(headers or {})},
         )
-        prepared = self._session.prepare_request(request)
+        try:
+            prepared = self._session.prepare_request(request)
+        except rex.InvalidURL:
+            raise _unresolvable(self.base_url) from None
         self._signer.sign(prepared)
         self.calls.append((method, path))
         try:
@@ -161,14 +169,18 @@ class JiraTransport:
         return _read_answer(response, method, path)
 
 
+def _unresolvable(base_url: str) -> JiraUnreachable:
+    return JiraUnreachable(
+        f"The name in {base_url} could not be resolved.",
+        code="dns_failed",
+        hint="Check the spelling of jira.base_url.",
+    )
+
+
 def _connection_failure(base_url: str, error: rex.ConnectionError, method: str) -> JiraUnreachable:
     text = repr(error)
     if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo" in text:
-        return JiraUnreachable(
-            f"The name in {base_url} could not be resolved.",
-            code="dns_failed",
-            hint="Check the spelling of jira.base_url.",
-        )
+        return _unresolvable(base_url)
     if "NewConnectionError" in text or "Connection refused" in text:
         return JiraUnreachable(
             f"Nothing accepted a connection at {base_url}.",

@@ -1,14 +1,34 @@
 """An Aha! feature as its REST API and event payloads carry it (the body of the send route).
 
 Unknown keys are accepted and ignored: Aha! adds fields over time. What a send needs is typed here;
-`reference_num` and `name` are required, everything else may be absent or null.
+`reference_num` and `name` are required, everything else may be absent or null. Every value has the
+limits of `models.limits`, and a feature's references are unique (its own and its requirements'), so a
+send that would overwrite one record with another is refused before anything is written.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from aha_jira.models.limits import (
+    MAX_ATTACHMENTS,
+    MAX_CUSTOM_FIELDS,
+    MAX_FILE_SIZE,
+    MAX_REQUIREMENTS,
+    MAX_TAGS,
+    MAX_WORK_UNITS,
+    Description,
+    Email,
+    Estimate,
+    RecordName,
+    ShortText,
+    Tag,
+    Url,
+)
+from aha_jira.models.references import Reference
 
 # Aha!'s `work_units`: how `original_estimate` and `remaining_estimate` are expressed.
 WORK_UNITS_MINUTES = 10
@@ -21,7 +41,7 @@ class AhaModel(BaseModel):
 
 
 class AhaDescription(AhaModel):
-    body: str = ""
+    body: Description = ""
 
     @field_validator("body", mode="before")
     @classmethod
@@ -30,49 +50,50 @@ class AhaDescription(AhaModel):
 
 
 class AhaWorkflowStatus(AhaModel):
-    name: str
+    name: RecordName
 
 
 class AhaRelease(AhaModel):
-    reference_num: str | None = None
-    name: str
-    release_date: str | None = None
+    # Not a record of ours (no link, no key): only its name reaches Jira, as a fix version.
+    reference_num: ShortText | None = None
+    name: RecordName
+    release_date: ShortText | None = None
 
 
 class AhaUser(AhaModel):
-    email: str | None = None
-    name: str | None = None
+    email: Email | None = None
+    name: RecordName | None = None
 
 
 class AhaAttachment(AhaModel):
-    file_name: str | None = None
-    download_url: str | None = None
-    content_type: str | None = None
-    file_size: int | None = None
+    file_name: RecordName | None = None
+    download_url: Url | None = None
+    content_type: ShortText | None = None
+    file_size: int | None = Field(default=None, ge=0, le=MAX_FILE_SIZE)
 
 
 class AhaCustomField(AhaModel):
-    key: str
-    name: str | None = None
+    key: RecordName
+    name: RecordName | None = None
     value: Any = None
-    type: str | None = None
+    type: ShortText | None = None
 
 
 class AhaRecord(AhaModel):
     """What features and requirements have in common."""
 
-    reference_num: str = Field(min_length=1, max_length=100)
-    name: str = Field(min_length=1)
+    reference_num: Reference
+    name: RecordName
     description: AhaDescription = Field(default_factory=AhaDescription)
     workflow_status: AhaWorkflowStatus | None = None
-    tags: list[str] = Field(default_factory=list)
-    original_estimate: float | None = None
-    remaining_estimate: float | None = None
-    work_units: int | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
+    original_estimate: Estimate | None = None
+    remaining_estimate: Estimate | None = None
+    work_units: int | None = Field(default=None, ge=0, le=MAX_WORK_UNITS)
     assigned_to_user: AhaUser | None = None
-    custom_fields: list[AhaCustomField] = Field(default_factory=list)
-    attachments: list[AhaAttachment] = Field(default_factory=list)
-    url: str | None = None
+    custom_fields: list[AhaCustomField] = Field(default_factory=list, max_length=MAX_CUSTOM_FIELDS)
+    attachments: list[AhaAttachment] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+    url: Url | None = None
 
     @field_validator("tags", "attachments", "custom_fields", mode="before")
     @classmethod
@@ -106,12 +127,31 @@ class AhaRequirement(AhaRecord):
 
 class AhaFeature(AhaRecord):
     release: AhaRelease | None = None
-    requirements: list[AhaRequirement] = Field(default_factory=list)
+    requirements: list[AhaRequirement] = Field(default_factory=list, max_length=MAX_REQUIREMENTS)
 
     @field_validator("requirements", mode="before")
     @classmethod
     def _no_requirements(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    @field_validator("requirements")
+    @classmethod
+    def _references_unique(cls, value: list[AhaRequirement], info: ValidationInfo) -> list[AhaRequirement]:
+        # One record per reference: a requirement named like its feature would overwrite the feature's
+        # issue, and two requirements with one reference would fight over one issue link.
+        seen = {info.data.get("reference_num")}
+        for index, requirement in enumerate(value):
+            if requirement.reference_num in seen:
+                reused = requirement.reference_num == info.data.get("reference_num")
+                raise PydanticCustomError(
+                    "duplicate_reference",
+                    "is the feature's own reference; a requirement needs its own"
+                    if reused
+                    else "appears twice among the requirements; each needs its own reference",
+                    {"at": f"{index}.reference_num"},
+                )
+            seen.add(requirement.reference_num)
+        return value
 
 
 class SendFeatureBody(BaseModel):

@@ -1,12 +1,14 @@
 """The integration configuration: the body of `PUT /integrations/{id}` and its answer.
 
 Secrets (API tokens, passwords, bearer tokens, webhook secrets) are `SecretStr`: they are write-only,
-moved to Secrets Manager by the configure use case and never part of an answer or a stored item.
+moved to Secrets Manager by the configure use case and never part of an answer or a stored item. The
+limits of every value are those of `models.limits`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -17,18 +19,30 @@ from pydantic import (
     Discriminator,
     Field,
     SecretStr,
-    StringConstraints,
     Tag,
     field_validator,
     model_validator,
 )
 
 from aha_jira.integration_log.redaction import register_secret
+from aha_jira.models.limits import (
+    MAX_FIELD_MAPPINGS,
+    MAX_FIELD_VALUE_BYTES,
+    MAX_HOST_LABEL_LENGTH,
+    MAX_HOST_LENGTH,
+    MAX_ISSUE_TYPES,
+    MAX_MAPPING_BYTES,
+    MAX_STATUSES,
+    BearerToken,
+    Email,
+    Name,
+    Secret,
+    Url,
+)
+from aha_jira.models.references import ProductPrefix
 
-INTEGRATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-_INTEGRATION_ID = re.compile(INTEGRATION_ID_PATTERN)
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+# A DNS label: letters, digits, '-' and '_' (seen in private zones), not starting or ending with '-'.
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?")
 
 
 class StrictModel(BaseModel):
@@ -43,10 +57,10 @@ class BasicAuth(StrictModel):
     """HTTP basic: e-mail + API token on Cloud, username + password on Data Center."""
 
     type: Literal["basic"]
-    email: NonEmpty | None = None
-    username: NonEmpty | None = None
-    api_token: SecretStr | None = None
-    password: SecretStr | None = None
+    email: Email | None = None
+    username: Name | None = None
+    api_token: Secret | None = None
+    password: Secret | None = None
 
     @model_validator(mode="after")
     def _one_identity_one_secret(self) -> BasicAuth:
@@ -69,7 +83,7 @@ class BearerAuth(StrictModel):
     """Jira Data Center personal access token."""
 
     type: Literal["bearer"]
-    token: SecretStr | None = None
+    token: BearerToken | None = None
 
     @property
     def secret(self) -> SecretStr | None:
@@ -80,7 +94,7 @@ class ConnectAuth(StrictModel):
     """Jira via an installed Atlassian Connect app; the shared secret comes from the install callback."""
 
     type: Literal["connect"]
-    client_key: NonEmpty
+    client_key: Name
 
     @property
     def secret(self) -> SecretStr | None:
@@ -96,17 +110,24 @@ JiraAuth = Annotated[
 
 
 class JiraSite(StrictModel):
-    base_url: NonEmpty
+    base_url: Url
     auth: JiraAuth
-    project: NonEmpty
+    project: Name
 
 
 class ConstantField(StrictModel):
     value: Any
 
+    @field_validator("value")
+    @classmethod
+    def _small_enough(cls, value: Any) -> Any:
+        if len(json.dumps(value, ensure_ascii=False).encode("utf-8")) > MAX_FIELD_VALUE_BYTES:
+            raise ValueError(f"must be at most {MAX_FIELD_VALUE_BYTES // 1024} KiB as JSON")
+        return value
+
 
 class AttributeField(StrictModel):
-    from_: NonEmpty = Field(alias="from")
+    from_: Name = Field(alias="from")
 
 
 def _field_mapping_kind(raw: Any) -> str | None:
@@ -133,11 +154,11 @@ FieldMapping = Annotated[
 
 
 class Mapping(StrictModel):
-    feature_issue_type: NonEmpty
-    requirement_issue_type: NonEmpty
-    link_type: NonEmpty = "Relates"
-    statuses: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
-    fields: dict[NonEmpty, FieldMapping] = Field(default_factory=dict)
+    feature_issue_type: Name
+    requirement_issue_type: Name
+    link_type: Name = "Relates"
+    statuses: dict[Name, Name] = Field(default_factory=dict, max_length=MAX_STATUSES)
+    fields: dict[Name, FieldMapping] = Field(default_factory=dict, max_length=MAX_FIELD_MAPPINGS)
     send_tags: bool = True
     send_release: bool = True
 
@@ -149,22 +170,29 @@ class Mapping(StrictModel):
             raise ValueError("Jira status names are matched case-insensitively; a name appears twice")
         return value
 
+    @model_validator(mode="after")
+    def _fits_in_one_item(self) -> Mapping:
+        # Each part has its own limit; together they must still fit the integration's DynamoDB item.
+        if len(self.model_dump_json(by_alias=True).encode("utf-8")) > MAX_MAPPING_BYTES:
+            raise ValueError(f"must be at most {MAX_MAPPING_BYTES // 1024} KiB as JSON")
+        return self
+
 
 class ImportSettings(StrictModel):
     enabled: bool = False
-    issue_types: list[NonEmpty] = Field(default_factory=list)
+    issue_types: list[Name] = Field(default_factory=list, max_length=MAX_ISSUE_TYPES)
 
 
 class WebhookSettings(StrictModel):
     # None (or absent) keeps the site's current secret; "" removes it.
-    secret: SecretStr | None = None
+    secret: Secret | None = None
 
 
 class IntegrationConfigBody(StrictModel):
     """Body of `PUT /integrations/{integration_id}`."""
 
-    name: NonEmpty
-    product: NonEmpty
+    name: Name
+    product: ProductPrefix
     enabled: bool = True
     jira: JiraSite
     mapping: Mapping
@@ -193,6 +221,7 @@ def normalise_base_url(raw: str, *, allow_http_loopback: bool) -> str:
     host = (parts.hostname or "").lower()
     if not host:
         raise ValueError("base_url must be an absolute URL such as https://acme.atlassian.net")
+    _check_host(host)
     if parts.username or parts.password:
         raise ValueError("base_url must not carry credentials; put them in jira.auth")
     if parts.query or parts.fragment:
@@ -205,6 +234,30 @@ def normalise_base_url(raw: str, *, allow_http_loopback: bool) -> str:
     return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
+def _check_host(host: str) -> None:
+    """A name DNS can resolve (or an IP address): what no resolver takes is refused here, not at the
+    first call to Jira."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return
+    try:
+        ascii_host = host.encode("idna").decode("ascii")  # an internationalised name as DNS sees it
+    except UnicodeError:  # a label over 63 characters, an empty label
+        ascii_host = ""
+    labels = ascii_host.removesuffix(".").split(".")
+    if not (
+        0 < len(ascii_host) <= MAX_HOST_LENGTH
+        and all(len(label) <= MAX_HOST_LABEL_LENGTH and _HOST_LABEL.fullmatch(label) for label in labels)
+    ):
+        raise ValueError(
+            f"base_url's host is not a DNS name (at most {MAX_HOST_LENGTH} characters; labels of at most "
+            f"{MAX_HOST_LABEL_LENGTH} letters, digits or '-', joined by '.')"
+        )
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -212,10 +265,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def is_valid_integration_id(value: str) -> bool:
-    return bool(_INTEGRATION_ID.match(value))
 
 
 CredentialKind = Literal["api_token", "password", "token"]

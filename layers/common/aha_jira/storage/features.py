@@ -164,7 +164,11 @@ class DynamoFeatureRepository:
             "Limit": limit,
         }
         if after:
-            query["ExclusiveStartKey"] = decode_cursor(after, {"pk", "sk", "gsi2pk", "gsi2sk"})
+            query["ExclusiveStartKey"] = decode_cursor(
+                after,
+                {"pk", "sk", "gsi2pk", "gsi2sk"},
+                fixed={"pk": f"INTEGRATION#{integration_id}", "gsi2pk": f"FEATURES#{integration_id}"},
+            )
         answer = self._client.query(**query)
         records = [_record_from_item(item) for item in answer.get("Items", [])]
         last = answer.get("LastEvaluatedKey")

@@ -79,7 +79,9 @@ class DynamoIntegrationRepository:
             "Limit": limit,
         }
         if after:
-            query["ExclusiveStartKey"] = decode_cursor(after, {"pk", "sk", "gsi1pk", "gsi1sk"})
+            query["ExclusiveStartKey"] = decode_cursor(
+                after, {"pk", "sk", "gsi1pk", "gsi1sk"}, fixed={"gsi1pk": _LIST_PARTITION}
+            )
         answer = self._client.query(**query)
         items = [_integration_from_item(item) for item in answer.get("Items", [])]
         last = answer.get("LastEvaluatedKey")
