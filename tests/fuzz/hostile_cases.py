@@ -1650,6 +1650,7 @@ class CaseResult:
     problems: list[str] = field(default_factory=list)
     writes: list[str] = field(default_factory=list)
     after: StoreState | None = None
+    secrets: tuple[str, ...] = ()  # the secrets the case's requests carried
 
     @property
     def refused_correctly(self) -> bool:
@@ -1671,7 +1672,7 @@ def run_case(
         before = observer.snapshot()
     answers = [send(target.url, request) for request in probe.requests]
     secrets = (*target.secrets, *probe.secrets)
-    result = CaseResult(case, statuses=[answer.status for answer in answers])
+    result = CaseResult(case, statuses=[answer.status for answer in answers], secrets=probe.secrets)
     for request, answer in zip(probe.requests, answers, strict=True):
         result.problems += answer_problems(request, answer, secrets, tolerant=case.tolerant)
     if case.check is not None:
