@@ -37,8 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aha_jira_dev.jira_sim import JiraSimulator
-from tests.fuzz.hostile_cases import CaseResult, Target, hostile_cases, run_case
+from tests.fuzz.hostile_cases import hostile_cases
 from tests.fuzz.observation import StoreState, WriteObserver
+from tests.fuzz.probes import CaseResult, Target, run_case
 from tests.fuzz.tenants import (
     AttackResult,
     ConnectApp,
@@ -256,9 +257,9 @@ def report(
         for result in results:
             if not result.refused_correctly:
                 print(case_line(result))
-    for direction, result in breaches:
+    for direction, attempt in breaches:
         print(
-            f"  - breach ({direction}, {result.attack.kind}) {result.attack.name}: {'; '.join(result.breaches)[:400]}"
+            f"  - breach ({direction}, {attempt.attack.kind}) {attempt.attack.name}: {'; '.join(attempt.breaches)[:400]}"
         )
     if logged:
         print(f"  - secrets in the logs: {logged}")

@@ -27,8 +27,8 @@ from urllib.parse import urlencode
 import requests
 
 from aha_jira_dev.jira_sim.connect_app import ConnectKeys
-from tests.fuzz.hostile_cases import Target, Tenant, encode
 from tests.fuzz.observation import WriteObserver, record_changes
+from tests.fuzz.probes import Target, Tenant, encode
 from tests.fuzz.signing import (
     connect_site_token,
     hub_signature,

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.fuzz.hostile_cases import (
+from tests.fuzz.hostile_cases import hostile_cases
+from tests.fuzz.probes import (
     CaseResult,
     HostileCase,
-    hostile_cases,
     run_case,
     valid_connect_webhook,
     valid_installed,

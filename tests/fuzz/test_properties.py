@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz.hostile_cases import (
+from tests.fuzz.probes import (
     PLACEHOLDER,
     api,
     connect_webhook,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.fuzz.hostile_cases import encode, set_at, webhook
+from tests.fuzz.probes import encode, set_at, webhook
 from tests.fuzz.signing import status_event
 from tests.fuzz.tenants import read_feature
 from tests.fuzz.wire import send

@@ -23,8 +23,8 @@ from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.provision import provision
 from aha_jira_dev.local_stack.template import Template
 from tests.fixtures.gateway import TEST_API_KEY
-from tests.fuzz.hostile_cases import Target, Tenant
 from tests.fuzz.observation import WriteObserver
+from tests.fuzz.probes import Target, Tenant
 from tests.fuzz.tenants import ConnectApp, connect_app, set_up_tenant
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fuzz.hostile_cases import Tenant
 from tests.fuzz.observation import record_changes
+from tests.fuzz.probes import Tenant
 from tests.fuzz.tenants import (
     Attack,
     admin_webhook,
