@@ -89,9 +89,8 @@ class Target:
     api_key: str
     app_base_url: str  # our Connect app's base URL as its descriptor gives it (`aud` of lifecycle tokens)
     app_key: str
-    lifecycle_keys: (
-        ConnectKeys  # the key Jira signs lifecycle callbacks with (CONNECT_INSTALL_KEYS_URL serves it)
-    )
+    # The key Jira signs lifecycle callbacks with (CONNECT_INSTALL_KEYS_URL serves its public half).
+    lifecycle_keys: ConnectKeys
     tenant: Tenant
 
     @property
