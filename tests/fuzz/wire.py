@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
@@ -161,13 +160,3 @@ def answer_problems(
     if leaked:
         problems.append(f"{where}: secrets in the answer: {leaked}")
     return problems
-
-
-def probe_socket(base_url: str) -> bool:
-    """Whether something listens at `base_url`."""
-    parts = urlsplit(base_url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=2):
-            return True
-    except OSError:
-        return False
