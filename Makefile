@@ -14,7 +14,7 @@ PORT ?= 3000
 JIRA_SIM_PORT ?= 8081
 DEMO ?= 1
 
-.PHONY: venv sam-venv run test lint typecheck validate-template unit integration e2e deploy-test invoke bench build replay-dlq log test-connection clean
+.PHONY: venv sam-venv run test lint typecheck validate-template unit integration e2e deploy-test invoke bench fuzz build replay-dlq log test-connection clean
 
 $(STAMP): pyproject.toml layers/common/requirements.txt
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (looked in ~/.pyenv/versions/3.13*, /usr/local/bin, /usr/bin); set PYTHON313=/path/to/python3.13"; exit 1; }
@@ -62,6 +62,12 @@ integration: $(STAMP)
 	$(PY) -m pytest -q tests/integration
 e2e: $(STAMP)
 	$(PY) -m pytest -q tests/e2e
+
+# The fuzz suite and the tenant isolation tests alone, with many more generated examples than `make test`
+# runs (Hypothesis stays seeded, so a failure found here is found again with the same FUZZ_EXAMPLES).
+FUZZ_EXAMPLES ?= 300
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -m fuzz tests/fuzz tests/integration/isolation
 
 # Run one function on an event file, the way `sam local invoke` does, without Docker:
 #   make invoke FUNCTION=integrations EVENT=events/list_integrations.json
