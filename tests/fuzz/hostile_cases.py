@@ -688,14 +688,19 @@ SEND_WRONG_TYPES: list[tuple[str, Any]] = [
 ]
 
 
-def _send(name: str, mutate: Callable[[dict[str, Any], str], bytes], *, reference: str | None = None) -> None:
+def _send(
+    name: str,
+    mutate: Callable[[dict[str, Any], str], bytes],
+    *,
+    reference: str | None = None,
+    expect: frozenset[int] | None = None,
+) -> None:
     """A send of a fresh feature with one thing changed."""
 
     def build(target: Target) -> HttpRequest:
         ref = reference or fresh_reference(name)
-        return api(
-            target, "POST", send_path(target, ref), mutate(feature_document(ref), ref), expect=BAD_BODY
-        )
+        body = mutate(feature_document(ref), ref)
+        return api(target, "POST", send_path(target, ref), body, expect=expect or BAD_BODY)
 
     _add(f"POST send: {name}", "POST /integrations/{integration_id}/features/{reference}/send", build)
 
@@ -765,6 +770,8 @@ def _send_cases() -> None:
         "a 65-character reference",
         lambda d, r: encode(set_at(set_at(d, "feature.reference_num", "R" * 65), "feature.requirements", [])),
         reference="R" * 65,
+        # In the path: a reference that cannot be one is 404 (DESIGN.md "Bad input never reaches a 5xx").
+        expect=NOT_FOUND,
     )
     for kind, character in CONTROL_CHARACTERS.items():
         reference = f"FZ{character}9"
@@ -774,6 +781,7 @@ def _send_cases() -> None:
                 set_at(set_at(d, "feature.reference_num", ref), "feature.requirements", [])
             ),
             reference=reference,
+            expect=NOT_FOUND,
         )
         _send(
             f"{kind} in a requirement reference",

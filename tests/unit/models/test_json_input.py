@@ -43,3 +43,9 @@ def test_ordinary_documents_parse_as_json_does() -> None:
         "a": [1, 2.5, "x", None, True],
         "b": {"c": {}},
     }
+
+
+def test_a_number_python_reads_as_infinity_is_refused() -> None:
+    with pytest.raises(JsonRefused, match="too large"):
+        parse_json('{"value": 1e400}')
+    assert parse_json('{"value": 1e308}') == {"value": 1e308}

@@ -124,9 +124,18 @@ def test_feature_values_out_of_bounds(changes: dict[str, Any], path: str) -> Non
     assert path in [detail["path"] for detail in error.details], error.details
 
 
-def test_a_name_may_carry_line_breaks_folded_later() -> None:
-    body = SendFeatureBody.model_validate(feature(name="Offline\r\n\tmode", tags=["a b\nc"]))
-    assert body.feature.name == "Offline\r\n\tmode"
+@pytest.mark.parametrize("control", ["\r", "\n", "\t", "\x00", "\x1f", "\x85"])
+def test_a_name_or_tag_with_a_control_character_is_refused(control: str) -> None:
+    with pytest.raises(ValidationError, match="control characters"):
+        SendFeatureBody.model_validate(feature(name=f"Offline{control}mode"))
+    with pytest.raises(ValidationError, match="control characters"):
+        SendFeatureBody.model_validate(feature(tags=[f"a{control}b"]))
+
+
+def test_a_trailing_control_character_is_refused_not_stripped() -> None:
+    # Python's strip() removes \x1c-\x1f: the value must be refused before any stripping.
+    with pytest.raises(ValidationError, match="control characters"):
+        IntegrationConfigBody.model_validate(config(name="Mobile\x1f"))
 
 
 # --- the configuration body ------------------------------------------------------------------------------

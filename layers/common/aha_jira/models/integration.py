@@ -49,8 +49,10 @@ class StrictModel(BaseModel):
     """Request bodies: unknown keys are refused so a typo never silently does nothing."""
 
     # defer_build: validators are built on first use, not at import (cold start: only the configuration
-    # routes validate these bodies).
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True, defer_build=True)
+    # routes validate these bodies). No model-wide `str_strip_whitespace`: Python's strip() also removes
+    # some control characters, which must be refused, not dropped; each string type strips spaces itself
+    # after refusing control characters (models/limits.py).
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class BasicAuth(StrictModel):
@@ -199,7 +201,7 @@ class IntegrationConfigBody(StrictModel):
     import_: ImportSettings = Field(default_factory=ImportSettings, alias="import")
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
 
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True, populate_by_name=False)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
 
     @model_validator(mode="after")
     def _register_secrets_for_redaction(self) -> IntegrationConfigBody:

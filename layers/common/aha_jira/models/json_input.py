@@ -9,6 +9,7 @@ through `parse_json`, so each of those is a refusal the caller can act on.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 # DESIGN.md "Bad input never reaches a 5xx": nesting deeper than this is refused before anything reads it.
@@ -29,6 +30,14 @@ class JsonRefused(ValueError):
 
 def _refuse_constant(name: str) -> Any:
     raise JsonRefused(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    # `1e400` is valid JSON, yet Python reads it as infinity: no field takes an infinite number.
+    value = float(text)
+    if math.isinf(value):
+        raise JsonRefused(f"the number {text[:32]} is too large")
+    return value
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -84,7 +93,12 @@ def parse_json(raw: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     else:
         text = raw
     try:
-        document = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+        document = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
+        )
     except JsonRefused:
         raise
     except RecursionError:

@@ -13,7 +13,7 @@ import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, SecretStr, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, StringConstraints, WithJsonSchema
 
 # --- strings -----------------------------------------------------------------------------------------
 MAX_ID_LENGTH = 64  # integration ids (roadmap references: models/references.py, the same 64)
@@ -48,8 +48,6 @@ MAX_MAPPING_BYTES = 128 * 1024
 
 # C0 controls, DEL and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# The same less tab, line feed and carriage return: text a person wrote may carry those.
-_CONTROL_BUT_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WHITESPACE = re.compile(r"\s")
 INTEGRATION_ID_PATTERN = rf"^[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_ID_LENGTH - 1}}}$"
 _INTEGRATION_ID = re.compile(INTEGRATION_ID_PATTERN)
@@ -65,10 +63,17 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
-def _no_control_characters_but_breaks(value: str) -> str:
-    if _CONTROL_BUT_BREAKS.search(value):
-        raise ValueError("must not contain control characters other than tab and line breaks")
+def _raw_without_control_characters(value: Any) -> Any:
+    """Before whitespace is stripped: Python's `strip()` also removes some control characters (\\x1c-\\x1f,
+    \\x85), so a value ending in one would otherwise be accepted silently instead of refused."""
+    if isinstance(value, str):
+        _no_control_characters(value)
     return value
+
+
+# Checked before anything else touches the value (see _raw_without_control_characters); every string type
+# of a request body carries it, so no model needs to refuse control characters on its own.
+NO_CONTROL_CHARACTERS = BeforeValidator(_raw_without_control_characters)
 
 
 def _single_token(value: str) -> str:
@@ -125,25 +130,20 @@ def _header_safe(value: SecretStr) -> SecretStr:
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH),
-    AfterValidator(_no_control_characters),
+    NO_CONTROL_CHARACTERS,
 ]
 """A name in the configuration: an integration, a Jira project, issue type, status or field."""
 
 RecordName = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH),
-    AfterValidator(_no_control_characters_but_breaks),
+    str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH), NO_CONTROL_CHARACTERS
 ]
-"""A roadmap record's name (the Jira summary): line breaks are folded into spaces when drafting."""
+"""A roadmap record's name (the Jira summary, one line in Jira): no control characters, line breaks
+included (Aha!'s editor makes none; a name carrying one is not a roadmap record's name)."""
 
-Tag = Annotated[
-    str, StringConstraints(max_length=MAX_TAG_LENGTH), AfterValidator(_no_control_characters_but_breaks)
-]
+Tag = Annotated[str, StringConstraints(max_length=MAX_TAG_LENGTH), NO_CONTROL_CHARACTERS]
 """A roadmap tag (a Jira label)."""
 
-ShortText = Annotated[
-    str, StringConstraints(max_length=MAX_SHORT_TEXT_LENGTH), AfterValidator(_no_control_characters)
-]
+ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT_LENGTH), NO_CONTROL_CHARACTERS]
 """A date, a content type, a custom field's type."""
 
 Description = Annotated[
@@ -156,14 +156,21 @@ Description = Annotated[
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=MAX_EMAIL_LENGTH),
+    NO_CONTROL_CHARACTERS,
     AfterValidator(_email),
 ]
 
-Url = Annotated[str, StringConstraints(max_length=MAX_URL_LENGTH), AfterValidator(_http_url)]
+Url = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_URL_LENGTH),
+    NO_CONTROL_CHARACTERS,
+    AfterValidator(_http_url),
+]
 """An absolute http(s) URL without spaces or control characters."""
 
 Secret = Annotated[
     SecretStr,
+    NO_CONTROL_CHARACTERS,
     AfterValidator(_secret),
     WithJsonSchema(
         {"type": "string", "format": "password", "writeOnly": True, "maxLength": MAX_SECRET_BYTES}
@@ -173,6 +180,7 @@ Secret = Annotated[
 
 BearerToken = Annotated[
     SecretStr,
+    NO_CONTROL_CHARACTERS,
     AfterValidator(_secret),
     AfterValidator(_header_safe),
     WithJsonSchema(

@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
+from aha_jira.models.limits import NO_CONTROL_CHARACTERS
+
 MAX_REFERENCE_LENGTH = 64
 REFERENCE_PATTERN = rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_REFERENCE_LENGTH - 1}}}$"
 _REFERENCE = re.compile(REFERENCE_PATTERN)
@@ -52,6 +54,7 @@ Reference = Annotated[
 ProductPrefix = Annotated[
     str,
     StringConstraints(strip_whitespace=True),
+    NO_CONTROL_CHARACTERS,
     AfterValidator(_product_prefix),
     WithJsonSchema({"type": "string", "pattern": PRODUCT_PREFIX_PATTERN}),
 ]
