@@ -4,6 +4,7 @@ pytest_plugins = [
     "tests.fixtures.aws",
     "tests.fixtures.jira",
     "tests.fixtures.aha",
+    "tests.fixtures.roadmap",
     "tests.fixtures.gateway",
     "tests.fixtures.api",
 ]

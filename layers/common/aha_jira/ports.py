@@ -80,3 +80,9 @@ class LookupCache(Protocol):
         ...
 
     def put(self, integration_id: str, kind: str, key: str, value: str, ttl_seconds: int) -> None: ...
+
+
+class RoadmapTokenDirectory(Protocol):
+    """Which integration an Aha! webhook URL's token belongs to (`POST /webhooks/aha/{token}`)."""
+
+    def integration_for_roadmap_token(self, token: str) -> str | None: ...

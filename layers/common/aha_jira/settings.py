@@ -126,3 +126,11 @@ def connect_install_keys_url() -> str:
     """Where the public keys that sign Connect lifecycle callbacks are fetched by `kid`."""
     configured = (os.environ.get("CONNECT_INSTALL_KEYS_URL") or "").strip()
     return (configured or DEFAULT_CONNECT_INSTALL_KEYS_URL).rstrip("/")
+
+
+def roadmap_timeouts() -> tuple[float, float]:
+    """(connect, read) timeouts for calls to the roadmap (Aha!'s API, a roadmap webhook), in seconds. Read
+    on every use, like `jira_timeouts`."""
+    connect = float(os.environ.get("ROADMAP_CONNECT_TIMEOUT_SECONDS") or 3.05)
+    read = float(os.environ.get("ROADMAP_READ_TIMEOUT_SECONDS") or 10.0)
+    return connect, read

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
+from aha_jira.connection.roadmap_check import check_roadmap
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.integrations.query import load_integration
 from aha_jira.jira.client import JiraClient
@@ -160,12 +161,16 @@ def test_connection(
         snapshot = _load(run, client)
     except _Stop:
         pass
+    roadmap = check_roadmap(integration, secret_store)
+    run.problems.extend(roadmap.problems)
     report = TestReport(
         ok=not any(problem.severity == "error" for problem in run.problems),
         problems=run.problems,
         jira=_summary(snapshot),
         tested_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
         jira_calls=len(client.transport.calls) if client else 0,
+        roadmap=roadmap.summary,
+        roadmap_calls=roadmap.calls,
     )
     repository.save_test_result(integration, report=report.model_dump(mode="json"), snapshot=snapshot)
     record_action(

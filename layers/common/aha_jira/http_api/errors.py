@@ -21,6 +21,9 @@ _UNION_TAGS = {
     "value",
     "from",
     "function-after[_one_identity_one_secret(), BasicAuth]",
+    "roadmap:none",
+    "roadmap:aha",
+    "roadmap:webhook",
 }
 
 

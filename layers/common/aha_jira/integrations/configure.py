@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from aha_jira.errors import InvalidRequest, NotFound
 from aha_jira.integration_log import Outcome, record_action
+from aha_jira.integrations.roadmap_settings import plan_roadmap
 from aha_jira.integrations.secret_names import jira_credentials_secret, site_webhook_secret
 from aha_jira.integrations.views import integration_view
 from aha_jira.models.integration import (
@@ -74,6 +75,9 @@ def configure_integration(
         ) from None
 
     existing = repository.get(integration_id)
+    roadmap = plan_roadmap(
+        integration_id, body.roadmap, existing, allow_http_loopback=get_settings().allow_http_loopback
+    )
     auth = body.jira.auth
     stored_auth = StoredAuth(
         type=auth.type,
@@ -123,7 +127,11 @@ def configure_integration(
         created_at=existing.created_at if existing else now,
         updated_at=now,
         version=(existing.version + 1) if existing else 1,
-        last_test=_kept_test_report(existing, site_url, stored_auth, body, credentials),
+        last_test=_kept_test_report(existing, site_url, stored_auth, body, credentials)
+        if roadmap.unchanged
+        else None,
+        roadmap=roadmap.stored,
+        roadmap_token=roadmap.token,
     )
 
     # Validation is over; from here on, writes: the configuration first (a 409 stops here, before any
@@ -144,6 +152,7 @@ def configure_integration(
             secret_store.delete(site_webhook_secret(site_url))
     if existing is not None and existing.credentials_secret and credentials_secret is None:
         secret_store.delete(existing.credentials_secret)
+    roadmap.write_secret(secret_store)
 
     site = repository.get_site(site_url)
     if site is None:  # written in the same transaction a moment ago

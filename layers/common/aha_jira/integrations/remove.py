@@ -1,7 +1,8 @@
 """Remove an integration (`DELETE /integrations/{id}`).
 
 Its issue links are kept and marked detached, so the Jira issues it created stay traceable; its Jira
-credentials are deleted. The site's webhook token and secret stay, since other integrations on the
+credentials and its roadmap secret (Aha! API key or webhook signing secret) are deleted, and so is its
+roadmap webhook token. The site's webhook token and secret stay, since other integrations on the
 same Jira site (or a re-created one) use the webhook already registered in Jira.
 """
 
@@ -24,6 +25,8 @@ def remove_integration(
     detached = issue_links.detach_all(integration_id)
     if integration.credentials_secret:
         secret_store.delete(integration.credentials_secret)
+    if integration.roadmap.credentials_secret:
+        secret_store.delete(integration.roadmap.credentials_secret)
     record_action(
         "integration.removed",
         Outcome.SUCCEEDED,

@@ -15,3 +15,9 @@ def site_webhook_secret(site_url: str) -> str:
     # Secret names allow only a few punctuation characters, so the site URL is hashed.
     digest = hashlib.sha256(site_url.encode()).hexdigest()[:32]
     return f"{get_settings().secrets_prefix}/sites/{digest}/webhook-secret"
+
+
+def roadmap_credentials_secret(integration_id: str) -> str:
+    """The roadmap connector's secret: the Aha! API key or the webhook's signing secret
+    (`{"kind": "api_key"|"webhook_secret", "secret"}`)."""
+    return f"{get_settings().secrets_prefix}/integrations/{integration_id}/roadmap-credentials"

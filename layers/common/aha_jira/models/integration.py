@@ -40,6 +40,7 @@ from aha_jira.models.limits import (
     Url,
 )
 from aha_jira.models.references import ProductPrefix
+from aha_jira.models.roadmap import NoRoadmap, RoadmapSettings, RoadmapView, StoredRoadmap
 
 # A DNS label: letters, digits, '-' and '_' (seen in private zones), not starting or ending with '-'.
 _HOST_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?")
@@ -200,43 +201,55 @@ class IntegrationConfigBody(StrictModel):
     mapping: Mapping
     import_: ImportSettings = Field(default_factory=ImportSettings, alias="import")
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    roadmap: RoadmapSettings = Field(default_factory=lambda: NoRoadmap(type="none"))
 
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
 
     @model_validator(mode="after")
     def _register_secrets_for_redaction(self) -> IntegrationConfigBody:
         # From the moment a request carries a secret, no log line may show it.
-        for secret in (self.jira.auth.secret, self.webhook.secret):
+        for secret in (self.jira.auth.secret, self.webhook.secret, self.roadmap.secret):
             if secret is not None:
                 register_secret(secret.get_secret_value())
         return self
 
 
-def normalise_base_url(raw: str, *, allow_http_loopback: bool) -> str:
-    """The canonical form of a Jira site URL: scheme and host lower-cased, no trailing slash.
+def normalise_base_url(
+    raw: str,
+    *,
+    allow_http_loopback: bool,
+    key: str = "base_url",
+    example: str = "https://acme.atlassian.net",
+    credentials_in: str = "jira.auth",
+    endpoint: bool = False,
+) -> str:
+    """The canonical form of a site URL: scheme and host lower-cased, no trailing slash.
 
-    A Data Center context path (`https://jira.example.com/jira`) is kept. Raises ValueError with a
-    sentence the user can act on.
+    A Data Center context path (`https://jira.example.com/jira`) is kept. An `endpoint` (a webhook
+    receiver) keeps its path as it is and may have a query string. Raises ValueError with a sentence the
+    user can act on, naming `key`.
     """
     parts = urlsplit(raw.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if not host:
-        raise ValueError("base_url must be an absolute URL such as https://acme.atlassian.net")
-    _check_host(host)
+        raise ValueError(f"{key} must be an absolute URL such as {example}")
+    _check_host(host, key)
     if parts.username or parts.password:
-        raise ValueError("base_url must not carry credentials; put them in jira.auth")
-    if parts.query or parts.fragment:
-        raise ValueError("base_url must not have a query string or fragment")
+        raise ValueError(f"{key} must not carry credentials; put them in {credentials_in}")
+    if parts.fragment or (parts.query and not endpoint):
+        raise ValueError(f"{key} must not have a {'fragment' if endpoint else 'query string or fragment'}")
     if scheme != "https" and not (scheme == "http" and allow_http_loopback and _is_loopback(host)):
-        raise ValueError("base_url must use https")
+        raise ValueError(f"{key} must use https")
     netloc = host if parts.port is None else f"{host}:{parts.port}"
     if ":" in host:  # IPv6 literal
         netloc = f"[{host}]" if parts.port is None else f"[{host}]:{parts.port}"
+    if endpoint:
+        return f"{scheme}://{netloc}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
     return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
-def _check_host(host: str) -> None:
+def _check_host(host: str, key: str = "base_url") -> None:
     """A name DNS can resolve (or an IP address): what no resolver takes is refused here, not at the
     first call to Jira."""
     try:
@@ -255,7 +268,7 @@ def _check_host(host: str) -> None:
         and all(len(label) <= MAX_HOST_LABEL_LENGTH and _HOST_LABEL.fullmatch(label) for label in labels)
     ):
         raise ValueError(
-            f"base_url's host is not a DNS name (at most {MAX_HOST_LENGTH} characters; labels of at most "
+            f"{key}'s host is not a DNS name (at most {MAX_HOST_LENGTH} characters; labels of at most "
             f"{MAX_HOST_LABEL_LENGTH} letters, digits or '-', joined by '.')"
         )
 
@@ -303,6 +316,10 @@ class StoredIntegration(BaseModel):
     updated_at: str
     version: int
     last_test: dict[str, Any] | None = None
+    roadmap: StoredRoadmap = Field(default_factory=StoredRoadmap)
+    # The secret part of `roadmap.webhook_url` (/webhooks/aha/<token>): made when the integration first
+    # becomes an Aha! one, kept for the integration's life (a `ROADMAP_TOKEN#` item points at it).
+    roadmap_token: str | None = None
 
 
 class AuthView(BaseModel):
@@ -337,6 +354,7 @@ class IntegrationView(BaseModel):
     import_: ImportSettings = Field(alias="import")
     webhook: WebhookView
     webhook_url: str
+    roadmap: RoadmapView
     last_test: dict[str, Any] | None
     created_at: str
     updated_at: str

@@ -21,6 +21,12 @@ ProblemCode = Literal[
     "required_field_unmapped",
     "permission_missing",
     "status_unmapped",
+    # The roadmap connector (`roadmap` block; connection/roadmap_check.py).
+    "roadmap_auth_failed",
+    "roadmap_unreachable",
+    "roadmap_product_not_found",
+    "roadmap_status_unknown",
+    "roadmap_integration_not_found",
 ]
 
 
@@ -41,3 +47,6 @@ class TestReport(BaseModel):
     jira: dict[str, Any]
     tested_at: str
     jira_calls: int
+    # What was checked of the roadmap (`{"type": "none"}` when there is none) and the calls it took.
+    roadmap: dict[str, Any] = Field(default_factory=lambda: {"type": "none"})
+    roadmap_calls: int = 0

@@ -6,6 +6,8 @@ Items in the integrations table:
 - `SITE#<site_url>` / `SITE`: the site's webhook token, whether it has a webhook secret, and the ids
   of the integrations on it (a string set), so one webhook delivery finds every integration it serves.
 - `WEBHOOK_TOKEN#<token>` / `TOKEN`: points a webhook URL's token at its site.
+- `ROADMAP_TOKEN#<token>` / `TOKEN`: points an Aha! integration's `roadmap.webhook_url` token at the
+  integration (`integration_id`); written with the integration, deleted with it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ def _site_key(site_url: str) -> dict[str, Any]:
 
 def _token_key(token: str) -> dict[str, Any]:
     return {"pk": {"S": f"WEBHOOK_TOKEN#{token}"}, "sk": {"S": "TOKEN"}}
+
+
+def _roadmap_token_key(token: str) -> dict[str, Any]:
+    return {"pk": {"S": f"ROADMAP_TOKEN#{token}"}, "sk": {"S": "TOKEN"}}
 
 
 def _integration_from_item(item: dict[str, Any]) -> StoredIntegration:
@@ -161,6 +167,8 @@ class DynamoIntegrationRepository:
             )
         if previous_site_url and previous_site_url != site_url:
             actions.append(self._leave_site(previous_site_url, integration.integration_id))
+        if integration.roadmap_token:
+            actions.append(self._claim_roadmap_token(integration))
         if expected_version is not None and integration.last_test is None:
             # The configuration changed what test connection checked: its snapshot no longer holds.
             actions.append(
@@ -181,6 +189,10 @@ class DynamoIntegrationRepository:
             self._leave_site(integration.jira.base_url, integration.integration_id),
             {"Delete": {"TableName": self._table, "Key": _snapshot_key(integration.integration_id)}},
         ]
+        if integration.roadmap_token:
+            actions.append(
+                {"Delete": {"TableName": self._table, "Key": _roadmap_token_key(integration.roadmap_token)}}
+            )
         self._transact(actions)
 
     def save_test_result(
@@ -257,6 +269,15 @@ class DynamoIntegrationRepository:
         item = answer.get("Item")
         return item["site_url"]["S"] if item else None
 
+    def integration_for_roadmap_token(self, token: str) -> str | None:
+        """The id of the integration whose `roadmap.webhook_url` carries `token` (None for an unknown one).
+        The caller still checks the integration's own `roadmap_token`, as for a Jira site's token."""
+        answer = self._client.get_item(
+            TableName=self._table, Key=_roadmap_token_key(token), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        return item["integration_id"]["S"] if item else None
+
     def get_site_with_integrations(
         self, site_url: str, integration_ids: list[str]
     ) -> tuple[JiraSiteRecord | None, dict[str, StoredIntegration]]:
@@ -290,6 +311,22 @@ class DynamoIntegrationRepository:
                 found.extend(answer.get("Responses", {}).get(self._table, []))
                 request = dict(answer.get("UnprocessedKeys") or {})
         return found
+
+    def _claim_roadmap_token(self, integration: StoredIntegration) -> TransactWriteItemTypeDef:
+        # Written on every save (the same item again while the token stays): a token is 192 random bits, so
+        # the condition guards against the impossible, a token of another integration, not a race.
+        token = integration.roadmap_token or ""
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": {
+                    **_roadmap_token_key(token),
+                    "integration_id": {"S": integration.integration_id},
+                },
+                "ConditionExpression": "attribute_not_exists(pk) OR integration_id = :id",
+                "ExpressionAttributeValues": {":id": {"S": integration.integration_id}},
+            }
+        }
 
     def _leave_site(self, site_url: str, integration_id: str) -> TransactWriteItemTypeDef:
         return {
