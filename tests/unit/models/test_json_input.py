@@ -46,6 +46,7 @@ def test_ordinary_documents_parse_as_json_does() -> None:
 
 
 def test_a_number_python_reads_as_infinity_is_refused() -> None:
-    with pytest.raises(JsonRefused, match="too large"):
-        parse_json('{"value": 1e400}')
+    with pytest.raises(JsonRefused, match="too large") as refused:
+        parse_json('{"items": [{"value": 1e400}]}')
+    assert refused.value.path == "items.0.value"
     assert parse_json('{"value": 1e308}') == {"value": 1e308}

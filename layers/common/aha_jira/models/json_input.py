@@ -32,14 +32,6 @@ def _refuse_constant(name: str) -> Any:
     raise JsonRefused(f"{name} is not a JSON number")
 
 
-def _finite_float(text: str) -> float:
-    # `1e400` is valid JSON, yet Python reads it as infinity: no field takes an infinite number.
-    value = float(text)
-    if math.isinf(value):
-        raise JsonRefused(f"the number {text[:32]} is too large")
-    return value
-
-
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     document: dict[str, Any] = {}
     for key, value in pairs:
@@ -65,8 +57,8 @@ def _shown(path: list[str | int]) -> str:
 
 
 def _check_document(document: Any, max_depth: int) -> None:
-    """Refuse containers nested deeper than `max_depth` and strings no encoder can write (iterative:
-    the walk cannot recurse)."""
+    """Refuse containers nested deeper than `max_depth`, strings no encoder can write and numbers too
+    large to be finite (iterative: the walk cannot recurse)."""
     stack: list[tuple[Any, int, list[str | int]]] = [(document, 1, [])]
     while stack:
         value, depth, path = stack.pop()
@@ -80,6 +72,9 @@ def _check_document(document: Any, max_depth: int) -> None:
                 stack.append((child, depth + 1, [*path, key]))
             elif isinstance(child, str) and not _encodable(child):
                 raise JsonRefused("not valid Unicode (a lone surrogate)", path=_shown([*path, key]))
+            elif isinstance(child, float) and math.isinf(child):
+                # `1e400` is valid JSON, yet Python reads it as infinity: no field takes that number.
+                raise JsonRefused("the number is too large", path=_shown([*path, key]))
 
 
 def parse_json(raw: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
@@ -96,7 +91,6 @@ def parse_json(raw: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         document = json.loads(
             text,
             parse_constant=_refuse_constant,
-            parse_float=_finite_float,
             object_pairs_hook=_unique_keys,
         )
     except JsonRefused:
@@ -111,6 +105,8 @@ def parse_json(raw: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         _check_document(document, max_depth)
     elif isinstance(document, str) and not _encodable(document):
         raise JsonRefused("the body is not valid Unicode (a lone surrogate)")
+    elif isinstance(document, float) and math.isinf(document):
+        raise JsonRefused("the number is too large")
     return document
 
 

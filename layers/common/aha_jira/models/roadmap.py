@@ -12,18 +12,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, SecretStr, StringConstraints, Tag
 
-from aha_jira.models.limits import MAX_ID_LENGTH, BearerToken, Secret, Url
+from aha_jira.models.limits import MAX_ID_LENGTH, NO_CONTROL_CHARACTERS, BearerToken, Secret, Url
 
 RoadmapType = Literal["none", "aha", "webhook"]
 
 AhaIntegrationRef = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=rf"^[A-Za-z0-9_-]{{1,{MAX_ID_LENGTH}}}$")
+    str,
+    StringConstraints(strip_whitespace=True, pattern=rf"^[A-Za-z0-9_-]{{1,{MAX_ID_LENGTH}}}$"),
+    NO_CONTROL_CHARACTERS,
 ]
 """The id of an Aha! integration (`6012345678`), or its service name (`jira`): a path segment of Aha!'s API."""
 
 
 class _StrictBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True, defer_build=True)
+    # No model-wide whitespace stripping: it would drop control characters instead of refusing them.
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class NoRoadmap(_StrictBody):
