@@ -33,9 +33,10 @@ from aha_jira.models.jira_webhook import (
 )
 from aha_jira.models.jira_webhook import Outcome as WebhookOutcome
 from aha_jira.models.json_input import JsonRefused, parse_json
+from aha_jira.models.webhook_delivery import CommitResult, Delivery
 from aha_jira.settings import configured_public_base_url
 from aha_jira.webhooks.authentication import WebhookAuthenticator
-from aha_jira.webhooks.deliveries import CommitResult, Delivery, delivery_identifier, new_delivery
+from aha_jira.webhooks.deliveries import delivery_identifier, new_delivery
 from aha_jira.webhooks.echo import authored_by
 from aha_jira.webhooks.imports import (
     CLAIM_WRITE,
