@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aha_jira.models.send import ImportWriteBack, parse_queue_message
-from aha_jira.retry.worker import RetryOutcome, run_retry
+from aha_jira.models.send import ImportWriteBack, RetryOutcome, parse_queue_message
+from aha_jira.retry.worker import run_retry
 from aha_jira.sync.send import SendServices
 
 
@@ -14,7 +14,7 @@ def run_queue_message(
     message = parse_queue_message(body)
     if isinstance(message, ImportWriteBack):
         # Imported on the first write-back (the webhook's import planning comes with it), not with the worker.
-        from aha_jira.sync.import_writeback import write_back_import  # noqa: PLC0415
+        from aha_jira.webhooks.import_writeback import write_back_import  # noqa: PLC0415
 
         return write_back_import(message, attempt=attempt, max_attempts=max_attempts, services=services)
     return run_retry(
