@@ -21,9 +21,8 @@ from typing import Protocol
 
 import requests
 
-from aha_jira.connect.canonical import url_query_string_hash
-from aha_jira.connect.jwt import encode_hs256
 from aha_jira.integration_log.redaction import register_secret
+from aha_jira.jira.connect_jwt import encode_hs256, url_query_string_hash
 from aha_jira.jira.errors import JiraAuthFailed
 
 # What http.client can send as a header value: Latin-1 without control characters (tab aside).
