@@ -29,7 +29,8 @@ from aha_jira.jira.errors import (
     NotJira,
     SiteNotAllowed,
 )
-from aha_jira.jira.payloads import (
+from aha_jira.models.integration import StoredIntegration
+from aha_jira.models.jira_payloads import (
     CreateMetaField,
     IssueLinkTypeRef,
     IssueTypeRef,
@@ -37,7 +38,6 @@ from aha_jira.jira.payloads import (
     ServerInfo,
     UserPermission,
 )
-from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot, ProjectSnapshot
 from aha_jira.models.test_report import Problem, ProblemCode, TestReport
 from aha_jira.ports import IntegrationRepository, SecretStore

@@ -13,9 +13,9 @@ from typing import Any
 from aha_jira.errors import AhaJiraError
 from aha_jira.jira.client import BULK_CREATE_LIMIT
 from aha_jira.jira.errors import JiraError, JiraRejected
-from aha_jira.jira.payloads import BulkCreateResult
 from aha_jira.models.feature import AhaRequirement
 from aha_jira.models.issue_link import IssueLink
+from aha_jira.models.jira_payloads import BulkCreateResult
 from aha_jira.models.send import JiraIssueRef
 from aha_jira.settings import retry_timing
 from aha_jira.sync.drafting import IssueDraft, stamp_property

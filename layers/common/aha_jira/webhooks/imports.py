@@ -35,7 +35,7 @@ from aha_jira.webhooks.plans import Plan, unchanged
 from aha_jira.webhooks.routing import IntegrationContext, SiteRouting
 
 if TYPE_CHECKING:
-    from aha_jira.jira.payloads import JiraIssue
+    from aha_jira.models.jira_payloads import JiraIssue
 
 
 class ImportLinkStore(Protocol):
