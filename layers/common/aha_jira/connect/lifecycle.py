@@ -29,12 +29,12 @@ from aha_jira.connect.request import ConnectRequest
 from aha_jira.connect.verification import InstallationStore
 from aha_jira.errors import AhaJiraError, InvalidRequest
 from aha_jira.integration_log import Outcome, record_action, register_secret
-from aha_jira.models.connect import ConnectInstallation
+from aha_jira.integrations.secret_names import connect_shared_secret_name
+from aha_jira.models.connect import ConnectInstallation, SiteClaim, SiteTaken
 from aha_jira.models.integration import normalise_base_url
 from aha_jira.models.json_input import JsonRefused, parse_json
 from aha_jira.ports import SecretStore
 from aha_jira.settings import connect_app_key, get_settings
-from aha_jira.storage.connect_installations import SiteClaim, SiteTaken, connect_shared_secret_name
 
 LifecycleEvent = Literal["installed", "uninstalled"]
 _PRINTABLE = r"^[\x21-\x7e]+$"

@@ -15,3 +15,10 @@ def site_webhook_secret(site_url: str) -> str:
     # Secret names allow only a few punctuation characters, so the site URL is hashed.
     digest = hashlib.sha256(site_url.encode()).hexdigest()[:32]
     return f"{get_settings().secrets_prefix}/sites/{digest}/webhook-secret"
+
+
+def connect_shared_secret_name(client_key: str) -> str:
+    """The prefix of a Connect installation's shared secrets (each installed callback adds a uuid)."""
+    # Secret names allow only a few punctuation characters; client keys may hold anything.
+    digest = hashlib.sha256(client_key.encode()).hexdigest()[:32]
+    return f"{get_settings().secrets_prefix}/connect/{digest}/shared-secret"
