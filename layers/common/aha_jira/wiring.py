@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 # ruff: noqa: PLC0415 - the imports inside the functions below are the point of this module.
 
 if TYPE_CHECKING:
-    from aha_jira.retry.queue import SqsRetryQueue
     from aha_jira.storage.features import DynamoFeatureRepository
     from aha_jira.storage.integrations import DynamoIntegrationRepository
     from aha_jira.storage.issue_links import DynamoIssueLinkRepository
+    from aha_jira.storage.retry_queue import SqsRetryQueue
     from aha_jira.storage.secrets import SecretsManagerStore
     from aha_jira.storage.webhook_deliveries import DynamoWebhookDeliveries
     from aha_jira.sync.send import SendServices
@@ -65,7 +65,7 @@ def issue_links() -> DynamoIssueLinkRepository:
 
 @cache
 def retry_queue() -> SqsRetryQueue:
-    from aha_jira.retry.queue import SqsRetryQueue
+    from aha_jira.storage.retry_queue import SqsRetryQueue
 
     return SqsRetryQueue()
 
