@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from aha_jira.storage.secrets import SecretsManagerStore
     from aha_jira.storage.webhook_deliveries import DynamoWebhookDeliveries
     from aha_jira.sync.send import SendServices
+    from aha_jira.webhooks.import_writeback import WriteBackServices
     from aha_jira.webhooks.receive import WebhookServices
 
 if TYPE_CHECKING:
@@ -82,6 +83,20 @@ def send_services() -> SendServices:
         lookup_cache=DynamoLookupCache(),
         features=features(),
         links=issue_links(),
+        installations=connect_installations(),
+    )
+
+
+@cache
+def writeback_services() -> WriteBackServices:
+    """An import's write-back (the retry worker): built with the first one, which imports its code."""
+    from aha_jira.webhooks.import_writeback import WriteBackServices
+
+    return WriteBackServices(
+        integrations=integrations(),
+        secret_store=secrets(),
+        installations=connect_installations(),
+        links=issue_links(),
     )
 
 
@@ -107,7 +122,8 @@ def webhook_services() -> WebhookServices:
 
 
 # Jira via Connect ---------------------------------------------------------------------------------------
-# Imported inside the functions: only the Jira webhook function serves Connect routes.
+# Imported inside the functions: only the Jira webhook function serves Connect routes (the Jira client of a
+# Connect integration reads its installation too).
 
 
 @cache

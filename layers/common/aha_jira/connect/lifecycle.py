@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -26,14 +26,13 @@ from aha_jira.connect import jwt
 from aha_jira.connect.errors import InstallKeysUnavailable, connect_unauthorized
 from aha_jira.connect.install_keys import InstallKeys, KeyUnavailable
 from aha_jira.connect.request import ConnectRequest
-from aha_jira.connect.verification import InstallationStore
 from aha_jira.errors import AhaJiraError, InvalidRequest
 from aha_jira.integration_log import Outcome, record_action, register_secret
 from aha_jira.integrations.secret_names import connect_shared_secret_name
 from aha_jira.models.connect import ConnectInstallation, SiteClaim, SiteTaken
 from aha_jira.models.integration import normalise_base_url
 from aha_jira.models.json_input import JsonRefused, parse_json
-from aha_jira.ports import SecretStore
+from aha_jira.ports import LifecycleInstallations, SecretStore
 from aha_jira.settings import connect_app_key, get_settings
 
 LifecycleEvent = Literal["installed", "uninstalled"]
@@ -51,14 +50,6 @@ class LifecyclePayload(BaseModel):
     baseUrl: str = Field(max_length=255)  # noqa: N815
     eventType: str = Field(max_length=64)  # noqa: N815
     sharedSecret: str | None = Field(default=None, max_length=4096, pattern=_PRINTABLE)  # noqa: N815
-
-
-class LifecycleInstallations(InstallationStore, Protocol):
-    def site_claim(self, site_url: str) -> SiteClaim | None: ...
-
-    def save_installed(
-        self, installation: ConnectInstallation, *, expected_version: int | None, claim: SiteClaim | None
-    ) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from aha_jira.models.jira_payloads import (
 )
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot, ProjectSnapshot
 from aha_jira.models.test_report import Problem, ProblemCode, TestReport
-from aha_jira.ports import IntegrationRepository, SecretStore
+from aha_jira.ports import InstallationReader, IntegrationRepository, SecretStore
 
 T = TypeVar("T")
 
@@ -144,6 +144,7 @@ def test_connection(
     *,
     repository: IntegrationRepository,
     secret_store: SecretStore,
+    installations: InstallationReader,
 ) -> TestReport:
     # The Jira client (requests, signers) is imported on the first test, not with the handler.
     from aha_jira.connection.jira_access import jira_client_for  # noqa: PLC0415
@@ -154,7 +155,9 @@ def test_connection(
     client: JiraClient | None = None
     try:
         client = run.step(
-            "read the credentials", partial(jira_client_for, integration, secret_store), stop=True
+            "read the credentials",
+            partial(jira_client_for, integration, secret_store, installations=installations),
+            stop=True,
         )
         assert client is not None
         snapshot = _load(run, client)

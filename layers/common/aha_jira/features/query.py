@@ -10,9 +10,7 @@ from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.feature_view import FeatureList, FeatureView, JiraState, RecordView, TimeTracking
 from aha_jira.models.issue_link import IssueLink
 from aha_jira.models.references import is_reference
-from aha_jira.ports import IntegrationRepository
-from aha_jira.storage.features import DynamoFeatureRepository
-from aha_jira.storage.issue_links import DynamoIssueLinkRepository
+from aha_jira.ports import FeatureReader, IntegrationRepository, LinkReader
 
 MAX_PAGE_SIZE = 100
 # A Jira issue key: the project key (a letter, then letters, digits or '_'), '-', the issue's number.
@@ -72,8 +70,8 @@ def get_feature(
     reference: str,
     *,
     integrations: IntegrationRepository,
-    features: DynamoFeatureRepository,
-    links: DynamoIssueLinkRepository,
+    features: FeatureReader,
+    links: LinkReader,
 ) -> FeatureView:
     integration = load_integration(integration_id, integrations)
     record = features.get(integration_id, reference) if is_reference(reference) else None
@@ -95,8 +93,8 @@ def list_features(
     integration_id: str,
     *,
     integrations: IntegrationRepository,
-    features: DynamoFeatureRepository,
-    links: DynamoIssueLinkRepository,
+    features: FeatureReader,
+    links: LinkReader,
     limit: int,
     after: str | None,
     jira_key: str | None,

@@ -8,6 +8,7 @@ lost) is `uncertain`; whoever takes it over reconciles through the issue's stamp
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -71,6 +72,15 @@ class WorklogEntry(BaseModel):
     own worklog, and arrive in any order)."""
 
     changes: list[WorklogChange] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The outcome of reserving a record: taken or not, and the reservation this one replaced (its lease had
+    run out: its create may have reached Jira)."""
+
+    taken: bool
+    previous: IssueLink | None
 
 
 IssueLink.model_rebuild()

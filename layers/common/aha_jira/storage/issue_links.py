@@ -10,12 +10,11 @@ one creation (even with different identifiers) can never import the issue twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from aha_jira.models.issue_link import IssueLink
+from aha_jira.models.issue_link import IssueLink, Reservation
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
 from aha_jira.storage.dynamo_codec import from_item, to_item
@@ -24,13 +23,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _MODEL_FIELDS = set(IssueLink.model_fields)
-
-
-@dataclass(frozen=True)
-class Reservation:
-    taken: bool
-    # The reservation this one replaced (its lease had run out): its create may have reached Jira.
-    previous: IssueLink | None
 
 
 def _key(integration_id: str, reference: str) -> dict[str, Any]:

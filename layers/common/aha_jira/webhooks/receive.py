@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -33,7 +33,8 @@ from aha_jira.models.jira_webhook import (
 )
 from aha_jira.models.jira_webhook import Outcome as WebhookOutcome
 from aha_jira.models.json_input import JsonRefused, parse_json
-from aha_jira.models.webhook_delivery import CommitResult, Delivery
+from aha_jira.models.webhook_delivery import Delivery
+from aha_jira.ports import DeliveryStore, ImportFeatureStore, RetryQueue, WebhookLinkStore
 from aha_jira.settings import configured_public_base_url
 from aha_jira.webhooks.authentication import WebhookAuthenticator
 from aha_jira.webhooks.deliveries import delivery_identifier, new_delivery
@@ -41,9 +42,7 @@ from aha_jira.webhooks.echo import authored_by
 from aha_jira.webhooks.imports import (
     CLAIM_WRITE,
     RECORD_WRITE,
-    ImportFeatureStore,
     PlannedImport,
-    WriteBackQueue,
     already_imported,
     find_candidates,
     pending_writebacks,
@@ -61,31 +60,13 @@ MAX_COMMIT_ROUNDS = 6
 _PRECEDENCE: tuple[WebhookOutcome, ...] = ("imported", "applied", "stale", "echo", "ignored")
 
 
-class LinkStore(Protocol):
-    def find_by_issue(self, site_url: str, issue_id: str) -> list[IssueLink]: ...
-
-    def import_writes(self, link: IssueLink) -> list[dict[str, Any]]: ...
-
-    def imported_reference(self, integration_id: str, site_url: str, issue_id: str) -> str | None: ...
-
-    def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
-
-    def webhook_write(self, link: IssueLink, *, expected_rev: int) -> dict[str, Any]: ...
-
-
-class DeliveryStore(Protocol):
-    def record(self, delivery: Delivery) -> bool: ...
-
-    def commit(self, delivery: Delivery, changes: list[dict[str, Any]]) -> CommitResult: ...
-
-
 @dataclass(frozen=True)
 class WebhookServices:
     authenticator: WebhookAuthenticator
-    links: LinkStore
+    links: WebhookLinkStore
     deliveries: DeliveryStore
     features: ImportFeatureStore
-    writebacks: WriteBackQueue
+    writebacks: RetryQueue
 
 
 @dataclass(frozen=True)
@@ -179,7 +160,7 @@ def handle_delivery(
 
 
 def _plan(
-    event: JiraWebhookEvent, routing: SiteRouting, links: LinkStore, now: str
+    event: JiraWebhookEvent, routing: SiteRouting, links: WebhookLinkStore, now: str
 ) -> tuple[list[_Routed], tuple[WebhookOutcome, str] | None]:
     kind = event.webhook_event
     if kind not in ISSUE_EVENTS and kind not in WORKLOG_EVENTS:
