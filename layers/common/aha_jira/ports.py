@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from aha_jira.models.integration import StoredIntegration
     from aha_jira.models.issue_link import IssueLink, Reservation
     from aha_jira.models.jira_snapshot import JiraSnapshot
+    from aha_jira.models.log_query import LogPage, LogQuery
     from aha_jira.models.send import QueueMessage
     from aha_jira.models.site import JiraSiteRecord
     from aha_jira.models.webhook_delivery import CommitResult, Delivery
@@ -292,3 +293,12 @@ class LifecycleInstallations(InstallationStore, Protocol):
     ) -> None:
         """Write the installation and its claim; SiteTaken when the claim changed since it was read."""
         ...
+
+
+# --- the integration log (integration_log/reader.py) --------------------------------------------------
+
+
+class IntegrationLogReader(Protocol):
+    """`GET /integrations/{id}/log`: Logs Insights in AWS; the local stack registers its file reader."""
+
+    def read(self, query: LogQuery) -> LogPage: ...

@@ -1,7 +1,8 @@
 """A small evaluator of the CloudWatch Logs Insights subset our queries use, over JSON log lines.
 
-It serves the local log reader (the local stack has no CloudWatch) and the tests that run every saved
-query of template.yaml over captured lines, so what ships is what is tested. The subset:
+It serves the local stack's log reader (`file_reader.py`: the local stack has no CloudWatch) and the tests
+that run every saved query of template.yaml over captured lines, so the queries that ship are the ones
+tested. It is development tooling: it never ships in the layer. The subset:
 
 - commands separated by `|`; `#` starts a comment line;
 - `fields a, b, @timestamp` and `display ...` (the columns of the result);
@@ -21,8 +22,9 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
+
+from aha_jira.integration_log.reader import parse_powertools_timestamp
 
 Row = dict[str, Any]
 
@@ -482,19 +484,6 @@ def flatten(document: Mapping[str, Any], prefix: str = "") -> Row:
         else:
             out[name] = value
     return out
-
-
-def parse_powertools_timestamp(text: str) -> int | None:
-    """Powertools' `timestamp` ("2026-11-28 11:23:56,450+0000", or ISO 8601) in epoch milliseconds."""
-    for pattern in ("%Y-%m-%d %H:%M:%S,%f%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
-        try:
-            return int(datetime.strptime(text, pattern).timestamp() * 1000)
-        except ValueError:
-            continue
-    try:
-        return int(datetime.fromisoformat(text).timestamp() * 1000)
-    except ValueError:
-        return None
 
 
 def row_from_line(line: str, *, log_group: str = "", timestamp_ms: int | None = None) -> Row | None:
