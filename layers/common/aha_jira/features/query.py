@@ -8,7 +8,7 @@ from aha_jira.errors import InvalidRequest, NotFound
 from aha_jira.integrations.query import load_integration
 from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.feature_view import FeatureList, FeatureView, JiraState, RecordView, TimeTracking
-from aha_jira.models.issue_link import IssueLink
+from aha_jira.models.issue_link import IssueLink, JiraSide
 from aha_jira.models.references import is_reference
 from aha_jira.ports import FeatureReader, IntegrationRepository, LinkReader
 
@@ -21,25 +21,25 @@ def _record_view(
     reference: str, name: str | None, status: str | None, link: IssueLink | None, base_url: str
 ) -> RecordView:
     linked = link is not None and link.state == "linked" and link.issue_key is not None
+    side = link.jira if link else JiraSide()
     return RecordView(
         reference=reference,
-        name=(link.name if link and link.name else name),
-        status=(link.roadmap_status if link and link.roadmap_status else status),
-        description=link.description if link else None,
+        name=side.name or name,
+        status=side.roadmap_status or status,
+        description=side.description,
         jira=JiraState(
             key=link.issue_key if linked and link else None,
             id=link.issue_id if linked and link else None,
             url=f"{base_url}/browse/{link.issue_key}" if linked and link else None,
-            status=link.jira_status if link else None,
+            status=side.jira_status,
             synced_at=link.synced_at if link else None,
-            resolution=link.jira_resolution if link else None,
-            updated_at=link.jira_updated_at if link else None,
+            resolution=side.jira_resolution,
+            updated_at=side.jira_updated_at,
         ),
         time_tracking=TimeTracking(
-            spent_seconds=link.spent_seconds if link else None,
-            remaining_seconds=link.remaining_seconds if link else None,
+            spent_seconds=side.spent_seconds, remaining_seconds=side.remaining_seconds
         ),
-        detached=bool(link and link.detached),
+        detached=side.detached,
         imported=bool(link and link.imported),
     )
 

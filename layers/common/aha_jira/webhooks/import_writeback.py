@@ -71,7 +71,7 @@ def write_back_import(
                 global_id=remote_link_id(job.integration_id, job.reference),
                 url=job.record_url,
                 title=f"Roadmap {link.kind} {job.reference}",
-                summary=link.name or "",
+                summary=link.jira.name or "",
             )
         issue_now = catch_up_event(client.get_issue(job.issue_id, CATCH_UP_FIELDS))
     except JiraError as error:
@@ -101,8 +101,8 @@ def _catch_up(
         plan = plan_issue_updated(event, link, context, datetime.now(UTC).isoformat(timespec="milliseconds"))
         if plan.outcome != "applied" or plan.updated is None:
             return
-        updated = plan.updated.model_copy(update={"webhook_rev": link.webhook_rev + 1})
-        if services.links.write_webhook_change(updated, expected_rev=link.webhook_rev):
+        updated = plan.updated.with_jira(webhook_rev=link.jira.webhook_rev + 1)
+        if services.links.write_webhook_change(updated, expected_rev=link.jira.webhook_rev):
             _log(job, Outcome.OK, f"Caught up with the issue as Jira has it now: {plan.reason}")
             return
     _log(job, Outcome.FAILED, "Could not catch up with the issue: its record kept changing")

@@ -118,7 +118,7 @@ def _requirement_candidates(
             continue
         for link, context in routing.routes(links.find_by_issue(routing.site.site_url, other_id)):
             wanted = context.integration_id in importing and context.integration_id not in chosen
-            if not wanted or link.kind != "feature" or link.detached:
+            if not wanted or link.kind != "feature" or link.jira.detached:
                 continue
             if by_parent or type_name == context.requirement_issue_type.casefold():
                 chosen[context.integration_id] = Candidate(context, "requirement", link)
@@ -194,8 +194,8 @@ def plan_import(
     feature_record = FeatureRecord(
         integration_id=context.integration_id,
         reference=reference,
-        name=plan.updated.name or issue.key or reference,
-        roadmap_status=plan.updated.roadmap_status,
+        name=plan.updated.jira.name or issue.key or reference,
+        roadmap_status=plan.updated.jira.roadmap_status,
         created_at=now,
         updated_at=now,
         imported=True,

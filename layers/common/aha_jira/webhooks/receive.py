@@ -179,7 +179,7 @@ def plan_for(event: JiraWebhookEvent, link: IssueLink, integration: IntegrationC
     """What `event` does to one linked record of `integration`."""
     if not integration.enabled:
         return unchanged(link, "ignored", "the integration is disabled")
-    if link.detached and not link.deleted_in_jira:
+    if link.jira.detached and not link.jira.deleted_in_jira:
         return unchanged(link, "ignored", "the record is detached from Jira")
     if event.webhook_event in WORKLOG_EVENTS:
         return plan_worklog(event, link, now)
@@ -201,8 +201,9 @@ def _commit(
         for index in writing:
             plan = routed[index].plan
             assert plan.updated is not None
-            updated = plan.updated.model_copy(update={"webhook_rev": plan.current.webhook_rev + 1})
-            changes.append(services.links.webhook_write(updated, expected_rev=plan.current.webhook_rev))
+            rev = plan.current.jira.webhook_rev
+            updated = plan.updated.with_jira(webhook_rev=rev + 1)
+            changes.append(services.links.webhook_write(updated, expected_rev=rev))
         result = services.deliveries.commit(delivery, changes)
         if result.committed:
             return False, routed
@@ -424,7 +425,7 @@ def _log_record(event: JiraWebhookEvent, delivery: Delivery, item: _Routed) -> N
         reason=plan.reason,
         delivery=delivery.identifier,
         delivery_retry=delivery.retry,
-        jira_issue_status=link.jira_status,
-        roadmap_status=link.roadmap_status,
+        jira_issue_status=link.jira.jira_status,
+        roadmap_status=link.jira.roadmap_status,
         warning=plan.warning,
     )
