@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 # Annotations only (the module's annotations are never evaluated): importing the ports costs a use case, and
 # a handler's cold start, none of the models it does not use itself.
 if TYPE_CHECKING:
-    from aha_jira.models.connect import ConnectInstallation, SiteClaim
+    from aha_jira.models.connect import ConnectInstallation, RsaPublicKey, SiteClaim
     from aha_jira.models.feature import AhaFeature
     from aha_jira.models.feature_record import FeatureRecord
     from aha_jira.models.integration import StoredIntegration
@@ -292,6 +292,15 @@ class LifecycleInstallations(InstallationStore, Protocol):
         self, installation: ConnectInstallation, *, expected_version: int | None, claim: SiteClaim | None
     ) -> None:
         """Write the installation and its claim; SiteTaken when the claim changed since it was read."""
+        ...
+
+
+class InstallKeySource(Protocol):
+    """The public keys Atlassian signs lifecycle callbacks with, by key id (`connect/install_keys.py`, an
+    HTTP client of Atlassian's install-keys service: Connect's own, built by wiring)."""
+
+    def get(self, kid: str) -> RsaPublicKey:
+        """The key; `connect.install_keys.KeyUnavailable` (`transient` when the service failed) otherwise."""
         ...
 
 

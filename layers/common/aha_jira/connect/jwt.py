@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from aha_jira.connect.rsa_keys import RsaPublicKey
+from aha_jira.models.connect import RsaPublicKey
 from aha_jira.models.json_input import JsonRefused, parse_json
 
 # Clocks differ between Atlassian and AWS; Atlassian's own libraries allow a few seconds.

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aha_jira.connect import jwt
 from aha_jira.connect.errors import InstallKeysUnavailable, connect_unauthorized
-from aha_jira.connect.install_keys import InstallKeys, KeyUnavailable
+from aha_jira.connect.install_keys import KeyUnavailable
 from aha_jira.connect.request import ConnectRequest
 from aha_jira.errors import AhaJiraError, InvalidRequest
 from aha_jira.integration_log import Outcome, record_action, register_secret
@@ -32,7 +32,7 @@ from aha_jira.integrations.secret_names import connect_shared_secret_name
 from aha_jira.models.connect import ConnectInstallation, SiteClaim, SiteTaken
 from aha_jira.models.integration import normalise_base_url
 from aha_jira.models.json_input import JsonRefused, parse_json
-from aha_jira.ports import LifecycleInstallations, SecretStore
+from aha_jira.ports import InstallKeySource, LifecycleInstallations, SecretStore
 from aha_jira.settings import connect_app_key, get_settings
 
 LifecycleEvent = Literal["installed", "uninstalled"]
@@ -56,7 +56,7 @@ class LifecyclePayload(BaseModel):
 class LifecycleServices:
     installations: LifecycleInstallations
     secret_store: SecretStore
-    install_keys: InstallKeys
+    install_keys: InstallKeySource
 
 
 def handle_lifecycle(
@@ -169,7 +169,7 @@ def _handle(
     return {"client_key": payload.clientKey, "state": state}
 
 
-def _verified_token(request: ConnectRequest, install_keys: InstallKeys) -> jwt.ParsedToken:
+def _verified_token(request: ConnectRequest, install_keys: InstallKeySource) -> jwt.ParsedToken:
     token = request.jwt()
     if token is None:
         raise connect_unauthorized("the callback is not signed")

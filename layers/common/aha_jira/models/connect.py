@@ -34,6 +34,14 @@ class ConnectInstallation(BaseModel):
 
 
 @dataclass(frozen=True)
+class RsaPublicKey:
+    """A public key Atlassian signs lifecycle callbacks with (`connect/rsa_keys.py` reads its PEM)."""
+
+    modulus: int
+    exponent: int
+
+
+@dataclass(frozen=True)
 class SiteClaim:
     """The installation that holds a Jira site, as last read."""
 
