@@ -40,6 +40,8 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# The layers of aha_jira (pyproject.toml [tool.importlinter]; the handlers: tests/unit/test_layers.py).
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
@@ -109,4 +111,4 @@ deploy-test: $(STAMP) $(SAM_STAMP)
 	$(PY) -m pytest -q -m deploy tests/deploy
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache .import_linter_cache .grimp_cache

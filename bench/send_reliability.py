@@ -551,7 +551,7 @@ class ReliabilityRun:
 
     def empty_dead_letters(self) -> None:
         """Replay whatever reached the DLQ (the operator's command), then drain without faults."""
-        from aha_jira.retry.replay import replay_dead_letters  # noqa: PLC0415  (after the environment is set)
+        from aha_jira.storage.retry_queue import replay_dead_letters  # noqa: PLC0415  (after the environment is set)
 
         for _ in range(3):
             if not self._queue_counts(self.dlq_url)["ApproximateNumberOfMessages"]:

@@ -1,6 +1,6 @@
 """Looking for secrets where they must not be, in every spelling a log line or an answer could give one.
 
-Written apart from the product's redaction (`aha_jira.integration_log.redaction`) on purpose: a scan that
+Written apart from the product's redaction (`aha_jira.redaction`) on purpose: a scan that
 reused its list of spellings would miss exactly what the redaction misses.
 """
 

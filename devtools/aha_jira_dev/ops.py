@@ -11,7 +11,7 @@ TARGET (the local stack when none is given):
                                     (read from API Gateway) and the queues; AWS credentials from the environment
 
 `log` and `test-connection` go through the HTTP API, like any roadmap client; `replay-dlq` moves the dead
-letters back to the retry queue with SQS (aha_jira.retry.replay).
+letters back to the retry queue with SQS (aha_jira.storage.retry_queue).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 import requests
 
-from aha_jira.retry.replay import replay_dead_letters
+from aha_jira.storage.retry_queue import replay_dead_letters
 
 LOCAL_ACCOUNT = "123456789012"
 

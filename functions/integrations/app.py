@@ -128,7 +128,7 @@ def read_log(
     next: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[str]:
     # Imported on first use: the other routes of this function never pay for the log reader.
-    from aha_jira.integration_log.reader import parse_log_query  # noqa: PLC0415
+    from aha_jira.models.log_query import parse_log_query  # noqa: PLC0415
 
     query = parse_log_query(
         integration_id, since=since, outcome=outcome, reference=reference, limit=limit, next_token=next

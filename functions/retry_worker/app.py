@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira.integration_log import log_scope, logger
 from aha_jira.retry.jobs import run_queue_message
-from aha_jira.wiring import retry_queue, send_services
+from aha_jira.wiring import retry_queue, send_services, writeback_services
 
 processor = BatchProcessor(event_type=EventType.SQS)
 # The queue's redrive policy (maxReceiveCount) decides when a job goes to the DLQ; keep them equal.
@@ -34,6 +34,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
             attempt=attempt,
             max_attempts=MAX_ATTEMPTS,
             services=send_services(),
+            writeback_services=writeback_services,  # called on the first write-back
             deadline=deadline,
         )
     if not outcome.done:

@@ -22,7 +22,12 @@ app = make_resolver(validation=False)
     summary="Authenticate to Jira and load its configuration; answer a report of problems",
 )
 def post_test_connection(integration_id: str) -> Response[str]:
-    report = test_connection(integration_id, repository=wiring.integrations(), secret_store=wiring.secrets())
+    report = test_connection(
+        integration_id,
+        repository=wiring.integrations(),
+        secret_store=wiring.secrets(),
+        installations=wiring.connect_installations(),
+    )
     return Response(
         status_code=200, content_type=content_types.APPLICATION_JSON, body=report.model_dump_json()
     )

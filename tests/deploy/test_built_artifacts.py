@@ -123,6 +123,11 @@ def test_the_deployed_template_builds_with_the_lambda_layout(deployed_build: Pat
     for package in ("pydantic", "pydantic_core", "aws_lambda_powertools", "requests"):
         assert (layer / package).is_dir(), package
     assert not (layer / "aha_jira_dev").exists(), "development tools must not ship"
+    # The Logs Insights evaluator and the captured-log reader are the local stack's (aha_jira_dev).
+    assert not (layer / "aha_jira" / "integration_log" / "insights.py").exists(), (
+        "development tools must not ship"
+    )
+    assert (layer / "aha_jira" / "integration_log" / "reader.py").is_file()
     assert not (layer / "boto3").exists(), "boto3 comes with the Lambda runtime"
     native = sorted(path.name for path in layer.rglob("*.so"))
     assert native and all("aarch64" in name for name in native), native

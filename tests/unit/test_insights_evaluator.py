@@ -1,4 +1,4 @@
-"""The Logs Insights evaluator (aha_jira.integration_log.insights): each construct of the subset."""
+"""The Logs Insights evaluator (aha_jira_dev.integration_log.insights): each construct of the subset."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from aha_jira.integration_log.insights import (
+from aha_jira_dev.integration_log.insights import (
     QuerySyntaxError,
     flatten,
     parse_powertools_timestamp,

@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger
 
 from aha_jira.integration_log import REDACTED, redact, register_secret
 from aha_jira.integration_log.logger import RedactingFormatter
-from aha_jira.integration_log.redaction import redact_text
+from aha_jira.redaction import redact_text
 from tests.leak_scan import leaks, spellings
 
 

@@ -3,7 +3,8 @@
 In AWS each function writes to its own log group and `GET /integrations/{id}/log` queries them with Logs
 Insights. Locally the functions share one process and one Powertools logger, so one file handler (with
 the logger's own formatter: the same JSON, redacted the same way) captures them all, and the functions
-read it back through `LocalFileLogReader` (`INTEGRATION_LOG_SOURCE=file`, `INTEGRATION_LOG_FILE`).
+read it back through `aha_jira_dev.integration_log.file_reader` (`INTEGRATION_LOG_SOURCE=file`,
+`INTEGRATION_LOG_FILE`).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def _is_secret_parameter(name: str) -> bool:
 def loggable(text: str) -> str:
     # Imported here: importing the integration log creates the functions' logger, which must wait for the
     # local stack's environment (log_capture.py).
-    from aha_jira.integration_log.redaction import redact_text  # noqa: PLC0415
+    from aha_jira.redaction import redact_text  # noqa: PLC0415
 
     return redact_text(_WEBHOOK_TOKEN.sub(rf"\g<1>{REDACTED}", text))
 

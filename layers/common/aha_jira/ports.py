@@ -1,17 +1,37 @@
-"""The small interfaces between the use cases and their adapters.
+"""Every interface a use case depends on, in one place. `aha_jira.wiring` builds the one production
+implementation of each (the adapters in `aha_jira.storage`, `aha_jira.integration_log`); no use case imports
+an adapter module (`lint-imports`, pyproject.toml).
 
-Each has exactly one production implementation (in `aha_jira.storage`); tests run the real adapters
-against moto, so these exist to keep the use cases readable and their dependencies explicit.
+A store several use cases reach for different reasons has one port per consumer, the slice that consumer
+uses (the send, the webhook, the import write-back and the read-back each see the issue links through their
+own): one adapter implements them all. Tests run the real adapters against moto; the ports keep the use
+cases readable and their dependencies explicit.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from aha_jira.models.integration import StoredIntegration
-from aha_jira.models.jira_snapshot import JiraSnapshot
-from aha_jira.models.send import QueueMessage
-from aha_jira.models.site import JiraSiteRecord
+# Annotations only (the module's annotations are never evaluated): importing the ports costs a use case, and
+# a handler's cold start, none of the models it does not use itself.
+if TYPE_CHECKING:
+    from aha_jira.models.connect import ConnectInstallation, RsaPublicKey, SiteClaim
+    from aha_jira.models.feature import AhaFeature
+    from aha_jira.models.feature_record import FeatureRecord
+    from aha_jira.models.integration import StoredIntegration
+    from aha_jira.models.issue_link import IssueLink, Reservation
+    from aha_jira.models.jira_snapshot import JiraSnapshot
+    from aha_jira.models.log_query import LogPage, LogQuery
+    from aha_jira.models.send import QueueMessage
+    from aha_jira.models.site import JiraSiteRecord
+    from aha_jira.models.webhook_delivery import CommitResult, Delivery
+
+# Transaction items (DynamoDB `TransactWriteItems` entries) an adapter prepares for a use case to commit
+# together with others: the webhook's delivery and its record changes, an import's link, claim and record.
+TransactionItem = dict[str, Any]
+
+
+# --- integrations and Jira sites (storage/integrations.py) -------------------------------------------
 
 
 class IntegrationRepository(Protocol):
@@ -47,6 +67,26 @@ class IntegrationRepository(Protocol):
     def get_sites(self, site_urls: list[str]) -> dict[str, JiraSiteRecord]: ...
 
 
+class SiteReader(Protocol):
+    """A Jira site with its integrations, read together (a webhook delivery's routing)."""
+
+    def get_site_with_integrations(
+        self, site_url: str, integration_ids: list[str]
+    ) -> tuple[JiraSiteRecord | None, dict[str, StoredIntegration]]:
+        """The site and those of `integration_ids` (a hint, read in the same round trip) that exist, plus
+        the site's other integrations."""
+        ...
+
+
+class SiteDirectory(SiteReader, Protocol):
+    """An admin webhook's token → its site."""
+
+    def site_for_token(self, token: str) -> str | None: ...
+
+
+# --- secrets (storage/secrets.py) ---------------------------------------------------------------------
+
+
 class SecretStore(Protocol):
     def put(self, name: str, value: dict[str, str]) -> None: ...
 
@@ -55,15 +95,163 @@ class SecretStore(Protocol):
     def delete(self, name: str) -> None: ...
 
 
-class IssueLinkRepository(Protocol):
+# --- issue links (storage/issue_links.py) -------------------------------------------------------------
+
+
+class LinkReader(Protocol):
+    """Reading records' links back (the features API)."""
+
+    def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
+
+    def find_by_key(self, integration_id: str, issue_key: str) -> IssueLink | None: ...
+
+
+class SendLinkStore(Protocol):
+    """The send's side of a link: the reservation that makes a create exactly-once, then what it sent."""
+
+    def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
+
+    def reserve(self, link: IssueLink, *, now: float) -> Reservation:
+        """Take the record's reservation (new, past its lease, or of an issue deleted in Jira)."""
+        ...
+
+    def update_reservation(self, link: IssueLink) -> None: ...
+
+    def mark_uncertain(self, link: IssueLink, *, lease_until: float) -> None: ...
+
+    def release(self, link: IssueLink) -> None:
+        """Give up a reservation that certainly created nothing."""
+        ...
+
+    def mark_linked(self, link: IssueLink) -> bool:
+        """Record the reserved record's issue; False when the reservation is no longer this holder's."""
+        ...
+
+    def save_synced(self, link: IssueLink) -> None:
+        """Store what a re-send changed on a linked record (the send's own attributes only)."""
+        ...
+
+
+class ImportLinkStore(Protocol):
+    """What importing an issue created in Jira reads and writes of the links."""
+
+    def find_by_issue(self, site_url: str, issue_id: str) -> list[IssueLink]: ...
+
+    def import_writes(self, link: IssueLink) -> list[TransactionItem]:
+        """Items creating an imported record's link and claiming its issue (in this order)."""
+        ...
+
+    def imported_reference(self, integration_id: str, site_url: str, issue_id: str) -> str | None: ...
+
+
+class WebhookLinkStore(ImportLinkStore, Protocol):
+    """The webhook's side of a link: the Jira-side state (`IssueLink.jira`), under optimistic concurrency."""
+
+    def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
+
+    def webhook_write(self, link: IssueLink, *, expected_rev: int) -> TransactionItem:
+        """An item writing the link's Jira-side state, on condition of `expected_rev`."""
+        ...
+
+
+class WriteBackLinkStore(Protocol):
+    """The import write-back's side of a link: marking it written back, then catching its Jira-side state up."""
+
+    def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
+
+    def mark_written_back(self, link: IssueLink, at: str) -> None: ...
+
+    def write_webhook_change(self, link: IssueLink, *, expected_rev: int) -> bool:
+        """`WebhookLinkStore.webhook_write` on its own; False when the record changed since it was read."""
+        ...
+
+
+class LinkDetacher(Protocol):
+    """Removing an integration keeps its links, detached."""
+
     def detach_all(self, integration_id: str) -> int:
         """Mark every issue link of an integration detached; returns how many were changed."""
         ...
 
 
+# --- feature records and pending sends (storage/features.py) ------------------------------------------
+
+
+class FeatureReader(Protocol):
+    """Reading feature records back (the features API)."""
+
+    def get(self, integration_id: str, reference: str) -> FeatureRecord | None: ...
+
+    def list_page(
+        self, integration_id: str, limit: int, after: str | None
+    ) -> tuple[list[FeatureRecord], str | None]: ...
+
+
+class SendFeatureStore(Protocol):
+    """The send's feature record, and the payload a queued send waits with."""
+
+    def get(self, integration_id: str, reference: str) -> FeatureRecord | None: ...
+
+    def save(self, record: FeatureRecord) -> None: ...
+
+    def note_feature_reference(self, product: str, reference: str) -> None:
+        """Raise the product's feature counter past a reference a send brought."""
+        ...
+
+    def put_pending(
+        self, integration_id: str, feature: AhaFeature, job_id: str, *, queued_at: float
+    ) -> None: ...
+
+    def pending_job(self, integration_id: str, reference: str) -> str | None: ...
+
+    def get_pending(self, integration_id: str, reference: str) -> tuple[AhaFeature, str] | None: ...
+
+    def delete_pending(
+        self, integration_id: str, reference: str, *, job_id: str, sent_since: float | None = None
+    ) -> bool: ...
+
+
+class ImportFeatureStore(Protocol):
+    """What importing an issue created in Jira needs of the feature records: references and the record."""
+
+    def get(self, integration_id: str, reference: str) -> FeatureRecord | None: ...
+
+    def next_feature_number(self, product: str) -> int: ...
+
+    def next_requirement_number(
+        self, integration_id: str, feature_reference: str, *, at_least: int
+    ) -> int: ...
+
+    def import_feature_write(self, record: FeatureRecord) -> TransactionItem: ...
+
+    def import_requirement_write(
+        self, integration_id: str, feature_reference: str, reference: str
+    ) -> TransactionItem: ...
+
+
+# --- webhook deliveries (storage/webhook_deliveries.py) -----------------------------------------------
+
+
+class DeliveryStore(Protocol):
+    def record(self, delivery: Delivery) -> bool:
+        """Record a delivery that changes nothing; False when it was recorded before (a duplicate)."""
+        ...
+
+    def commit(self, delivery: Delivery, changes: list[TransactionItem]) -> CommitResult:
+        """Record the delivery and make `changes` atomically."""
+        ...
+
+
+# --- the retry queue (storage/retry_queue.py) ---------------------------------------------------------
+
+
 class RetryQueue(Protocol):
+    """Where a send's retry and an import's write-back wait for the retry worker."""
+
     def enqueue(self, job: QueueMessage, delay_seconds: float) -> None: ...
 
+
+# --- the Jira look-up cache (storage/lookup_cache.py) -------------------------------------------------
 
 # What a `LookupCache` holds for a look-up that found nothing (no Jira user has the e-mail): no version
 # id, account id or user name is empty, so the empty string cannot be mistaken for an answer.
@@ -80,6 +268,52 @@ class LookupCache(Protocol):
         ...
 
     def put(self, integration_id: str, kind: str, key: str, value: str, ttl_seconds: int) -> None: ...
+
+
+# --- Connect installations (storage/connect_installations.py) -----------------------------------------
+
+
+class InstallationReader(Protocol):
+    def get(self, client_key: str) -> ConnectInstallation | None: ...
+
+
+class InstallationStore(InstallationReader, Protocol):
+    def save(self, installation: ConnectInstallation, *, expected_version: int | None) -> None:
+        """Write the installation; Conflict when it changed since `expected_version` was read."""
+        ...
+
+
+class LifecycleInstallations(InstallationStore, Protocol):
+    """The lifecycle callbacks' side: an installation and its claim on its Jira site, written together."""
+
+    def site_claim(self, site_url: str) -> SiteClaim | None: ...
+
+    def save_installed(
+        self, installation: ConnectInstallation, *, expected_version: int | None, claim: SiteClaim | None
+    ) -> None:
+        """Write the installation and its claim; SiteTaken when the claim changed since it was read."""
+        ...
+
+
+class InstallKeySource(Protocol):
+    """The public keys Atlassian signs lifecycle callbacks with, by key id (`connect/install_keys.py`, an
+    HTTP client of Atlassian's install-keys service: Connect's own, built by wiring)."""
+
+    def get(self, kid: str) -> RsaPublicKey:
+        """The key; `connect.install_keys.KeyUnavailable` (`transient` when the service failed) otherwise."""
+        ...
+
+
+# --- the integration log (integration_log/reader.py) --------------------------------------------------
+
+
+class IntegrationLogReader(Protocol):
+    """`GET /integrations/{id}/log`: Logs Insights in AWS; the local stack registers its file reader."""
+
+    def read(self, query: LogQuery) -> LogPage: ...
+
+
+# --- roadmap webhook tokens (storage/integrations.py) --------------------------------------------------
 
 
 class RoadmapTokenDirectory(Protocol):

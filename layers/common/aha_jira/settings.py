@@ -112,6 +112,12 @@ def retry_timing() -> RetryTiming:
     )
 
 
+def integration_log_source() -> str:
+    """Where `GET /integrations/{id}/log` reads (`wiring.integration_log_reader`): `cloudwatch`, or a reader a
+    development package registers (the local stack's `file`). Read on every use: tests switch it."""
+    return (os.environ.get("INTEGRATION_LOG_SOURCE") or "cloudwatch").strip().lower()
+
+
 DEFAULT_CONNECT_APP_KEY = "aha-jira-connect"
 DEFAULT_CONNECT_INSTALL_KEYS_URL = "https://connect-install-keys.atlassian.com"
 

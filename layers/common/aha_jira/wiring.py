@@ -12,26 +12,27 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
+from aha_jira.settings import integration_log_source
+
 # ruff: noqa: PLC0415 - the imports inside the functions below are the point of this module.
 
 if TYPE_CHECKING:
-    from aha_jira.retry.queue import SqsRetryQueue
     from aha_jira.storage.features import DynamoFeatureRepository
     from aha_jira.storage.integrations import DynamoIntegrationRepository
     from aha_jira.storage.issue_links import DynamoIssueLinkRepository
+    from aha_jira.storage.retry_queue import SqsRetryQueue
     from aha_jira.storage.secrets import SecretsManagerStore
     from aha_jira.storage.webhook_deliveries import DynamoWebhookDeliveries
     from aha_jira.sync.send import SendServices
+    from aha_jira.webhooks.import_writeback import WriteBackServices
     from aha_jira.webhooks.receive import WebhookServices
-
-if TYPE_CHECKING:
-    from aha_jira.integration_log.reader import IntegrationLogReader
 
 if TYPE_CHECKING:
     from aha_jira.connect.configure import ConfigureServices
     from aha_jira.connect.lifecycle import LifecycleServices
     from aha_jira.connect.verification import SharedSecrets
     from aha_jira.connect.webhook_auth import ConnectWebhookServices
+    from aha_jira.ports import IntegrationLogReader
     from aha_jira.storage.connect_installations import DynamoConnectInstallations
 
 
@@ -65,7 +66,7 @@ def issue_links() -> DynamoIssueLinkRepository:
 
 @cache
 def retry_queue() -> SqsRetryQueue:
-    from aha_jira.retry.queue import SqsRetryQueue
+    from aha_jira.storage.retry_queue import SqsRetryQueue
 
     return SqsRetryQueue()
 
@@ -81,6 +82,20 @@ def send_services() -> SendServices:
         retry_queue=retry_queue(),
         lookup_cache=DynamoLookupCache(),
         features=features(),
+        links=issue_links(),
+        installations=connect_installations(),
+    )
+
+
+@cache
+def writeback_services() -> WriteBackServices:
+    """An import's write-back (the retry worker): built with the first one, which imports its code."""
+    from aha_jira.webhooks.import_writeback import WriteBackServices
+
+    return WriteBackServices(
+        integrations=integrations(),
+        secret_store=secrets(),
+        installations=connect_installations(),
         links=issue_links(),
     )
 
@@ -107,7 +122,8 @@ def webhook_services() -> WebhookServices:
 
 
 # Jira via Connect ---------------------------------------------------------------------------------------
-# Imported inside the functions: only the Jira webhook function serves Connect routes.
+# Imported inside the functions: only the Jira webhook function serves Connect routes (the Jira client of a
+# Connect integration reads its installation too).
 
 
 @cache
@@ -153,9 +169,32 @@ def connect_webhook_services() -> ConnectWebhookServices:
     )
 
 
-@cache
-def integration_log_reader() -> IntegrationLogReader:
-    """Logs Insights in AWS, the local stack's log file locally (INTEGRATION_LOG_SOURCE)."""
-    from aha_jira.integration_log.reader import reader_from_environment
+# The integration log ------------------------------------------------------------------------------------
 
-    return reader_from_environment()
+# Where development packages register integration log readers (pyproject.toml: the local stack's `file`).
+LOG_READER_ENTRY_POINTS = "aha_jira.integration_log_readers"
+
+
+def integration_log_reader() -> IntegrationLogReader:
+    """Logs Insights (`INTEGRATION_LOG_SOURCE=cloudwatch`, the deployed functions), or the reader a
+    development package registers under that name: the local stack's `file` reads its captured log. The
+    layer never imports development code, and no such reader ships, so only `cloudwatch` works in AWS."""
+    return _integration_log_reader(integration_log_source())
+
+
+@cache
+def _integration_log_reader(source: str) -> IntegrationLogReader:
+    if source == "cloudwatch":
+        from aha_jira.integration_log.reader import InsightsLogReader, log_groups_from_environment
+        from aha_jira.storage.aws_clients import logs  # boto3 only when the log is read
+
+        return InsightsLogReader(log_groups_from_environment(), logs)
+    from importlib.metadata import entry_points
+
+    registered = entry_points(group=LOG_READER_ENTRY_POINTS, name=source)
+    if not registered:
+        raise RuntimeError(
+            f"INTEGRATION_LOG_SOURCE must be cloudwatch or a registered reader (file, locally), not {source!r}"
+        )
+    reader: IntegrationLogReader = next(iter(registered)).load()()
+    return reader

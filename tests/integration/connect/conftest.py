@@ -20,7 +20,7 @@ import jwt
 import pytest
 import requests
 
-from aha_jira.connect.canonical import query_string_hash
+from aha_jira.jira.connect_jwt import query_string_hash
 from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.jira_sim.connect_app import lifecycle_payload, lifecycle_token
 from aha_jira_dev.local_stack.gateway import LocalApiGateway

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import requests
 
-from aha_jira.connect.canonical import query_string_hash
+from aha_jira.jira.connect_jwt import query_string_hash
 from aha_jira.webhooks.signature import hub_signature
 from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.local_stack.gateway import LocalApiGateway

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from aha_jira.integration_log.reader import InsightsLogReader, reader_from_environment
+from aha_jira.integration_log.reader import InsightsLogReader
+from aha_jira.wiring import integration_log_reader
 from aha_jira_dev.local_stack.template import Template
 
 # Loading the integration, the StartQuery call and building the answer happen inside the function's time too.
@@ -19,7 +20,7 @@ def test_the_insights_reader_gives_up_before_lambda_stops_the_function(
     repo_template: Template, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INTEGRATION_LOG_SOURCE", "cloudwatch")
-    reader = reader_from_environment()
+    reader = integration_log_reader()
     assert isinstance(reader, InsightsLogReader)
     function_timeout = repo_template.functions["IntegrationsFunction"].timeout_seconds
     budget = reader.timeout_seconds + reader.poll_seconds  # the last poll may start just before the deadline

@@ -16,15 +16,10 @@ import boto3
 import pytest
 
 from aha_jira.integration_log import Outcome, log_scope, record_action
-from aha_jira.integration_log.insights import row_from_line
-from aha_jira.integration_log.reader import (
-    InsightsLogReader,
-    LocalFileLogReader,
-    LogQuery,
-    build_query,
-    log_groups_from_environment,
-    parse_log_query,
-)
+from aha_jira.integration_log.reader import InsightsLogReader, build_query, log_groups_from_environment
+from aha_jira.models.log_query import LogQuery, parse_log_query
+from aha_jira_dev.integration_log.file_reader import LocalFileLogReader
+from aha_jira_dev.integration_log.insights import row_from_line
 from aha_jira_dev.local_stack.log_capture import capture_function_logs
 from aha_jira_dev.local_stack.provision import LocalResources
 

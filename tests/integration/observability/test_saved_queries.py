@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from aha_jira.integration_log.insights import Row, parse_query, row_from_line, run_query
+from aha_jira_dev.integration_log.insights import Row, parse_query, row_from_line, run_query
 from aha_jira_dev.local_stack.template import Template
 from tests.integration.observability.conftest import log_lines
 

@@ -23,7 +23,7 @@ import requests
 from aha_jira.jira.auth import BasicSigner
 from aha_jira.jira.errors import JiraUnreachable
 from aha_jira.jira.transport import JiraTransport
-from aha_jira.retry.replay import replay_dead_letters
+from aha_jira.storage.retry_queue import replay_dead_letters
 from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
 from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller

@@ -11,8 +11,8 @@ import jwt
 import pytest
 import requests
 
-from aha_jira.connect.canonical import canonical_request, query_string_hash, url_query_string_hash
 from aha_jira.jira.auth import ConnectSigner
+from aha_jira.jira.connect_jwt import canonical_request, query_string_hash, url_query_string_hash
 
 VECTORS = json.loads(
     (

@@ -6,6 +6,7 @@ import pytest
 
 from aha_jira.connect.configure import normalise_subdomain
 from aha_jira.connect.descriptor import descriptor
+from aha_jira.models.jira_webhook import ISSUE_EVENTS, USED_EVENTS, WORKLOG_EVENTS
 
 
 def test_the_descriptor_is_a_jwt_app_with_signed_install_and_context_qsh() -> None:
@@ -27,6 +28,15 @@ def test_the_descriptor_is_a_jwt_app_with_signed_install_and_context_qsh() -> No
         "worklog_deleted",
     }
     assert document["modules"]["configurePage"]["url"] == "/connect/configure"
+
+
+def test_the_app_subscribes_to_the_cloud_events_of_the_one_list_the_webhook_handling_uses() -> None:
+    """An event added to `USED_EVENTS` is handled by the webhook and subscribed to by the Connect app."""
+    hooks = descriptor("https://api.example.test", "my-app")["modules"]["webhooks"]
+    subscribed = {hook["event"] for hook in hooks}
+    assert subscribed == {name for name, used in USED_EVENTS.items() if used.cloud}
+    assert set(USED_EVENTS) == ISSUE_EVENTS | WORKLOG_EVENTS
+    assert "jira:worklog_updated" in ISSUE_EVENTS - subscribed  # Data Center's issue event: not Cloud's
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from aha_jira.connect import jwt
 from aha_jira.connect.rsa_keys import InvalidKey, load_pem_public_key
+from aha_jira.jira.connect_jwt import b64url_encode, encode_hs256
 
 SECRET = "a-shared-secret-of-at-least-32-bytes-long"
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -35,7 +36,7 @@ def claims(**overrides: object) -> dict[str, object]:
 
 
 def test_hs256_round_trips_with_pyjwt() -> None:
-    ours = jwt.encode_hs256(claims(), SECRET)
+    ours = encode_hs256(claims(), SECRET)
     assert pyjwt.decode(ours, SECRET, algorithms=["HS256"])["iss"] == "jira:1"
     theirs = pyjwt.encode(claims(), SECRET, algorithm="HS256")
     parsed = jwt.parse(theirs)
@@ -85,16 +86,14 @@ def test_rs256_refuses_another_key_a_changed_payload_a_pss_signature_and_hs256()
         padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
         hashes.SHA256(),
     )
-    pss_token = f"{header}.{token.split('.')[1]}.{jwt.b64url_encode(pss)}"
+    pss_token = f"{header}.{token.split('.')[1]}.{b64url_encode(pss)}"
     with pytest.raises(jwt.InvalidToken):
         jwt.verify_rs256(jwt.parse(pss_token), public)
     # alg confusion: an HS256 token "signed" with the public key's text is refused by the RS256 check.
     with pytest.raises(jwt.InvalidToken):
-        jwt.verify_rs256(jwt.parse(jwt.encode_hs256(claims(), pem(RSA_KEY))), public)
+        jwt.verify_rs256(jwt.parse(encode_hs256(claims(), pem(RSA_KEY))), public)
     with pytest.raises(jwt.InvalidToken):
-        jwt.verify_rs256(
-            jwt.parse(f"{header}.{token.split('.')[1]}.{jwt.b64url_encode(b'\\x00' * 10)}"), public
-        )
+        jwt.verify_rs256(jwt.parse(f"{header}.{token.split('.')[1]}.{b64url_encode(b'\\x00' * 10)}"), public)
 
 
 def test_lifetime_checks() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aha_jira.connect.canonical import query_string_hash
 from aha_jira.connect.request import ConnectRequest
+from aha_jira.jira.connect_jwt import query_string_hash
 
 
 def test_the_jwt_comes_from_the_authorization_header_or_the_query() -> None:

@@ -10,10 +10,10 @@ from pydantic import ValidationError
 
 from aha_jira.errors import InvalidRequest
 from aha_jira.http_api.errors import validation_error
-from aha_jira.integration_log.reader import parse_log_query
 from aha_jira.models.feature import SendFeatureBody
 from aha_jira.models.integration import IntegrationConfigBody, normalise_base_url
 from aha_jira.models.json_input import JsonRefused, parse_json
+from aha_jira.models.log_query import parse_log_query
 from aha_jira.models.references import is_reference
 from tests.unit.models.test_integration_body import VALID
 

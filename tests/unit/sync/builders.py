@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from aha_jira.jira.payloads import CreateMetaField, FieldRef, VersionRef
 from aha_jira.models.feature import AhaFeature, AhaRelease
 from aha_jira.models.integration import ImportSettings, Mapping, StoredAuth, StoredIntegration, StoredJiraSite
+from aha_jira.models.jira_payloads import CreateMetaField, FieldRef, VersionRef
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot, ProjectSnapshot
 
 AHA_EVENTS = Path(__file__).resolve().parents[4] / "shared" / "reference" / "aha-events"

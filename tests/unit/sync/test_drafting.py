@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 import pytest
 
-from aha_jira.jira.payloads import FieldRef
 from aha_jira.jira.rich_text import adf_to_text
 from aha_jira.models.feature import AhaFeature
+from aha_jira.models.jira_payloads import FieldRef
 from aha_jira.sync.drafting import (
     STAMP_PROPERTY,
     DraftRefused,

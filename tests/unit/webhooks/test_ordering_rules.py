@@ -35,9 +35,9 @@ def link(**values: Any) -> IssueLink:
         "site_url": "https://acme.atlassian.net",
         "issue_id": "10040",
         "issue_key": "TES-41",
-        "name": "Unit test summary",
     }
-    return IssueLink.model_validate(base | values)
+    # Every value a test sets is of the record's Jira-side state.
+    return IssueLink.model_validate(base | {"jira": {"name": "Unit test summary"} | values})
 
 
 def integration(account_id: str | None = BOT, **values: Any) -> IntegrationContext:
@@ -90,12 +90,12 @@ def test_a_status_change_is_applied_and_marks_the_record() -> None:
     plan = plan_issue_updated(started, link(), integration(), NOW)
     assert plan.outcome == "applied" and plan.updated is not None
     updated = plan.updated
-    assert (updated.jira_status, updated.jira_status_id, updated.roadmap_status) == (
+    assert (updated.jira.jira_status, updated.jira.jira_status_id, updated.jira.roadmap_status) == (
         "In Progress",
         "3",
         "In development",
     )
-    assert (updated.last_event_at, updated.last_event_seq) == (1550286862039, 10227)
+    assert (updated.jira.last_event_at, updated.jira.last_event_seq) == (1550286862039, 10227)
     assert "To Do" not in plan.reason or "In Progress" in plan.reason
 
 
@@ -122,8 +122,8 @@ def test_reordered_events_end_where_in_order_events_end() -> None:
     for incoming in (resolved, renamed, started, resolved):
         shuffled = apply(shuffled, incoming)
     keys = ("jira_status", "roadmap_status", "jira_resolution", "name", "last_event_at", "last_event_seq")
-    assert {k: getattr(shuffled, k) for k in keys} == {k: getattr(in_order, k) for k in keys}
-    assert (in_order.jira_status, in_order.jira_resolution, in_order.name) == (
+    assert {k: getattr(shuffled.jira, k) for k in keys} == {k: getattr(in_order.jira, k) for k in keys}
+    assert (in_order.jira.jira_status, in_order.jira.jira_resolution, in_order.jira.name) == (
         "Done",
         "Done",
         "Unit test summary 1",
@@ -134,7 +134,7 @@ def test_an_event_without_a_status_item_takes_the_status_from_its_issue() -> Non
     """A status change that never arrives (or arrives late) is held by any newer event's issue."""
     edited = capture("webhook-issue-updated-assigned.json")
     updated = apply(link(), edited)
-    assert updated.jira_status == "To Do" and updated.roadmap_status == "Ready to develop"
+    assert updated.jira.jira_status == "To Do" and updated.jira.roadmap_status == "Ready to develop"
 
 
 def test_unmapped_status_keeps_the_raw_status_and_warns() -> None:
@@ -143,24 +143,24 @@ def test_unmapped_status_keeps_the_raw_status_and_warns() -> None:
         closed, link(roadmap_status="In development"), integration(account_id="aha-bot"), NOW
     )
     assert plan.outcome == "applied" and plan.updated is not None
-    assert plan.updated.jira_status == "Closed" and plan.updated.roadmap_status == "In development"
+    assert plan.updated.jira.jira_status == "Closed" and plan.updated.jira.roadmap_status == "In development"
     assert plan.warning and "Closed" in plan.warning and plan.hint
 
 
 def test_resolution_cleared_on_reopen() -> None:
     resolved = apply(link(), capture("webhook-issue-updated-resolved.json"))
-    assert resolved.jira_resolution == "Done"
+    assert resolved.jira.jira_resolution == "Done"
     reopened = capture("webhook-server-issue-updated-in-progress.json")
-    assert apply(resolved, reopened).jira_resolution is None
+    assert apply(resolved, reopened).jira.jira_resolution is None
 
 
 def test_deletion_detaches_once_and_older_events_stay_out() -> None:
     deleted = capture("webhook-issue-deleted.json")
     plan = plan_issue_deleted(deleted, link(), integration(), NOW)
     assert plan.outcome == "applied" and plan.updated is not None
-    assert plan.updated.detached and plan.updated.deleted_in_jira
+    assert plan.updated.jira.detached and plan.updated.jira.deleted_in_jira
     # The deleted issue's last state is kept, whatever arrived before.
-    assert (plan.updated.jira_status, plan.updated.name) == ("To Do", "hey")
+    assert (plan.updated.jira.jira_status, plan.updated.jira.name) == ("To Do", "hey")
     older = capture("webhook-issue-updated-resolved.json")  # older than the deletion
     assert plan_for(older, plan.updated, integration(), NOW).outcome == "stale"
 
@@ -169,8 +169,8 @@ def test_description_edits_are_ordered_on_their_own() -> None:
     edited = capture("webhook-issue-updated-edited.json")  # 1550286601840, description item
     resolved = capture("webhook-issue-updated-resolved.json")  # later, no description item
     record = apply(apply(link(), resolved), edited)  # the edit arrives late
-    assert record.description == "<p>Unit test description, not that long, a little longer now</p>"
-    assert record.jira_status == "Done"  # the late edit's older snapshot did not win
+    assert record.jira.description == "<p>Unit test description, not that long, a little longer now</p>"
+    assert record.jira.jira_status == "Done"  # the late edit's older snapshot did not win
     plan = plan_for(edited, record, integration(), NOW)
     assert plan.outcome == "stale"
 
@@ -250,5 +250,5 @@ def test_data_centers_worklog_issue_event_carries_the_time_tracking() -> None:
         },
     )
     updated = apply(link(), logged, integration(account_id="aha-bot"))
-    assert (updated.spent_seconds, updated.remaining_seconds) == (180, 0)
-    assert updated.jira_status == "Closed"
+    assert (updated.jira.spent_seconds, updated.jira.remaining_seconds) == (180, 0)
+    assert updated.jira.jira_status == "Closed"

@@ -134,13 +134,13 @@ def test_any_order_with_duplicates_ends_where_the_in_order_run_ends(seed: int) -
     jira = random_history(seed)
     in_order = apply_all(jira.events)
     shuffled = apply_all(arrival_order(jira.events, seed))
-    assert (shuffled.spent_seconds, shuffled.remaining_seconds) == (
-        in_order.spent_seconds,
-        in_order.remaining_seconds,
+    assert (shuffled.jira.spent_seconds, shuffled.jira.remaining_seconds) == (
+        in_order.jira.spent_seconds,
+        in_order.jira.remaining_seconds,
     )
-    assert in_order.spent_seconds == jira.spent
+    assert in_order.jira.spent_seconds == jira.spent
     has_baseline = any(event["webhookEvent"] == "jira:issue_updated" for event in jira.events)
-    assert in_order.remaining_seconds == (jira.remaining if has_baseline else None)
+    assert in_order.jira.remaining_seconds == (jira.remaining if has_baseline else None)
 
 
 def test_without_an_issue_event_spent_is_the_sum_and_remaining_unknown() -> None:
@@ -149,7 +149,7 @@ def test_without_an_issue_event_spent_is_the_sum_and_remaining_unknown() -> None
     jira.log("2", HOUR)
     jira.change("1", 2 * HOUR)
     link = apply_all(jira.events)
-    assert (link.spent_seconds, link.remaining_seconds) == (3 * HOUR, None)
+    assert (link.jira.spent_seconds, link.jira.remaining_seconds) == (3 * HOUR, None)
 
 
 def test_an_issue_event_older_than_the_worklogs_does_not_count_them_twice() -> None:
@@ -160,10 +160,12 @@ def test_an_issue_event_older_than_the_worklogs_does_not_count_them_twice() -> N
     jira.change("1", 3 * HOUR)
     first, baseline, second, changed = jira.events
     link = apply_all([changed, second, baseline])  # the creation of worklog 1 has not arrived yet
-    assert link.spent_seconds == 5 * HOUR  # 1 h (baseline) + 1 h (new) + 3 h (not yet known to be in it)
+    assert link.jira.spent_seconds == 5 * HOUR  # 1 h (baseline) + 1 h (new) + 3 h (not yet known to be in it)
     link = apply_all([changed, second, baseline, first])
     assert (
-        (link.spent_seconds, link.remaining_seconds) == (4 * HOUR, 36 * HOUR) == (jira.spent, jira.remaining)
+        (link.jira.spent_seconds, link.jira.remaining_seconds)
+        == (4 * HOUR, 36 * HOUR)
+        == (jira.spent, jira.remaining)
     )
 
 
@@ -174,7 +176,7 @@ def test_a_deletion_arriving_before_the_creation_stays_deleted() -> None:
     jira.delete("1")
     baseline, created, deleted = jira.events
     link = apply_all([deleted, baseline, created, created])
-    assert (link.spent_seconds, link.remaining_seconds) == (0, 40 * HOUR)
+    assert (link.jira.spent_seconds, link.jira.remaining_seconds) == (0, 40 * HOUR)
 
 
 def test_the_same_event_twice_is_recorded_once() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from aha_jira.errors import InvalidRequest
-from aha_jira.jira.payloads import JiraIssue
+from aha_jira.models.jira_payloads import JiraIssue
 from aha_jira.models.jira_webhook import MAX_EPOCH_MS, Changelog
 from aha_jira.webhooks.deliveries import delivery_identifier, retry_count
 from aha_jira.webhooks.imports import catch_up_event

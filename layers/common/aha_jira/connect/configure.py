@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
-from aha_jira.connect.canonical import CONTEXT_QSH
 from aha_jira.connect.request import ConnectRequest
-from aha_jira.connect.verification import InstallationStore, SharedSecrets, verify_site_jwt
+from aha_jira.connect.verification import SharedSecrets, verify_site_jwt
 from aha_jira.errors import AhaJiraError, InvalidRequest
 from aha_jira.integration_log import Outcome, record_action
+from aha_jira.jira.connect_jwt import CONTEXT_QSH
 from aha_jira.models.connect import ConnectInstallation
+from aha_jira.ports import InstallationStore
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 ROADMAP_DOMAIN = "aha.io"

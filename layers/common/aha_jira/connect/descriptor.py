@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from aha_jira.models.jira_webhook import CLOUD_EVENTS
+
 LIFECYCLE_INSTALLED = "/connect/installed"
 LIFECYCLE_UNINSTALLED = "/connect/uninstalled"
 CONFIGURE_PATH = "/connect/configure"
 WEBHOOK_PATH = "/connect/webhooks/{event}"
-# The Cloud issue and worklog events the webhook handling uses (anything else would only be "ignored").
-WEBHOOK_EVENTS: tuple[str, ...] = (
-    "jira:issue_created",
-    "jira:issue_updated",
-    "jira:issue_deleted",
-    "worklog_created",
-    "worklog_updated",
-    "worklog_deleted",
-)
 
 
 def descriptor(base_url: str, app_key: str) -> dict[str, Any]:
@@ -37,7 +30,8 @@ def descriptor(base_url: str, app_key: str) -> dict[str, Any]:
         "modules": {
             "webhooks": [
                 {"event": event, "url": WEBHOOK_PATH.replace("{event}", event), "excludeBody": False}
-                for event in WEBHOOK_EVENTS
+                # The Cloud events the webhook handling uses (anything else would only be "ignored").
+                for event in CLOUD_EVENTS
             ],
             "configurePage": {
                 "key": "aha-jira-configure",

@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 import requests
 
-from aha_jira.connect.rsa_keys import InvalidKey, RsaPublicKey, load_pem_public_key
+from aha_jira.connect.rsa_keys import InvalidKey, load_pem_public_key
+from aha_jira.models.connect import RsaPublicKey
 from aha_jira.settings import connect_install_keys_url
 
 # Atlassian's key ids are UUIDs; refusing anything else keeps a forged `kid` from steering the fetch.

@@ -1,6 +1,7 @@
-"""JSON Web Tokens for Connect, in pure Python (the Lambda layer is built without native wheels):
-HS256 signing and verification with `hmac`, and RS256 *verification* (RSASSA-PKCS1-v1_5 with SHA-256) by
-modular exponentiation and a comparison of the whole encoded message, as RFC 8017 §8.2.2 prescribes.
+"""Verifying the JSON Web Tokens Jira signs for Connect, in pure Python (the Lambda layer is built without
+native wheels): HS256 with `hmac`, and RS256 (RSASSA-PKCS1-v1_5 with SHA-256) by modular exponentiation and
+a comparison of the whole encoded message, as RFC 8017 §8.2.2 prescribes. The tokens we sign for our own
+requests to Jira are the Jira client's (`aha_jira.jira.connect_jwt`).
 
 Only the algorithms Connect uses are accepted, and the caller names the one it expects: a token's own
 `alg` header never chooses the key type (the classic "alg confusion" attack).
@@ -13,12 +14,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from aha_jira.connect.rsa_keys import RsaPublicKey
+from aha_jira.models.connect import RsaPublicKey
 from aha_jira.models.json_input import JsonRefused, parse_json
 
 # Clocks differ between Atlassian and AWS; Atlassian's own libraries allow a few seconds.
@@ -39,10 +39,6 @@ class ParsedToken:
     claims: dict[str, Any]
     signing_input: bytes
     signature: bytes
-
-
-def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def b64url_decode(text: str) -> bytes:
@@ -82,14 +78,6 @@ def parse(token: str) -> ParsedToken:
         signing_input=f"{parts[0]}.{parts[1]}".encode("ascii"),
         signature=b64url_decode(parts[2]),
     )
-
-
-def encode_hs256(claims: dict[str, Any], secret: str) -> str:
-    header = b64url_encode(json.dumps({"typ": "JWT", "alg": "HS256"}, separators=(",", ":")).encode())
-    payload = b64url_encode(json.dumps(claims, separators=(",", ":")).encode())
-    signing_input = f"{header}.{payload}".encode("ascii")
-    signature = hmac.new(secret.encode("utf-8"), signing_input, hashlib.sha256).digest()
-    return f"{header}.{payload}.{b64url_encode(signature)}"
 
 
 def _require_alg(parsed: ParsedToken, alg: str) -> None:

@@ -18,23 +18,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aha_jira.connect import jwt
 from aha_jira.connect.errors import InstallKeysUnavailable, connect_unauthorized
-from aha_jira.connect.install_keys import InstallKeys, KeyUnavailable
+from aha_jira.connect.install_keys import KeyUnavailable
 from aha_jira.connect.request import ConnectRequest
-from aha_jira.connect.verification import InstallationStore
 from aha_jira.errors import AhaJiraError, InvalidRequest
 from aha_jira.integration_log import Outcome, record_action, register_secret
-from aha_jira.models.connect import ConnectInstallation
+from aha_jira.integrations.secret_names import connect_shared_secret_name
+from aha_jira.models.connect import ConnectInstallation, SiteClaim, SiteTaken
 from aha_jira.models.integration import normalise_base_url
 from aha_jira.models.json_input import JsonRefused, parse_json
-from aha_jira.ports import SecretStore
+from aha_jira.ports import InstallKeySource, LifecycleInstallations, SecretStore
 from aha_jira.settings import connect_app_key, get_settings
-from aha_jira.storage.connect_installations import SiteClaim, SiteTaken, connect_shared_secret_name
 
 LifecycleEvent = Literal["installed", "uninstalled"]
 _PRINTABLE = r"^[\x21-\x7e]+$"
@@ -53,19 +52,11 @@ class LifecyclePayload(BaseModel):
     sharedSecret: str | None = Field(default=None, max_length=4096, pattern=_PRINTABLE)  # noqa: N815
 
 
-class LifecycleInstallations(InstallationStore, Protocol):
-    def site_claim(self, site_url: str) -> SiteClaim | None: ...
-
-    def save_installed(
-        self, installation: ConnectInstallation, *, expected_version: int | None, claim: SiteClaim | None
-    ) -> None: ...
-
-
 @dataclass(frozen=True)
 class LifecycleServices:
     installations: LifecycleInstallations
     secret_store: SecretStore
-    install_keys: InstallKeys
+    install_keys: InstallKeySource
 
 
 def handle_lifecycle(
@@ -178,7 +169,7 @@ def _handle(
     return {"client_key": payload.clientKey, "state": state}
 
 
-def _verified_token(request: ConnectRequest, install_keys: InstallKeys) -> jwt.ParsedToken:
+def _verified_token(request: ConnectRequest, install_keys: InstallKeySource) -> jwt.ParsedToken:
     token = request.jwt()
     if token is None:
         raise connect_unauthorized("the callback is not signed")

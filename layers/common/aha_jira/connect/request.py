@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from aha_jira.connect.canonical import query_string_hash
+from aha_jira.jira.connect_jwt import query_string_hash
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+
+from aha_jira.models.connect import RsaPublicKey
 
 _RSA_ENCRYPTION_OID = bytes.fromhex("2a864886f70d010101")  # 1.2.840.113549.1.1.1
 MIN_MODULUS_BITS = 2048
@@ -14,12 +15,6 @@ MIN_MODULUS_BITS = 2048
 
 class InvalidKey(Exception):
     """The text is not an RSA public key we accept."""
-
-
-@dataclass(frozen=True)
-class RsaPublicKey:
-    modulus: int
-    exponent: int
 
 
 def _read(data: bytes, offset: int, tag: int) -> tuple[bytes, int]:

@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection
-from typing import Protocol
 
 from aha_jira.connect import jwt
 from aha_jira.connect.errors import connect_unauthorized
 from aha_jira.connect.request import ConnectRequest
 from aha_jira.errors import AhaJiraError
 from aha_jira.models.connect import ConnectInstallation
-from aha_jira.ports import SecretStore
-
-
-class InstallationStore(Protocol):
-    def get(self, client_key: str) -> ConnectInstallation | None: ...
-
-    def save(self, installation: ConnectInstallation, *, expected_version: int | None) -> None: ...
+from aha_jira.ports import InstallationStore, SecretStore
 
 
 class SharedSecretUnavailable(AhaJiraError):

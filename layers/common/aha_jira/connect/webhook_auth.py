@@ -10,21 +10,14 @@ has its own admin webhook) are out of its reach."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from aha_jira.connect.request import ConnectRequest
-from aha_jira.connect.verification import InstallationStore, SharedSecrets, verify_site_jwt
-from aha_jira.models.integration import StoredIntegration
+from aha_jira.connect.verification import SharedSecrets, verify_site_jwt
 from aha_jira.models.jira_webhook import WebhookAnswer
 from aha_jira.models.site import JiraSiteRecord
+from aha_jira.ports import InstallationStore, SiteReader
 from aha_jira.webhooks.receive import WebhookServices, handle_delivery
 from aha_jira.webhooks.routing import routing_for
-
-
-class SiteReader(Protocol):
-    def get_site_with_integrations(
-        self, site_url: str, integration_ids: list[str]
-    ) -> tuple[JiraSiteRecord | None, dict[str, StoredIntegration]]: ...
 
 
 @dataclass(frozen=True)

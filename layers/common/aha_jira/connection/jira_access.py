@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Protocol
-
 from aha_jira.jira.auth import BasicSigner, BearerSigner, ConnectSigner, RequestSigner
 from aha_jira.jira.client import JiraClient
 from aha_jira.jira.errors import JiraAuthFailed
 from aha_jira.jira.transport import JiraTransport
-from aha_jira.models.connect import ConnectInstallation
 from aha_jira.models.integration import StoredIntegration
-from aha_jira.ports import SecretStore
+from aha_jira.ports import InstallationReader, SecretStore
 from aha_jira.settings import connect_app_key, get_settings, jira_timeouts
-
-
-class InstallationReader(Protocol):
-    def get(self, client_key: str) -> ConnectInstallation | None: ...
-
-
-@cache
-def _installations() -> InstallationReader:
-    # Imported here: only connect integrations pay for it.
-    from aha_jira.storage.connect_installations import DynamoConnectInstallations  # noqa: PLC0415
-
-    return DynamoConnectInstallations()
 
 
 def signer_for(
@@ -33,9 +17,12 @@ def signer_for(
     *,
     installations: InstallationReader | None = None,
 ) -> RequestSigner:
+    """`installations`: the Connect installations (wiring), which only a Connect integration reads."""
     auth = integration.jira.auth
     if auth.type == "connect":
-        return _connect_signer(integration, secret_store, installations or _installations())
+        if installations is None:
+            raise RuntimeError("signing for a Connect integration needs the Connect installations store")
+        return _connect_signer(integration, secret_store, installations)
     stored = secret_store.get(integration.credentials_secret) if integration.credentials_secret else None
     if not stored or not stored.get("secret"):
         raise JiraAuthFailed(
@@ -74,11 +61,15 @@ def _connect_signer(
 
 
 def jira_client_for(
-    integration: StoredIntegration, secret_store: SecretStore, *, api_version: int = 3
+    integration: StoredIntegration,
+    secret_store: SecretStore,
+    *,
+    installations: InstallationReader | None = None,
+    api_version: int = 3,
 ) -> JiraClient:
     transport = JiraTransport(
         integration.jira.base_url,
-        signer_for(integration, secret_store),
+        signer_for(integration, secret_store, installations=installations),
         allow_loopback=get_settings().allow_http_loopback,
         timeout=jira_timeouts(),
     )

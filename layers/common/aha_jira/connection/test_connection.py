@@ -30,7 +30,8 @@ from aha_jira.jira.errors import (
     NotJira,
     SiteNotAllowed,
 )
-from aha_jira.jira.payloads import (
+from aha_jira.models.integration import StoredIntegration
+from aha_jira.models.jira_payloads import (
     CreateMetaField,
     IssueLinkTypeRef,
     IssueTypeRef,
@@ -38,10 +39,9 @@ from aha_jira.jira.payloads import (
     ServerInfo,
     UserPermission,
 )
-from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot, ProjectSnapshot
 from aha_jira.models.test_report import Problem, ProblemCode, TestReport
-from aha_jira.ports import IntegrationRepository, SecretStore
+from aha_jira.ports import InstallationReader, IntegrationRepository, SecretStore
 
 T = TypeVar("T")
 
@@ -145,6 +145,7 @@ def test_connection(
     *,
     repository: IntegrationRepository,
     secret_store: SecretStore,
+    installations: InstallationReader,
 ) -> TestReport:
     # The Jira client (requests, signers) is imported on the first test, not with the handler.
     from aha_jira.connection.jira_access import jira_client_for  # noqa: PLC0415
@@ -155,7 +156,9 @@ def test_connection(
     client: JiraClient | None = None
     try:
         client = run.step(
-            "read the credentials", partial(jira_client_for, integration, secret_store), stop=True
+            "read the credentials",
+            partial(jira_client_for, integration, secret_store, installations=installations),
+            stop=True,
         )
         assert client is not None
         snapshot = _load(run, client)

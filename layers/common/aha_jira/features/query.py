@@ -8,11 +8,9 @@ from aha_jira.errors import InvalidRequest, NotFound
 from aha_jira.integrations.query import load_integration
 from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.feature_view import FeatureList, FeatureView, JiraState, RecordView, TimeTracking
-from aha_jira.models.issue_link import IssueLink
+from aha_jira.models.issue_link import IssueLink, JiraSide
 from aha_jira.models.references import is_reference
-from aha_jira.ports import IntegrationRepository
-from aha_jira.storage.features import DynamoFeatureRepository
-from aha_jira.storage.issue_links import DynamoIssueLinkRepository
+from aha_jira.ports import FeatureReader, IntegrationRepository, LinkReader
 
 MAX_PAGE_SIZE = 100
 # A Jira issue key: the project key (a letter, then letters, digits or '_'), '-', the issue's number.
@@ -23,25 +21,25 @@ def _record_view(
     reference: str, name: str | None, status: str | None, link: IssueLink | None, base_url: str
 ) -> RecordView:
     linked = link is not None and link.state == "linked" and link.issue_key is not None
+    side = link.jira if link else JiraSide()
     return RecordView(
         reference=reference,
-        name=(link.name if link and link.name else name),
-        status=(link.roadmap_status if link and link.roadmap_status else status),
-        description=link.description if link else None,
+        name=side.name or name,
+        status=side.roadmap_status or status,
+        description=side.description,
         jira=JiraState(
             key=link.issue_key if linked and link else None,
             id=link.issue_id if linked and link else None,
             url=f"{base_url}/browse/{link.issue_key}" if linked and link else None,
-            status=link.jira_status if link else None,
+            status=side.jira_status,
             synced_at=link.synced_at if link else None,
-            resolution=link.jira_resolution if link else None,
-            updated_at=link.jira_updated_at if link else None,
+            resolution=side.jira_resolution,
+            updated_at=side.jira_updated_at,
         ),
         time_tracking=TimeTracking(
-            spent_seconds=link.spent_seconds if link else None,
-            remaining_seconds=link.remaining_seconds if link else None,
+            spent_seconds=side.spent_seconds, remaining_seconds=side.remaining_seconds
         ),
-        detached=bool(link and link.detached),
+        detached=side.detached,
         imported=bool(link and link.imported),
     )
 
@@ -72,8 +70,8 @@ def get_feature(
     reference: str,
     *,
     integrations: IntegrationRepository,
-    features: DynamoFeatureRepository,
-    links: DynamoIssueLinkRepository,
+    features: FeatureReader,
+    links: LinkReader,
 ) -> FeatureView:
     integration = load_integration(integration_id, integrations)
     record = features.get(integration_id, reference) if is_reference(reference) else None
@@ -95,8 +93,8 @@ def list_features(
     integration_id: str,
     *,
     integrations: IntegrationRepository,
-    features: DynamoFeatureRepository,
-    links: DynamoIssueLinkRepository,
+    features: FeatureReader,
+    links: LinkReader,
     limit: int,
     after: str | None,
     jira_key: str | None,

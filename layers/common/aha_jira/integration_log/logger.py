@@ -17,7 +17,7 @@ from aws_lambda_powertools.logging.types import LogRecord
 
 from aha_jira.integration_log.context import scope_fields
 from aha_jira.integration_log.metrics import emit_action_metrics
-from aha_jira.integration_log.redaction import redact, redact_text
+from aha_jira.redaction import redact, redact_text
 
 
 class RedactingFormatter(LambdaPowertoolsFormatter):

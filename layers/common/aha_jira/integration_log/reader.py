@@ -1,41 +1,29 @@
-"""Reading the integration log back (`GET /integrations/{id}/log`): one interface, two sources.
+"""Reading the integration log back (`GET /integrations/{id}/log`) from CloudWatch: `InsightsLogReader`, a Logs
+Insights query over the functions' log groups (`INTEGRATION_LOG_GROUPS`, plus the reading function's own
+group). It implements `ports.IntegrationLogReader`; `wiring.integration_log_reader` chooses the reader
+(`INTEGRATION_LOG_SOURCE`: the local stack registers its file reader, `aha_jira_dev.integration_log`).
 
-- `InsightsLogReader` (AWS): a CloudWatch Logs Insights query over the functions' log groups
-  (`INTEGRATION_LOG_GROUPS`, plus the reading function's own group).
-- `LocalFileLogReader` (local stack): the JSON-lines file the local stack writes every function's log
-  lines to (`INTEGRATION_LOG_FILE`); the same query runs there through the Insights evaluator.
-
-`INTEGRATION_LOG_SOURCE` (`cloudwatch` | `file`) chooses. Both build the query with `build_query`, so the
-string CloudWatch runs is the string the local stack and the tests evaluate.
-
-Pages are newest first; the `next` token is the timestamp of the last entry returned and how many entries
-with exactly that timestamp were returned already (`toMillis(@timestamp) <= t`, skipping those).
+`build_query` is the one query string: CloudWatch runs it, and the local stack and the tests evaluate the
+very same string over captured lines. Every reader turns its rows into a page with `page_of` (newest first;
+the `next` token is the timestamp of the last entry returned and how many entries with exactly that
+timestamp were returned already: `toMillis(@timestamp) <= t`, skipping those).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from aha_jira.errors import InvalidRequest
-from aha_jira.integration_log.insights import row_from_line, run_query
-from aha_jira.models.references import is_reference
+from aha_jira.models.log_query import LogPage, LogQuery, encode_token
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
-OUTCOMES = ("ok", "skipped", "queued", "failed")
-MAX_LIMIT = 100
-DEFAULT_LIMIT = 50
 # Keys of a log line that say nothing to the reader of an integration log.
 _NOISE = frozenset(
     {
@@ -53,91 +41,6 @@ _NOISE = frozenset(
     }
 )
 _CONTRACT_KEYS = ("integration_id", "action", "outcome", "reference", "jira_key", "message", "hint")
-
-
-@dataclass(frozen=True)
-class LogQuery:
-    integration_id: str
-    since: datetime | None = None
-    outcome: str | None = None
-    reference: str | None = None
-    limit: int = DEFAULT_LIMIT
-    before_ms: int | None = None  # from the `next` token
-    skip: int = 0  # entries at exactly `before_ms` already returned
-
-
-@dataclass(frozen=True)
-class LogPage:
-    entries: list[dict[str, Any]]
-    next: str | None
-
-    def to_body(self) -> dict[str, Any]:
-        return {"entries": self.entries, "next": self.next}
-
-
-class IntegrationLogReader(Protocol):
-    def read(self, query: LogQuery) -> LogPage: ...
-
-
-# --- parameters -------------------------------------------------------------------------------------
-
-
-def _bad(path: str, message: str, hint: str) -> InvalidRequest:
-    return InvalidRequest(
-        f"{path}: {message}", hint=hint, code="invalid_query", details=[{"path": path, "message": message}]
-    )
-
-
-def parse_log_query(
-    integration_id: str,
-    *,
-    since: str | None,
-    outcome: str | None,
-    reference: str | None,
-    limit: int | None,
-    next_token: str | None,
-) -> LogQuery:
-    """The route's query string as a LogQuery; 400 with the bad parameter's name otherwise."""
-    since_at: datetime | None = None
-    if since:
-        try:
-            since_at = datetime.fromisoformat(since.replace("Z", "+00:00").replace(" ", "+"))
-        except ValueError:
-            raise _bad("since", "not an ISO 8601 time", "Use e.g. 2026-01-31T09:00:00Z.") from None
-        if since_at.tzinfo is None:
-            since_at = since_at.replace(tzinfo=UTC)
-    if outcome is not None and outcome not in OUTCOMES:
-        raise _bad("outcome", f"must be one of {', '.join(OUTCOMES)}", "Leave it out for every outcome.")
-    # The references the send accepts, no more and no less (models.references): nothing that needs quoting.
-    if reference is not None and not is_reference(reference):
-        raise _bad("reference", "not a roadmap reference", "Use a feature's reference_num, e.g. MOB-1.")
-    size = DEFAULT_LIMIT if limit is None else limit
-    if not 1 <= size <= MAX_LIMIT:
-        raise _bad("limit", f"must be between 1 and {MAX_LIMIT}", "Leave it out for the default page size.")
-    before_ms, skip = decode_token(next_token) if next_token else (None, 0)
-    return LogQuery(integration_id, since_at, outcome, reference, size, before_ms, skip)
-
-
-def encode_token(before_ms: int, skip: int) -> str:
-    raw = json.dumps({"t": before_ms, "s": skip}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_token(token: str) -> tuple[int, int]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        before_ms, skip = data["t"], data["s"]
-        if any(isinstance(value, bool) or not isinstance(value, int) for value in (before_ms, skip)):
-            raise TypeError  # also refuses 1e400 (float inf), which int() turned into an OverflowError
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise _bad(
-            "next", "not a token this API gave", "Pass the `next` of the previous page as it is."
-        ) from None
-    # A token this API gave: a time before the end of the year 9999, and at most a few pages of ties
-    # (StartQuery's limit is 10,000: limit + skip + 1 must stay under it).
-    if not 0 <= before_ms <= 253_402_300_799_999 or not 0 <= skip <= 10 * MAX_LIMIT:
-        raise _bad("next", "not a token this API gave", "Pass the `next` of the previous page as it is.")
-    return before_ms, skip
 
 
 # --- the query --------------------------------------------------------------------------------------
@@ -227,10 +130,10 @@ def page_of(query: LogQuery, hits: Iterable[tuple[int, dict[str, Any]]]) -> LogP
     return LogPage([_entry(line, ts) for ts, line in page], next_token)
 
 
-# --- the two sources --------------------------------------------------------------------------------
+# --- rows to lines -----------------------------------------------------------------------------------
 
 
-def _hits(rows: Iterable[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+def hits(rows: Iterable[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     out = []
     for row in rows:
         message = row.get("@message")
@@ -258,30 +161,21 @@ def _timestamp_ms(value: Any, line: dict[str, Any]) -> int | None:
             return int(datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp() * 1000)
         except ValueError:
             pass
-    row = row_from_line(json.dumps(line))
-    stamp = row.get("@timestamp") if row else None
-    return stamp if isinstance(stamp, int) else None
+    stamp = line.get("timestamp")
+    return parse_powertools_timestamp(stamp) if isinstance(stamp, str) else None
 
 
-class LocalFileLogReader:
-    """The local stack's captured log (JSON lines), queried with the Insights evaluator. Without a path,
-    `INTEGRATION_LOG_FILE` is read at each call: the local stack (and each test) sets its own file."""
-
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path
-
-    def read(self, query: LogQuery) -> LogPage:
-        rows = []
-        configured = os.environ.get("INTEGRATION_LOG_FILE")
-        path = self.path or (Path(configured) if configured else None)
-        if path is not None and path.is_file():
-            with path.open(encoding="utf-8") as lines:
-                for line in lines:
-                    row = row_from_line(line.strip(), log_group="local")
-                    if row is not None:
-                        rows.append(row)
-        rows.reverse()  # newest line first, so that lines of one millisecond stay newest first
-        return page_of(query, _hits(run_query(build_query(query), rows)))
+def parse_powertools_timestamp(text: str) -> int | None:
+    """Powertools' `timestamp` ("2026-11-28 11:23:56,450+0000", or ISO 8601) in epoch milliseconds."""
+    for pattern in ("%Y-%m-%d %H:%M:%S,%f%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return int(datetime.strptime(text, pattern).timestamp() * 1000)
+        except ValueError:
+            continue
+    try:
+        return int(datetime.fromisoformat(text).timestamp() * 1000)
+    except ValueError:
+        return None
 
 
 class InsightsLogReader:
@@ -331,7 +225,7 @@ class InsightsLogReader:
             {item["field"]: item["value"] for item in result if "field" in item and "value" in item}
             for result in answer["results"]
         ]
-        return page_of(query, _hits(rows))
+        return page_of(query, hits(rows))
 
 
 def log_groups_from_environment() -> list[str]:
@@ -342,14 +236,3 @@ def log_groups_from_environment() -> list[str]:
     if own and own not in names:
         names.append(own)
     return names
-
-
-def reader_from_environment() -> IntegrationLogReader:
-    source = (os.environ.get("INTEGRATION_LOG_SOURCE") or "cloudwatch").strip().lower()
-    if source == "file":
-        return LocalFileLogReader()
-    if source != "cloudwatch":
-        raise RuntimeError(f"INTEGRATION_LOG_SOURCE must be cloudwatch or file, not {source!r}")
-    from aha_jira.storage.aws_clients import logs  # noqa: PLC0415 - boto3 only when the log is read
-
-    return InsightsLogReader(log_groups_from_environment(), logs)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.integrations.query import load_integration
-from aha_jira.ports import IntegrationRepository, IssueLinkRepository, SecretStore
+from aha_jira.ports import IntegrationRepository, LinkDetacher, SecretStore
 
 
 def remove_integration(
     integration_id: str,
     *,
     repository: IntegrationRepository,
-    issue_links: IssueLinkRepository,
+    issue_links: LinkDetacher,
     secret_store: SecretStore,
 ) -> None:
     integration = load_integration(integration_id, repository)

@@ -21,3 +21,10 @@ def roadmap_credentials_secret(integration_id: str) -> str:
     """The roadmap connector's secret: the Aha! API key or the webhook's signing secret
     (`{"kind": "api_key"|"webhook_secret", "secret"}`)."""
     return f"{get_settings().secrets_prefix}/integrations/{integration_id}/roadmap-credentials"
+
+
+def connect_shared_secret_name(client_key: str) -> str:
+    """The prefix of a Connect installation's shared secrets (each installed callback adds a uuid)."""
+    # Secret names allow only a few punctuation characters; client keys may hold anything.
+    digest = hashlib.sha256(client_key.encode()).hexdigest()[:32]
+    return f"{get_settings().secrets_prefix}/connect/{digest}/shared-secret"

@@ -21,10 +21,9 @@ from typing import Protocol
 
 import requests
 
-from aha_jira.connect.canonical import url_query_string_hash
-from aha_jira.connect.jwt import encode_hs256
-from aha_jira.integration_log.redaction import register_secret
+from aha_jira.jira.connect_jwt import encode_hs256, url_query_string_hash
 from aha_jira.jira.errors import JiraAuthFailed
+from aha_jira.redaction import register_secret
 
 # What http.client can send as a header value: Latin-1 without control characters (tab aside).
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")

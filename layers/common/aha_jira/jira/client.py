@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from aha_jira.jira.payloads import (
+from aha_jira.jira.transport import JiraTransport
+from aha_jira.models.jira_payloads import (
     BulkCreateResult,
     Configuration,
     CreatedIssue,
@@ -27,7 +28,6 @@ from aha_jira.jira.payloads import (
     UserRef,
     VersionRef,
 )
-from aha_jira.jira.transport import JiraTransport
 
 MAX_PAGES = 50
 BULK_CREATE_LIMIT = 50

@@ -1,11 +1,15 @@
-"""A Jira site's installation of our Connect app, as the lifecycle callbacks left it. No secret here: the
-shared secret lives in Secrets Manager under `shared_secret_name`."""
+"""A Jira site's installation of our Connect app, as the lifecycle callbacks left it, and the claim that makes
+one installation hold each site. No secret here: the shared secret lives in Secrets Manager under
+`shared_secret_name`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from aha_jira.errors import Conflict
 
 
 class ConnectInstallation(BaseModel):
@@ -27,3 +31,26 @@ class ConnectInstallation(BaseModel):
     @property
     def installed(self) -> bool:
         return self.state == "installed"
+
+
+@dataclass(frozen=True)
+class RsaPublicKey:
+    """A public key Atlassian signs lifecycle callbacks with (`connect/rsa_keys.py` reads its PEM)."""
+
+    modulus: int
+    exponent: int
+
+
+@dataclass(frozen=True)
+class SiteClaim:
+    """The installation that holds a Jira site, as last read."""
+
+    site_url: str
+    client_key: str
+    rev: int
+
+
+class SiteTaken(Conflict):
+    """Another clientKey claimed the site between our read and our write."""
+
+    code = "connect_site_taken"

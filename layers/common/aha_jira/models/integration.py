@@ -24,7 +24,6 @@ from pydantic import (
     model_validator,
 )
 
-from aha_jira.integration_log.redaction import register_secret
 from aha_jira.models.limits import (
     MAX_FIELD_MAPPINGS,
     MAX_FIELD_VALUE_BYTES,
@@ -41,6 +40,7 @@ from aha_jira.models.limits import (
 )
 from aha_jira.models.references import ProductPrefix
 from aha_jira.models.roadmap import NoRoadmap, RoadmapSettings, RoadmapView, StoredRoadmap
+from aha_jira.redaction import register_secret
 
 # A DNS label: letters, digits, '-' and '_' (seen in private zones), not starting or ending with '-'.
 _HOST_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?")

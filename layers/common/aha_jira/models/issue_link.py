@@ -4,57 +4,23 @@ The link is also the exactly-once guard of a create: it is reserved with a condi
 Jira is called (state `reserved`, a token and a lease), and becomes `linked` once Jira answered with
 the issue. A reservation whose outcome is unknown (Jira may have created the issue and the answer was
 lost) is `uncertain`; whoever takes it over reconciles through the issue's stamp before creating.
+
+Three writers share the record, each with its own part:
+- the send: the reservation, the issue, the content hash and sync time (`IssueLink`'s own fields);
+- the Jira webhook: what the record knows of its issue (`IssueLink.jira`, a `JiraSide`), and nothing else;
+- an import's write-back: `writeback_at`.
+One item holds them all, flat (`storage/issue_links.py`); the webhook's write is derived from `JiraSide`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 RecordKind = Literal["feature", "requirement"]
 LinkState = Literal["reserved", "linked"]
-
-
-class IssueLink(BaseModel):
-    integration_id: str
-    reference: str
-    kind: RecordKind
-    feature_reference: str  # the record's own reference for a feature
-    state: LinkState
-    token: str
-    lease_until: float = 0.0  # epoch seconds; a reservation past its lease may be taken over
-    reserved_at: float = 0.0
-    uncertain: bool = False
-    site_url: str = ""
-    issue_id: str | None = None
-    issue_key: str | None = None
-    content_hash: str | None = None
-    synced_at: str | None = None
-    jira_status: str | None = None
-    roadmap_status: str | None = None
-    name: str | None = None
-    detached: bool = False
-    imported: bool = False
-    spent_seconds: int | None = None
-    remaining_seconds: int | None = None
-    # Written by the Jira webhook (aha_jira.webhooks); docs/architecture.md "Storage" lists them.
-    jira_status_id: str | None = None
-    jira_resolution: str | None = None
-    description: str | None = None  # HTML, from Jira's description once an engineer edits it there
-    description_at: int | None = None  # the description edit's event (epoch ms, changelog id)
-    description_seq: int = 0
-    deleted_in_jira: bool = False
-    last_event_at: int | None = None  # Jira's timestamp (epoch ms) of the last issue event applied
-    last_event_seq: int = 0  # its changelog id: orders events of the same millisecond
-    worklogs: dict[str, WorklogEntry] = Field(default_factory=dict)  # by Jira worklog id
-    time_base_at: int | None = None  # the issue event whose time tracking is the baseline (epoch ms)
-    time_base_spent: int | None = None
-    time_base_remaining: int | None = None
-    webhook_rev: int = 0  # bumped by every webhook write: optimistic concurrency between deliveries
-    jira_updated_at: str | None = None  # when a webhook last changed the record (ISO 8601)
-    # Imported records: when the roadmap reference was written back to the Jira issue (None: pending).
-    writeback_at: str | None = None
 
 
 class WorklogChange(BaseModel):
@@ -73,4 +39,63 @@ class WorklogEntry(BaseModel):
     changes: list[WorklogChange] = Field(default_factory=list)
 
 
-IssueLink.model_rebuild()
+class JiraSide(BaseModel):
+    """What the record knows of its Jira issue: the Jira webhook writes all of it, in one conditional update
+    (`webhook_rev`), and nothing else of the record. Two other writers touch it: a send sets `name` (the
+    summary it gave the issue) and removing the integration sets `detached`. docs/architecture.md
+    "Storage" lists the attributes."""
+
+    name: str | None = None  # the issue's summary
+    jira_status: str | None = None
+    jira_status_id: str | None = None
+    roadmap_status: str | None = None  # the mapped status (kept when Jira's is not mapped)
+    jira_resolution: str | None = None
+    description: str | None = None  # HTML, from Jira's description once an engineer edits it there
+    description_at: int | None = None  # the description edit's event (epoch ms, changelog id)
+    description_seq: int = 0
+    detached: bool = False  # the record no longer follows its issue
+    deleted_in_jira: bool = False
+    last_event_at: int | None = None  # Jira's timestamp (epoch ms) of the last issue event applied
+    last_event_seq: int = 0  # its changelog id: orders events of the same millisecond
+    worklogs: dict[str, WorklogEntry] = Field(default_factory=dict)  # by Jira worklog id
+    time_base_at: int | None = None  # the issue event whose time tracking is the baseline (epoch ms)
+    time_base_spent: int | None = None
+    time_base_remaining: int | None = None
+    spent_seconds: int | None = None
+    remaining_seconds: int | None = None
+    webhook_rev: int = 0  # bumped by every webhook write: optimistic concurrency between deliveries
+    jira_updated_at: str | None = None  # when a webhook last changed the record (ISO 8601)
+
+
+class IssueLink(BaseModel):
+    integration_id: str
+    reference: str
+    kind: RecordKind
+    feature_reference: str  # the record's own reference for a feature
+    state: LinkState
+    token: str
+    lease_until: float = 0.0  # epoch seconds; a reservation past its lease may be taken over
+    reserved_at: float = 0.0
+    uncertain: bool = False
+    site_url: str = ""
+    issue_id: str | None = None
+    issue_key: str | None = None
+    content_hash: str | None = None
+    synced_at: str | None = None
+    imported: bool = False
+    # Imported records: when the roadmap reference was written back to the Jira issue (None: pending).
+    writeback_at: str | None = None
+    jira: JiraSide = Field(default_factory=JiraSide)
+
+    def with_jira(self, **changes: Any) -> IssueLink:
+        """The link with these fields of its Jira-side state changed."""
+        return self.model_copy(update={"jira": self.jira.model_copy(update=changes)})
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The outcome of reserving a record: taken or not, and the reservation this one replaced (its lease had
+    run out: its create may have reached Jira)."""
+
+    taken: bool
+    previous: IssueLink | None

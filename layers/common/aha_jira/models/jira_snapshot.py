@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from aha_jira.jira.payloads import CreateMetaField, FieldRef, IssueLinkTypeRef, StatusRef, VersionRef
+from aha_jira.models.jira_payloads import CreateMetaField, FieldRef, IssueLinkTypeRef, StatusRef, VersionRef
 
 Deployment = Literal["cloud", "datacenter"]
 RichText = Literal["adf", "wiki"]

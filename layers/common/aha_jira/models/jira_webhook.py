@@ -19,6 +19,7 @@ no delivery can claim a place after every event still to come.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
@@ -38,12 +39,31 @@ JiraName = Annotated[str, Field(max_length=255)]
 JiraText = Annotated[str, Field(max_length=MAX_DESCRIPTION_CHARS)]
 WorkSeconds = Annotated[int, Field(ge=0, le=MAX_WORK_SECONDS)]
 
+
+@dataclass(frozen=True)
+class UsedEvent:
+    """What an event the integration acts on carries (the whole issue, or one worklog), and whether Jira
+    Cloud sends it (the Connect app subscribes to those: `connect/descriptor.py`)."""
+
+    carries: Literal["issue", "worklog"]
+    cloud: bool = True
+
+
+# The one list of the Jira webhook events the integration acts on; any other is answered "ignored".
 # `jira:worklog_updated` is Jira Server/Data Center's issue event for work logged, edited or deleted: it carries
 # the whole issue (with its time tracking), like `jira:issue_updated`.
-ISSUE_EVENTS = frozenset(
-    {"jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "jira:worklog_updated"}
-)
-WORKLOG_EVENTS = frozenset({"worklog_created", "worklog_updated", "worklog_deleted"})
+USED_EVENTS: dict[str, UsedEvent] = {
+    "jira:issue_created": UsedEvent("issue"),
+    "jira:issue_updated": UsedEvent("issue"),
+    "jira:issue_deleted": UsedEvent("issue"),
+    "jira:worklog_updated": UsedEvent("issue", cloud=False),
+    "worklog_created": UsedEvent("worklog"),
+    "worklog_updated": UsedEvent("worklog"),
+    "worklog_deleted": UsedEvent("worklog"),
+}
+ISSUE_EVENTS = frozenset(name for name, used in USED_EVENTS.items() if used.carries == "issue")
+WORKLOG_EVENTS = frozenset(name for name, used in USED_EVENTS.items() if used.carries == "worklog")
+CLOUD_EVENTS: tuple[str, ...] = tuple(name for name, used in USED_EVENTS.items() if used.cloud)
 
 
 class JiraWebhookPayload(BaseModel):

@@ -1,8 +1,9 @@
-"""Answers of the send route and the retry queue's message."""
+"""Answers of the send route, the retry queue's messages, and what became of one message."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -70,3 +71,13 @@ def parse_queue_message(body: str | bytes) -> QueueMessage:
     if isinstance(document, dict) and document.get("kind") == "import_writeback":
         return ImportWriteBack.model_validate(document)
     return RetryJob.model_validate(document)
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    """What the retry worker does with a queue message it ran: done (deleted), or seen again after
+    `delay_seconds` (its visibility is set to the back-off)."""
+
+    done: bool
+    delay_seconds: float = 0.0
+    reason: str = ""

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
-from aha_jira.models.send import ImportWriteBack, parse_queue_message
-from aha_jira.retry.worker import RetryOutcome, run_retry
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from aha_jira.models.send import ImportWriteBack, RetryOutcome, parse_queue_message
+from aha_jira.retry.worker import run_retry
 from aha_jira.sync.send import SendServices
+
+if TYPE_CHECKING:
+    from aha_jira.webhooks.import_writeback import WriteBackServices
 
 
 def run_queue_message(
-    body: str, *, attempt: int, max_attempts: int, services: SendServices, deadline: float | None = None
+    body: str,
+    *,
+    attempt: int,
+    max_attempts: int,
+    services: SendServices,
+    writeback_services: Callable[[], WriteBackServices],
+    deadline: float | None = None,
 ) -> RetryOutcome:
-    """`deadline`: when the worker's invocation ends (epoch seconds); a send stops writing before it."""
+    """`deadline`: when the worker's invocation ends (epoch seconds); a send stops writing before it.
+    `writeback_services` is called on the first write-back: its code and adapters are not loaded before."""
     message = parse_queue_message(body)
     if isinstance(message, ImportWriteBack):
         # Imported on the first write-back (the webhook's import planning comes with it), not with the worker.
-        from aha_jira.sync.import_writeback import write_back_import  # noqa: PLC0415
+        from aha_jira.webhooks.import_writeback import write_back_import  # noqa: PLC0415
 
-        return write_back_import(message, attempt=attempt, max_attempts=max_attempts, services=services)
+        return write_back_import(
+            message, attempt=attempt, max_attempts=max_attempts, services=writeback_services()
+        )
     return run_retry(
         message, attempt=attempt, max_attempts=max_attempts, services=services, deadline=deadline
     )

@@ -8,20 +8,11 @@ content, the integration was disabled or removed) ends the job: retrying cannot 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aha_jira.errors import AhaJiraError
 from aha_jira.integration_log import Outcome, record_action
-from aha_jira.models.send import RetryJob, SendSynced
+from aha_jira.models.send import RetryJob, RetryOutcome, SendSynced
 from aha_jira.sync.failures import RetryLater, Superseded, retry_delay
 from aha_jira.sync.send import SendServices, send_feature
-
-
-@dataclass(frozen=True)
-class RetryOutcome:
-    done: bool
-    delay_seconds: float = 0.0
-    reason: str = ""
 
 
 def run_retry(

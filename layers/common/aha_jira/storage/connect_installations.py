@@ -1,6 +1,6 @@
 """DynamoDB repository for Connect installations, in the integrations table under their own key prefix:
 `CONNECT#<clientKey>` / `INSTALLATION`, the installation as one JSON document with a `version` for
-optimistic concurrency. The shared secret is in Secrets Manager (`connect_shared_secret_name`).
+optimistic concurrency. The shared secret is in Secrets Manager (`integrations.secret_names`).
 
 Each Jira site is held by one installation: `CONNECT#SITE#<site URL>` / `SITE_CLAIM` names the clientKey
 whose `installed` callback last claimed it, with a revision. An `installed` callback writes its installation
@@ -9,14 +9,12 @@ for one site only one can win (`SiteTaken` for the other)."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
 from aha_jira.errors import Conflict
-from aha_jira.models.connect import ConnectInstallation
+from aha_jira.models.connect import ConnectInstallation, SiteClaim, SiteTaken
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
 
@@ -26,33 +24,12 @@ if TYPE_CHECKING:
 CLAIM_SORT_KEY = "SITE_CLAIM"
 
 
-def connect_shared_secret_name(client_key: str) -> str:
-    # Secret names allow only a few punctuation characters; client keys may hold anything.
-    digest = hashlib.sha256(client_key.encode()).hexdigest()[:32]
-    return f"{get_settings().secrets_prefix}/connect/{digest}/shared-secret"
-
-
 def _key(client_key: str) -> dict[str, Any]:
     return {"pk": {"S": f"CONNECT#{client_key}"}, "sk": {"S": "INSTALLATION"}}
 
 
 def _claim_key(site_url: str) -> dict[str, Any]:
     return {"pk": {"S": f"CONNECT#SITE#{site_url}"}, "sk": {"S": CLAIM_SORT_KEY}}
-
-
-@dataclass(frozen=True)
-class SiteClaim:
-    """The installation that holds a Jira site, as last read."""
-
-    site_url: str
-    client_key: str
-    rev: int
-
-
-class SiteTaken(Conflict):
-    """Another clientKey claimed the site between our read and our write."""
-
-    code = "connect_site_taken"
 
 
 def _concurrent_change() -> Conflict:

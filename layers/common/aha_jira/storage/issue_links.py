@@ -6,16 +6,19 @@ finds the record(s) linked to a Jira issue when a webhook arrives.
 `pk = INTEGRATION#<id>`, `sk = IMPORT#<site>#<issue id>` (attribute `reference`) claims a Jira issue for the
 record imported from it: written with the import, on condition that it does not exist, so two deliveries of
 one creation (even with different identifiers) can never import the issue twice.
+
+A record's item is flat: one attribute per field of the link and of its Jira-side state (`IssueLink.jira`),
+as before that state had a model of its own, so every stored item still reads. The webhook writes exactly
+the Jira-side attributes (`WEBHOOK_ATTRIBUTES`, the fields of `JiraSide`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from aha_jira.models.issue_link import IssueLink
+from aha_jira.models.issue_link import IssueLink, JiraSide, Reservation
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
 from aha_jira.storage.dynamo_codec import from_item, to_item
@@ -23,14 +26,9 @@ from aha_jira.storage.dynamo_codec import from_item, to_item
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
-_MODEL_FIELDS = set(IssueLink.model_fields)
-
-
-@dataclass(frozen=True)
-class Reservation:
-    taken: bool
-    # The reservation this one replaced (its lease had run out): its create may have reached Jira.
-    previous: IssueLink | None
+# What a webhook may write on a record (`DynamoIssueLinkRepository.webhook_write`): its Jira-side state.
+WEBHOOK_ATTRIBUTES = frozenset(JiraSide.model_fields)
+_LINK_ATTRIBUTES = frozenset(IssueLink.model_fields) - {"jira"}
 
 
 def _key(integration_id: str, reference: str) -> dict[str, Any]:
@@ -43,7 +41,14 @@ def _import_claim_key(integration_id: str, site_url: str, issue_id: str) -> dict
 
 def _link_from_item(item: dict[str, Any]) -> IssueLink:
     values = from_item(item)
-    return IssueLink.model_validate({key: value for key, value in values.items() if key in _MODEL_FIELDS})
+    link = {key: value for key, value in values.items() if key in _LINK_ATTRIBUTES}
+    jira = {key: value for key, value in values.items() if key in WEBHOOK_ATTRIBUTES}
+    return IssueLink.model_validate({**link, "jira": jira})
+
+
+def _attributes(link: IssueLink) -> dict[str, Any]:
+    """The link as the item's flat attributes."""
+    return {**link.model_dump(exclude={"jira"}), **link.jira.model_dump()}
 
 
 def _condition_failed(error: ClientError) -> bool:
@@ -107,7 +112,7 @@ class DynamoIssueLinkRepository:
         try:
             answer = self._client.put_item(
                 TableName=self._table,
-                Item={**_key(link.integration_id, link.reference), **to_item(link.model_dump())},
+                Item={**_key(link.integration_id, link.reference), **to_item(_attributes(link))},
                 ConditionExpression=(
                     "attribute_not_exists(pk) OR (#state = :reserved AND lease_until < :now)"
                     " OR (#state = :linked AND deleted_in_jira = :true)"
@@ -162,7 +167,7 @@ class DynamoIssueLinkRepository:
         """Record the Jira issue of a reserved record (only by the reservation's holder). False when the
         reservation is no longer this holder's (its lease ran out and another send took it over): the
         issue carries the stamp, so whoever holds the reservation now, or takes it over, finds it."""
-        values = link.model_dump()
+        values = _attributes(link)
         values["state"] = "linked"
         item = {
             **_key(link.integration_id, link.reference),
@@ -192,7 +197,7 @@ class DynamoIssueLinkRepository:
             "feature_reference": link.feature_reference,
             "content_hash": link.content_hash,
             "synced_at": link.synced_at,
-            "name": link.name,
+            "name": link.jira.name,  # the summary this send gave the issue
         }
         names = {"#state": "state"}
         values: dict[str, Any] = {":linked": {"S": "linked"}}
@@ -258,7 +263,7 @@ class DynamoIssueLinkRepository:
     def import_writes(self, link: IssueLink) -> list[dict[str, Any]]:
         """Transaction items creating an imported record's link and claiming its issue: the first fails
         when the reference is taken, the second when the issue was imported already."""
-        values = link.model_dump()
+        values = _attributes(link)
         values["state"] = "linked"
         return [
             {
@@ -327,10 +332,10 @@ class DynamoIssueLinkRepository:
                 raise
 
     def webhook_write(self, link: IssueLink, *, expected_rev: int) -> dict[str, Any]:
-        """A transaction item writing what a webhook changed on a linked record: the webhook's own
-        attributes only (never the send's reservation, token or content hash), on condition that no other
-        webhook write happened since the record was read (`webhook_rev`)."""
-        values = link.model_dump(include=set(WEBHOOK_ATTRIBUTES))
+        """A transaction item writing what a webhook changed on a linked record: its Jira-side state only
+        (never the send's reservation, token or content hash), on condition that no other webhook write
+        happened since the record was read (`webhook_rev`)."""
+        values = link.jira.model_dump()
         names: dict[str, str] = {"#state": "state", "#rev": "webhook_rev"}
         placeholders: dict[str, Any] = {
             ":linked": {"S": "linked"},
@@ -362,30 +367,3 @@ class DynamoIssueLinkRepository:
                 "ExpressionAttributeValues": placeholders,
             }
         }
-
-
-# What a webhook may write on a record (`DynamoIssueLinkRepository.webhook_write`).
-WEBHOOK_ATTRIBUTES = frozenset(
-    {
-        "jira_status",
-        "jira_status_id",
-        "jira_resolution",
-        "roadmap_status",
-        "name",
-        "description",
-        "description_at",
-        "description_seq",
-        "detached",
-        "deleted_in_jira",
-        "last_event_at",
-        "last_event_seq",
-        "worklogs",
-        "time_base_at",
-        "time_base_spent",
-        "time_base_remaining",
-        "spent_seconds",
-        "remaining_seconds",
-        "webhook_rev",
-        "jira_updated_at",
-    }
-)

@@ -10,8 +10,7 @@ import json
 
 from botocore.exceptions import ClientError
 
-from aha_jira.integration_log import register_secret
-from aha_jira.integration_log.redaction import is_secret_key
+from aha_jira.redaction import is_secret_key, register_secret
 from aha_jira.storage import aws_clients
 
 

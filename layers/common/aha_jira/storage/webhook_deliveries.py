@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
+from aha_jira.models.webhook_delivery import CommitResult, Delivery
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
-from aha_jira.webhooks.deliveries import CommitResult, Delivery
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef

@@ -13,9 +13,9 @@ from typing import Any
 from aha_jira.errors import AhaJiraError
 from aha_jira.jira.client import BULK_CREATE_LIMIT
 from aha_jira.jira.errors import JiraError, JiraRejected
-from aha_jira.jira.payloads import BulkCreateResult
 from aha_jira.models.feature import AhaRequirement
 from aha_jira.models.issue_link import IssueLink
+from aha_jira.models.jira_payloads import BulkCreateResult
 from aha_jira.models.send import JiraIssueRef
 from aha_jira.settings import retry_timing
 from aha_jira.sync.drafting import IssueDraft, stamp_property
@@ -30,7 +30,7 @@ from aha_jira.sync.send_attempt import SendAttempt
 def _live(link: IssueLink | None) -> bool:
     """Linked to an issue that still exists. A record whose issue was deleted in Jira is created again by
     the next send (the user pushed it again: they want it in Jira); its reservation replaces the link."""
-    return link is not None and link.state == "linked" and not link.deleted_in_jira
+    return link is not None and link.state == "linked" and not link.jira.deleted_in_jira
 
 
 def sync_feature_issue(send: SendAttempt, draft: IssueDraft, link: IssueLink | None) -> JiraIssueRef:

@@ -59,12 +59,11 @@ def update_if_changed(
             update={
                 "content_hash": draft.content_hash,
                 "synced_at": send.now_iso(),
-                "name": issue_summary(draft),
                 "feature_reference": feature_reference
                 if draft.kind == "requirement"
                 else link.feature_reference,
             }
-        )
+        ).with_jira(name=issue_summary(draft))
     )
     if counted:
         send.updated.append(draft.reference)

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from aha_jira.jira.payloads import CreateMetaField
 from aha_jira.jira.rich_text import RichTextFormat, render
+from aha_jira.models.jira_payloads import CreateMetaField
 
 CUSTOM = "com.atlassian.jira.plugin.system.customfieldtypes:"
 TEXTAREA = CUSTOM + "textarea"

@@ -12,8 +12,8 @@ import re
 
 from aha_jira.jira.client import JiraClient
 from aha_jira.jira.errors import JiraForbidden, JiraNotFound, JiraRejected
-from aha_jira.jira.payloads import UserRef, VersionRef
 from aha_jira.models.feature import AhaRelease
+from aha_jira.models.jira_payloads import UserRef, VersionRef
 from aha_jira.models.jira_snapshot import JiraSnapshot
 from aha_jira.ports import LOOKUP_MISS, LookupCache
 

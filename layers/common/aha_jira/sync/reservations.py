@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.jira.client import MAX_PAGES
 from aha_jira.jira.errors import JiraError
-from aha_jira.models.issue_link import IssueLink, RecordKind
+from aha_jira.models.issue_link import IssueLink, JiraSide, RecordKind
 from aha_jira.models.send import JiraIssueRef
 from aha_jira.settings import retry_timing
 from aha_jira.sync.drafting import IssueDraft
@@ -63,7 +63,7 @@ def reserve(
             lease_until=now + retry_timing().lease_seconds,
             reserved_at=now,
             site_url=send.integration.jira.base_url,
-            name=issue_summary(draft),
+            jira=JiraSide(name=issue_summary(draft)),
         )
         reservation = links.reserve(mine, now=now)
         if reservation.taken:

@@ -13,22 +13,29 @@ from aha_jira.models.feature import AhaFeature
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import JiraSnapshot
 from aha_jira.models.send import JiraIssueRef
-from aha_jira.ports import IntegrationRepository, LookupCache, RetryQueue, SecretStore
-from aha_jira.storage.features import DynamoFeatureRepository
-from aha_jira.storage.issue_links import DynamoIssueLinkRepository
+from aha_jira.ports import (
+    InstallationReader,
+    IntegrationRepository,
+    LookupCache,
+    RetryQueue,
+    SecretStore,
+    SendFeatureStore,
+    SendLinkStore,
+)
 from aha_jira.sync.drafting import IssueDraft
 
 
 @dataclass
 class SendServices:
-    """The adapters a send uses; one production implementation each."""
+    """The ports a send uses (`wiring.send_services` builds them)."""
 
     integrations: IntegrationRepository
     secret_store: SecretStore
     retry_queue: RetryQueue
     lookup_cache: LookupCache
-    features: DynamoFeatureRepository
-    links: DynamoIssueLinkRepository
+    features: SendFeatureStore
+    links: SendLinkStore
+    installations: InstallationReader  # Connect integrations' installations (their signer's shared secret)
     clock: Callable[[], float] = time.time
 
 

@@ -22,28 +22,17 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
 
 from aha_jira.errors import AhaJiraError, NotFound, Unauthorized
 from aha_jira.integration_log import register_secret
 from aha_jira.integrations.secret_names import site_webhook_secret
-from aha_jira.models.integration import StoredIntegration
-from aha_jira.models.site import JiraSiteRecord
-from aha_jira.ports import SecretStore
+from aha_jira.ports import SecretStore, SiteDirectory
 from aha_jira.webhooks.routing import SiteRouting, routing_for
 from aha_jira.webhooks.signature import signature_matches
 
 SECRET_CACHE_SECONDS = 60.0
 # What `secrets.token_urlsafe` makes (configure.py: 24 bytes, 32 characters), with room for other lengths.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
-
-
-class SiteDirectory(Protocol):
-    def site_for_token(self, token: str) -> str | None: ...
-
-    def get_site_with_integrations(
-        self, site_url: str, integration_ids: list[str]
-    ) -> tuple[JiraSiteRecord | None, dict[str, StoredIntegration]]: ...
 
 
 class SignatureCheckFailed(AhaJiraError):

@@ -5,33 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
-from pydantic import BaseModel, Field
+from aha_jira.models.webhook_delivery import Delivery
 
 IDENTIFIER_HEADER = "x-atlassian-webhook-identifier"
 RETRY_HEADER = "x-atlassian-webhook-retry"
-# Jira retries for a few minutes and an admin can redeliver for days; a week of identifiers covers both.
-DEDUPE_SECONDS = 7 * 24 * 3600
 _MAX_IDENTIFIER = 200
 _MAX_RETRY_DIGITS = 6
-
-
-class Delivery(BaseModel):
-    site_url: str
-    identifier: str
-    event: str
-    received_at: float
-    retry: int = 0
-    # This handling of the delivery. Stored with it, so that when a write is retried after it committed (the
-    # answer was lost on the way back) the "already recorded" that follows is recognised as our own.
-    attempt: str = Field(default_factory=lambda: uuid.uuid4().hex)
-
-    @property
-    def expires_at(self) -> int:
-        return int(self.received_at) + DEDUPE_SECONDS
 
 
 def delivery_identifier(headers: Mapping[str, str], body: bytes) -> str:
@@ -66,13 +47,3 @@ def new_delivery(
         received_at=time.time() if received_at is None else received_at,
         retry=retry_count(headers),
     )
-
-
-@dataclass(frozen=True)
-class CommitResult:
-    committed: bool
-    duplicate: bool = False
-    # Indexes (into the changes given) whose condition failed: another write got there first.
-    conflicts: list[int] = field(default_factory=list)
-    # Another transaction held the same items at that moment: nothing was decided, try again.
-    contended: bool = False

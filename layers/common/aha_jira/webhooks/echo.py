@@ -25,4 +25,4 @@ def is_echo(event: JiraWebhookEvent, link: IssueLink, account_id: str | None) ->
     if any(item.field_key in NEVER_OURS for item in items):
         return False
     summary = event.changelog.item("summary") if event.changelog else None
-    return summary is None or summary.to_string == link.name
+    return summary is None or summary.to_string == link.jira.name

@@ -21,7 +21,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -29,41 +29,14 @@ from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.issue_link import IssueLink, RecordKind
 from aha_jira.models.jira_webhook import JiraWebhookEvent
 from aha_jira.models.references import reference_number
-from aha_jira.models.send import ImportWriteBack, QueueMessage
+from aha_jira.models.send import ImportWriteBack
+from aha_jira.ports import ImportFeatureStore, ImportLinkStore
 from aha_jira.webhooks.issue_changes import plan_issue_imported
 from aha_jira.webhooks.plans import Plan, unchanged
 from aha_jira.webhooks.routing import IntegrationContext, SiteRouting
 
 if TYPE_CHECKING:
-    from aha_jira.jira.payloads import JiraIssue
-
-
-class ImportLinkStore(Protocol):
-    def find_by_issue(self, site_url: str, issue_id: str) -> list[IssueLink]: ...
-
-    def import_writes(self, link: IssueLink) -> list[dict[str, Any]]: ...
-
-    def imported_reference(self, integration_id: str, site_url: str, issue_id: str) -> str | None: ...
-
-
-class ImportFeatureStore(Protocol):
-    def get(self, integration_id: str, reference: str) -> FeatureRecord | None: ...
-
-    def next_feature_number(self, product: str) -> int: ...
-
-    def next_requirement_number(
-        self, integration_id: str, feature_reference: str, *, at_least: int
-    ) -> int: ...
-
-    def import_feature_write(self, record: FeatureRecord) -> dict[str, Any]: ...
-
-    def import_requirement_write(
-        self, integration_id: str, feature_reference: str, reference: str
-    ) -> dict[str, Any]: ...
-
-
-class WriteBackQueue(Protocol):
-    def enqueue(self, job: QueueMessage, delay_seconds: float) -> None: ...
+    from aha_jira.models.jira_payloads import JiraIssue
 
 
 @dataclass(frozen=True)
@@ -145,7 +118,7 @@ def _requirement_candidates(
             continue
         for link, context in routing.routes(links.find_by_issue(routing.site.site_url, other_id)):
             wanted = context.integration_id in importing and context.integration_id not in chosen
-            if not wanted or link.kind != "feature" or link.detached:
+            if not wanted or link.kind != "feature" or link.jira.detached:
                 continue
             if by_parent or type_name == context.requirement_issue_type.casefold():
                 chosen[context.integration_id] = Candidate(context, "requirement", link)
@@ -221,8 +194,8 @@ def plan_import(
     feature_record = FeatureRecord(
         integration_id=context.integration_id,
         reference=reference,
-        name=plan.updated.name or issue.key or reference,
-        roadmap_status=plan.updated.roadmap_status,
+        name=plan.updated.jira.name or issue.key or reference,
+        roadmap_status=plan.updated.jira.roadmap_status,
         created_at=now,
         updated_at=now,
         imported=True,

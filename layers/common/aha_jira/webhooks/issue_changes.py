@@ -50,16 +50,15 @@ def plan_issue_imported(
     updated = plan.updated or link
     fields = event.issue.fields if event.issue else None
     if fields is not None and fields.description:
-        updated = updated.model_copy(
-            update={
-                "description": jira_description_to_html(fields.description),
-                "description_at": event.order[0],
-                "description_seq": event.order[1],
-            }
+        updated = updated.with_jira(
+            description=jira_description_to_html(fields.description),
+            description_at=event.order[0],
+            description_seq=event.order[1],
         )
-    mapped = f" (roadmap status {updated.roadmap_status})" if updated.roadmap_status else ""
+    jira = updated.jira
+    mapped = f" (roadmap status {jira.roadmap_status})" if jira.roadmap_status else ""
     reason = (
-        f"imported as new {link.kind} {link.reference}: Jira status {updated.jira_status or '(none)'}{mapped}"
+        f"imported as new {link.kind} {link.reference}: Jira status {jira.jira_status or '(none)'}{mapped}"
     )
     return replace(plan, outcome="imported", reason=reason, updated=updated)
 
@@ -72,7 +71,7 @@ def _apply_issue(
     if not newer and description is None:
         return unchanged(link, "stale", "an older event than the last one applied to this record")
 
-    update: dict[str, Any] = {"jira_updated_at": now}
+    update: dict[str, Any] = {"jira_updated_at": now}  # fields of the record's Jira-side state
     said: list[str] = []
     warning = hint = None
     if deleted and newer:
@@ -87,7 +86,7 @@ def _apply_issue(
     if description is not None:
         update |= description
         said.append("description edited in Jira")
-    updated = link.model_copy(update=update)
+    updated = link.with_jira(**update)
     if newer:
         updated = _time_tracking(event, updated)
     if not said:
@@ -116,17 +115,17 @@ def _status(
     update["jira_status"] = name or status_id
     update["jira_status_id"] = status_id
     mapped = roadmap_status(integration.statuses, name, status_id)
-    changed = name != link.jira_status
+    changed = name != link.jira.jira_status
     if mapped is None:
-        kept = f"stays '{link.roadmap_status}'" if link.roadmap_status else "is left unset"
+        kept = f"stays '{link.jira.roadmap_status}'" if link.jira.roadmap_status else "is left unset"
         return (
             [f"Jira status '{name}' is not mapped; the roadmap status {kept}"],
             f"Jira status '{name}' has no roadmap status in the mapping",
             "Add it to mapping.statuses (by name or id) so the roadmap follows the issue.",
         )
     update["roadmap_status"] = mapped
-    if changed or mapped != link.roadmap_status:
-        return [f"status {link.jira_status or '(none)'} → {name} (roadmap: {mapped})"], None, None
+    if changed or mapped != link.jira.roadmap_status:
+        return [f"status {link.jira.jira_status or '(none)'} → {name} (roadmap: {mapped})"], None, None
     return [], None, None
 
 
@@ -148,14 +147,15 @@ def _summary(event: JiraWebhookEvent, link: IssueLink, update: dict[str, Any]) -
     if not summary:
         return []
     update["name"] = summary
-    return ["summary renamed in Jira"] if summary != link.name else []
+    return ["summary renamed in Jira"] if summary != link.jira.name else []
 
 
 def _description_change(event: JiraWebhookEvent, link: IssueLink) -> dict[str, Any] | None:
     item = event.changelog.item("description") if event.changelog else None
     if item is None:
         return None
-    last = (link.description_at, link.description_seq) if link.description_at is not None else None
+    jira = link.jira
+    last = (jira.description_at, jira.description_seq) if jira.description_at is not None else None
     if last is not None and event.order <= last:
         return None
     fields = event.issue.fields if event.issue else None

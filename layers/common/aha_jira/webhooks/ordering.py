@@ -14,9 +14,9 @@ EventOrder = tuple[int, int]
 
 
 def last_applied(link: IssueLink) -> EventOrder | None:
-    if link.last_event_at is None:
+    if link.jira.last_event_at is None:
         return None
-    return (link.last_event_at, link.last_event_seq)
+    return (link.jira.last_event_at, link.jira.last_event_seq)
 
 
 def is_newer(order: EventOrder, link: IssueLink) -> bool:
@@ -25,5 +25,5 @@ def is_newer(order: EventOrder, link: IssueLink) -> bool:
 
 
 def stamp(order: EventOrder) -> dict[str, int]:
-    """The fields that record `order` as the last applied event."""
+    """The Jira-side fields that record `order` as the last applied event."""
     return {"last_event_at": order[0], "last_event_seq": order[1]}

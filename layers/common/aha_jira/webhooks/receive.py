@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -33,16 +33,16 @@ from aha_jira.models.jira_webhook import (
 )
 from aha_jira.models.jira_webhook import Outcome as WebhookOutcome
 from aha_jira.models.json_input import JsonRefused, parse_json
+from aha_jira.models.webhook_delivery import Delivery
+from aha_jira.ports import DeliveryStore, ImportFeatureStore, RetryQueue, WebhookLinkStore
 from aha_jira.settings import configured_public_base_url
 from aha_jira.webhooks.authentication import WebhookAuthenticator
-from aha_jira.webhooks.deliveries import CommitResult, Delivery, delivery_identifier, new_delivery
+from aha_jira.webhooks.deliveries import delivery_identifier, new_delivery
 from aha_jira.webhooks.echo import authored_by
 from aha_jira.webhooks.imports import (
     CLAIM_WRITE,
     RECORD_WRITE,
-    ImportFeatureStore,
     PlannedImport,
-    WriteBackQueue,
     already_imported,
     find_candidates,
     pending_writebacks,
@@ -60,31 +60,13 @@ MAX_COMMIT_ROUNDS = 6
 _PRECEDENCE: tuple[WebhookOutcome, ...] = ("imported", "applied", "stale", "echo", "ignored")
 
 
-class LinkStore(Protocol):
-    def find_by_issue(self, site_url: str, issue_id: str) -> list[IssueLink]: ...
-
-    def import_writes(self, link: IssueLink) -> list[dict[str, Any]]: ...
-
-    def imported_reference(self, integration_id: str, site_url: str, issue_id: str) -> str | None: ...
-
-    def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
-
-    def webhook_write(self, link: IssueLink, *, expected_rev: int) -> dict[str, Any]: ...
-
-
-class DeliveryStore(Protocol):
-    def record(self, delivery: Delivery) -> bool: ...
-
-    def commit(self, delivery: Delivery, changes: list[dict[str, Any]]) -> CommitResult: ...
-
-
 @dataclass(frozen=True)
 class WebhookServices:
     authenticator: WebhookAuthenticator
-    links: LinkStore
+    links: WebhookLinkStore
     deliveries: DeliveryStore
     features: ImportFeatureStore
-    writebacks: WriteBackQueue
+    writebacks: RetryQueue
 
 
 @dataclass(frozen=True)
@@ -178,7 +160,7 @@ def handle_delivery(
 
 
 def _plan(
-    event: JiraWebhookEvent, routing: SiteRouting, links: LinkStore, now: str
+    event: JiraWebhookEvent, routing: SiteRouting, links: WebhookLinkStore, now: str
 ) -> tuple[list[_Routed], tuple[WebhookOutcome, str] | None]:
     kind = event.webhook_event
     if kind not in ISSUE_EVENTS and kind not in WORKLOG_EVENTS:
@@ -197,7 +179,7 @@ def plan_for(event: JiraWebhookEvent, link: IssueLink, integration: IntegrationC
     """What `event` does to one linked record of `integration`."""
     if not integration.enabled:
         return unchanged(link, "ignored", "the integration is disabled")
-    if link.detached and not link.deleted_in_jira:
+    if link.jira.detached and not link.jira.deleted_in_jira:
         return unchanged(link, "ignored", "the record is detached from Jira")
     if event.webhook_event in WORKLOG_EVENTS:
         return plan_worklog(event, link, now)
@@ -219,8 +201,9 @@ def _commit(
         for index in writing:
             plan = routed[index].plan
             assert plan.updated is not None
-            updated = plan.updated.model_copy(update={"webhook_rev": plan.current.webhook_rev + 1})
-            changes.append(services.links.webhook_write(updated, expected_rev=plan.current.webhook_rev))
+            rev = plan.current.jira.webhook_rev
+            updated = plan.updated.with_jira(webhook_rev=rev + 1)
+            changes.append(services.links.webhook_write(updated, expected_rev=rev))
         result = services.deliveries.commit(delivery, changes)
         if result.committed:
             return False, routed
@@ -442,7 +425,7 @@ def _log_record(event: JiraWebhookEvent, delivery: Delivery, item: _Routed) -> N
         reason=plan.reason,
         delivery=delivery.identifier,
         delivery_retry=delivery.retry,
-        jira_issue_status=link.jira_status,
-        roadmap_status=link.roadmap_status,
+        jira_issue_status=link.jira.jira_status,
+        roadmap_status=link.jira.roadmap_status,
         warning=plan.warning,
     )

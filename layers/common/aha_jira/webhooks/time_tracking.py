@@ -63,41 +63,40 @@ def apply_worklog(
 ) -> IssueLink | None:
     """The record with one worklog event added to the ledger, or None when the ledger already has it."""
     change = WorklogChange(at=at, kind=kind, seconds=max(seconds, 0))
-    entry = link.worklogs.get(worklog_id) or WorklogEntry()
+    entry = link.jira.worklogs.get(worklog_id) or WorklogEntry()
     if change in entry.changes:
         return None
     changes = sorted([*entry.changes, change], key=_sort_key)
     if len(changes) > MAX_CHANGES_PER_WORKLOG:
         changes = [changes[0], *changes[-(MAX_CHANGES_PER_WORKLOG - 1) :]]
-    worklogs = {**link.worklogs, worklog_id: WorklogEntry(changes=changes)}
-    return with_totals(link.model_copy(update={"worklogs": worklogs}))
+    worklogs = {**link.jira.worklogs, worklog_id: WorklogEntry(changes=changes)}
+    return with_totals(link.with_jira(worklogs=worklogs))
 
 
 def is_latest_change(link: IssueLink, worklog_id: str, at: int) -> bool:
-    entry = link.worklogs.get(worklog_id)
+    entry = link.jira.worklogs.get(worklog_id)
     return entry is None or not entry.changes or entry.changes[-1].at <= at
 
 
 def apply_baseline(link: IssueLink, *, at: int, spent: int | None, remaining: int | None) -> IssueLink:
     """The record with Jira's time tracking as of issue event `at` (the newest issue event applied)."""
-    updated = link.model_copy(
-        update={
-            "time_base_at": at,
-            "time_base_spent": max(spent or 0, 0),
-            "time_base_remaining": None if remaining is None else max(remaining, 0),
-        }
+    updated = link.with_jira(
+        time_base_at=at,
+        time_base_spent=max(spent or 0, 0),
+        time_base_remaining=None if remaining is None else max(remaining, 0),
     )
     return with_totals(updated)
 
 
 def with_totals(link: IssueLink) -> IssueLink:
-    entries = list(link.worklogs.values())
-    if link.time_base_at is None:
+    jira = link.jira
+    entries = list(jira.worklogs.values())
+    if jira.time_base_at is None:
         spent = sum(seconds_now(entry) for entry in entries)
-        return link.model_copy(update={"spent_seconds": spent, "remaining_seconds": link.remaining_seconds})
-    change = sum(seconds_now(entry) - seconds_at(entry, link.time_base_at) for entry in entries)
-    spent = max((link.time_base_spent or 0) + change, 0)
+        return link.with_jira(spent_seconds=spent, remaining_seconds=jira.remaining_seconds)
+    change = sum(seconds_now(entry) - seconds_at(entry, jira.time_base_at) for entry in entries)
+    spent = max((jira.time_base_spent or 0) + change, 0)
     remaining = None
-    if link.time_base_remaining is not None:
-        remaining = max(link.time_base_remaining - change, 0)
-    return link.model_copy(update={"spent_seconds": spent, "remaining_seconds": remaining})
+    if jira.time_base_remaining is not None:
+        remaining = max(jira.time_base_remaining - change, 0)
+    return link.with_jira(spent_seconds=spent, remaining_seconds=remaining)

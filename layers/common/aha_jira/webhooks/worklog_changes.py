@@ -26,11 +26,11 @@ def plan_worklog(event: JiraWebhookEvent, link: IssueLink, now: str) -> Plan:
     )
     if updated is None:
         return unchanged(link, "stale", f"this change of worklog {worklog.id} was applied before")
-    remaining = "unknown" if updated.remaining_seconds is None else f"{updated.remaining_seconds} s"
+    remaining = "unknown" if updated.jira.remaining_seconds is None else f"{updated.jira.remaining_seconds} s"
     what = f"worklog {worklog.id} {kind}" if latest else f"an earlier change of worklog {worklog.id} recorded"
     return Plan(
         current=link,
         outcome="applied",
-        reason=f"{what}; time spent {updated.spent_seconds} s, remaining {remaining}",
-        updated=updated.model_copy(update={"jira_updated_at": now}),
+        reason=f"{what}; time spent {updated.jira.spent_seconds} s, remaining {remaining}",
+        updated=updated.with_jira(jira_updated_at=now),
     )

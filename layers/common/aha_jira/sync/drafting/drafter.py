@@ -12,7 +12,6 @@ import html
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn, Protocol
 
-from aha_jira.jira.payloads import CreateMetaField
 from aha_jira.jira.rich_text import RichTextFormat, render
 from aha_jira.models.feature import (
     WORK_UNITS_MINUTES,
@@ -23,6 +22,7 @@ from aha_jira.models.feature import (
     AhaRequirement,
 )
 from aha_jira.models.integration import AttributeField, StoredIntegration
+from aha_jira.models.jira_payloads import CreateMetaField
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot
 from aha_jira.sync.field_values import ConversionContext, cleared, fit_text, labels
 

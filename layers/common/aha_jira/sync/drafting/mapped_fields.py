@@ -9,9 +9,9 @@ from typing import Any, NoReturn
 
 from pydantic import BaseModel
 
-from aha_jira.jira.payloads import CreateMetaField
 from aha_jira.models.feature import AhaFeature, AhaRecord
 from aha_jira.models.integration import AttributeField, FieldMapping
+from aha_jira.models.jira_payloads import CreateMetaField
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot
 from aha_jira.sync.field_values import ConversionContext, ValueNotAccepted, convert
 

@@ -3,7 +3,7 @@ points, the link back to the roadmap and Epic Name (older Jira)."""
 
 from __future__ import annotations
 
-from aha_jira.jira.payloads import CreateMetaField
+from aha_jira.models.jira_payloads import CreateMetaField
 from aha_jira.models.jira_snapshot import JiraSnapshot
 
 __all__ = ["EPIC_NAME_TYPE", "roadmap_link_field", "story_points_field"]

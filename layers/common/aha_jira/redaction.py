@@ -8,6 +8,10 @@ A value is rarely quoted as it is: an exception message shows it as Python write
 text or of its bytes: `\\r\\n`, `\\x00`, `\\u2603`), a dumped body JSON-escapes it, a URL percent-encodes it,
 an HTTP basic header base64-encodes it behind a user name, and the log line's own JSON escapes all of
 these once more. Each registered value is therefore redacted in every one of those spellings.
+
+The registry sits at the bottom of the package (it imports nothing of ours): a secret is registered where it
+first exists as a value (a request body's model, a secret read from the store, a signer's header), and
+those places are below the integration log (docs/decisions.md).
 """
 
 from __future__ import annotations

@@ -8,17 +8,17 @@ back after a back-off (the queue's redrive policy ends in the dead-letter queue)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.jira.errors import JiraError
 from aha_jira.jira.rate_limits import backoff_seconds
 from aha_jira.models.jira_webhook import JiraWebhookEvent
-from aha_jira.models.send import ImportWriteBack
-from aha_jira.retry.worker import RetryOutcome
+from aha_jira.models.send import ImportWriteBack, RetryOutcome
+from aha_jira.ports import InstallationReader, IntegrationRepository, SecretStore, WriteBackLinkStore
 from aha_jira.settings import retry_timing
 from aha_jira.sync.drafting import STAMP_PROPERTY, stamp_property
-from aha_jira.sync.send import SendServices
 from aha_jira.webhooks.imports import CATCH_UP_FIELDS, catch_up_event
 from aha_jira.webhooks.issue_changes import plan_issue_updated
 from aha_jira.webhooks.routing import IntegrationContext
@@ -27,12 +27,22 @@ ACTION = "import.writeback"
 CATCH_UP_ROUNDS = 5
 
 
+@dataclass(frozen=True)
+class WriteBackServices:
+    """The ports a write-back uses (`wiring.writeback_services` builds them)."""
+
+    integrations: IntegrationRepository
+    secret_store: SecretStore
+    installations: InstallationReader
+    links: WriteBackLinkStore
+
+
 def remote_link_id(integration_id: str, reference: str) -> str:
     return f"aha-jira:{integration_id}:{reference}"
 
 
 def write_back_import(
-    job: ImportWriteBack, *, attempt: int, max_attempts: int, services: SendServices
+    job: ImportWriteBack, *, attempt: int, max_attempts: int, services: WriteBackServices
 ) -> RetryOutcome:
     integration = services.integrations.get(job.integration_id)
     link = services.links.get_many(job.integration_id, [job.reference]).get(job.reference)
@@ -48,7 +58,10 @@ def write_back_import(
 
     try:
         client = jira_client_for(
-            integration, services.secret_store, api_version=snapshot.api_version if snapshot else 3
+            integration,
+            services.secret_store,
+            installations=services.installations,
+            api_version=snapshot.api_version if snapshot else 3,
         )
         stamp = stamp_property(job.reference, link.token, job.integration_id)
         client.set_issue_property(job.issue_id, STAMP_PROPERTY, stamp["value"])
@@ -58,7 +71,7 @@ def write_back_import(
                 global_id=remote_link_id(job.integration_id, job.reference),
                 url=job.record_url,
                 title=f"Roadmap {link.kind} {job.reference}",
-                summary=link.name or "",
+                summary=link.jira.name or "",
             )
         issue_now = catch_up_event(client.get_issue(job.issue_id, CATCH_UP_FIELDS))
     except JiraError as error:
@@ -76,7 +89,7 @@ def write_back_import(
 
 
 def _catch_up(
-    services: SendServices, job: ImportWriteBack, event: JiraWebhookEvent, context: IntegrationContext
+    services: WriteBackServices, job: ImportWriteBack, event: JiraWebhookEvent, context: IntegrationContext
 ) -> None:
     """Apply the issue's current state to the record, planned again from a fresh read whenever a webhook
     wrote the record meanwhile (the record read before the calls to Jira is stale by then): ordering keeps
@@ -88,8 +101,8 @@ def _catch_up(
         plan = plan_issue_updated(event, link, context, datetime.now(UTC).isoformat(timespec="milliseconds"))
         if plan.outcome != "applied" or plan.updated is None:
             return
-        updated = plan.updated.model_copy(update={"webhook_rev": link.webhook_rev + 1})
-        if services.links.write_webhook_change(updated, expected_rev=link.webhook_rev):
+        updated = plan.updated.with_jira(webhook_rev=link.jira.webhook_rev + 1)
+        if services.links.write_webhook_change(updated, expected_rev=link.jira.webhook_rev):
             _log(job, Outcome.OK, f"Caught up with the issue as Jira has it now: {plan.reason}")
             return
     _log(job, Outcome.FAILED, "Could not catch up with the issue: its record kept changing")

@@ -1,22 +1,50 @@
-"""Move messages from the retry dead-letter queue back to the retry queue, once their cause is fixed.
+"""The SQS retry queue: enqueue a job (`RetryJob`, `ImportWriteBack`: small; a send's payload waits in
+DynamoDB), postpone a received one, and move the dead letters back once their cause is fixed.
 
-In AWS, SQS's own redrive does the same (`aws sqs start-message-move-task`, see docs/operations.md);
-this command works against any endpoint, including the local stack's moto:
+In AWS, SQS's own redrive does what `replay_dead_letters` does (`aws sqs start-message-move-task`, see
+docs/operations.md); this command works against any endpoint, including the local stack's moto:
 
-    python -m aha_jira.retry.replay --dlq-url <url> --queue-url <url> [--limit N]
+    python -m aha_jira.storage.retry_queue --dlq-url <url> --queue-url <url> [--limit N]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import TYPE_CHECKING
 
+from aha_jira.models.send import QueueMessage
+from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+
+MAX_DELAY_SECONDS = 900  # SQS's limit for DelaySeconds and for a visibility timeout change we use
+
+
+class SqsRetryQueue:
+    def __init__(self, queue_url: str | None = None) -> None:
+        self._url = queue_url or get_settings().retry_queue_url
+        self._client = aws_clients.sqs()
+
+    def enqueue(self, job: QueueMessage, delay_seconds: float) -> None:
+        self._client.send_message(
+            QueueUrl=self._url,
+            MessageBody=job.model_dump_json(),
+            DelaySeconds=max(0, min(MAX_DELAY_SECONDS, math.ceil(delay_seconds))),
+        )
+
+    def postpone(self, receipt_handle: str, delay_seconds: float) -> None:
+        """Make a received message visible again after `delay_seconds` (its retry back-off). Its receive
+        count still grows, so the redrive policy moves it to the DLQ after the last attempt."""
+        self._client.change_message_visibility(
+            QueueUrl=self._url,
+            ReceiptHandle=receipt_handle,
+            VisibilityTimeout=max(0, min(MAX_DELAY_SECONDS, math.ceil(delay_seconds))),
+        )
 
 
 def replay_dead_letters(

@@ -1,5 +1,9 @@
-"""The canonical request and its hash (`qsh`), as Atlassian's "Understanding JWT for Connect apps" defines
-them and the 78 interoperability vectors in `../shared/reference/connect-jwt/` pin down:
+"""The JWT a request to Jira via Connect carries: the canonical request and its hash (`qsh`), and the HS256
+token signed with the installation's shared secret (`jira.auth.ConnectSigner`). Verifying the tokens Jira
+signs is the Connect use case's (`aha_jira.connect.jwt`, `connect.verification`); both hash requests here.
+
+The canonical request, as Atlassian's "Understanding JWT for Connect apps" defines it and the 78
+interoperability vectors in `../shared/reference/connect-jwt/` pin it down:
 
     <METHOD upper-case>&<path relative to the base URL>&<canonical query>
 
@@ -12,8 +16,12 @@ them and the 78 interoperability vectors in `../shared/reference/connect-jwt/` p
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import json
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 # Context JWTs (iframe page loads, AP.context.getToken) carry this fixed value instead of a request hash.
@@ -72,3 +80,15 @@ def url_query_string_hash(method: str, url: str, base_url: str) -> str:
     """The qsh of a request to `url` signed for a product or app at `base_url` (whose path is stripped)."""
     parts = urlsplit(url)
     return query_string_hash(method, parts.path, parts.query, urlsplit(base_url).path)
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def encode_hs256(claims: dict[str, Any], secret: str) -> str:
+    header = b64url_encode(json.dumps({"typ": "JWT", "alg": "HS256"}, separators=(",", ":")).encode())
+    payload = b64url_encode(json.dumps(claims, separators=(",", ":")).encode())
+    signing_input = f"{header}.{payload}".encode("ascii")
+    signature = hmac.new(secret.encode("utf-8"), signing_input, hashlib.sha256).digest()
+    return f"{header}.{payload}.{b64url_encode(signature)}"
