@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira import wiring
 from aha_jira.features.query import get_feature, list_features
+from aha_jira.http_api.openapi import API_KEY, answer, errors, no_content
 from aha_jira.http_api.request import public_base_url
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
@@ -22,6 +23,9 @@ from aha_jira.models.integration import IntegrationConfigBody, IntegrationList, 
 from aha_jira.models.references import MAX_REFERENCE_LENGTH
 
 app = make_resolver()
+INTEGRATIONS = ["Integrations"]
+# Answer models by import path (`http_api.openapi`): for the OpenAPI description only.
+INTEGRATION = "aha_jira.models.integration:IntegrationView"
 
 
 def _json(status: int, model: IntegrationView | IntegrationList) -> Response[str]:
@@ -32,7 +36,18 @@ def _json(status: int, model: IntegrationView | IntegrationList) -> Response[str
     )
 
 
-@app.put("/integrations/<integration_id>", summary="Create or replace an integration")
+@app.put(
+    "/integrations/<integration_id>",
+    summary="Create or replace an integration",
+    description="Secrets are write-only: stored in Secrets Manager, never answered, never logged.",
+    tags=INTEGRATIONS,
+    security=API_KEY,
+    responses={
+        200: answer(INTEGRATION, "Replaced; the configuration without its secrets."),
+        201: answer(INTEGRATION, "Created; the configuration without its secrets."),
+        **errors(400, 404, 409, 413, 415, keyed=True),
+    },
+)
 def put_integration(integration_id: str, body: Annotated[IntegrationConfigBody, Body()]) -> Response[str]:
     result = configure_integration(
         integration_id,
@@ -44,7 +59,14 @@ def put_integration(integration_id: str, body: Annotated[IntegrationConfigBody, 
     return _json(201 if result.created else 200, result.view)
 
 
-@app.get("/integrations/<integration_id>", summary="Read an integration (never its secrets)")
+@app.get(
+    "/integrations/<integration_id>",
+    summary="Read an integration (never its secrets)",
+    description="With the last test-connection report and webhook_url, the URL to register in Jira.",
+    tags=INTEGRATIONS,
+    security=API_KEY,
+    responses={200: answer(INTEGRATION, "The integration."), **errors(404, keyed=True)},
+)
 def read_integration(integration_id: str) -> Response[str]:
     view = get_integration(
         integration_id, repository=wiring.integrations(), public_base_url=public_base_url(app.current_event)
@@ -52,7 +74,19 @@ def read_integration(integration_id: str) -> Response[str]:
     return _json(200, view)
 
 
-@app.get("/integrations", summary="List integrations")
+@app.get(
+    "/integrations",
+    summary="List integrations",
+    tags=INTEGRATIONS,
+    security=API_KEY,
+    responses={
+        200: answer(
+            "aha_jira.models.integration:IntegrationList",
+            "A page of integrations; next asks for the one after.",
+        ),
+        **errors(400, keyed=True),
+    },
+)
 def read_integrations(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next: Annotated[str | None, Query()] = None,
@@ -66,7 +100,13 @@ def read_integrations(
     return _json(200, page)
 
 
-@app.delete("/integrations/<integration_id>", summary="Remove an integration; its issue links are detached")
+@app.delete(
+    "/integrations/<integration_id>",
+    summary="Remove an integration; its issue links are detached",
+    tags=INTEGRATIONS,
+    security=API_KEY,
+    responses={204: no_content("Removed."), **errors(404, 409, keyed=True)},
+)
 def delete_integration(integration_id: str) -> Response[str]:
     remove_integration(
         integration_id,
@@ -78,7 +118,15 @@ def delete_integration(integration_id: str) -> Response[str]:
 
 
 @app.get(
-    "/integrations/<integration_id>/features/<reference>", summary="Read a feature back with what Jira did"
+    "/integrations/<integration_id>/features/<reference>",
+    summary="Read a feature back with what Jira did",
+    description="Its requirements, their Jira keys, statuses and time tracking, and when each last synced.",
+    tags=["Features"],
+    security=API_KEY,
+    responses={
+        200: answer("aha_jira.models.feature_view:FeatureView", "The feature."),
+        **errors(404, keyed=True),
+    },
 )
 def read_feature(integration_id: str, reference: str) -> Response[str]:
     view = get_feature(
@@ -91,7 +139,17 @@ def read_feature(integration_id: str, reference: str) -> Response[str]:
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=view.model_dump_json())
 
 
-@app.get("/integrations/<integration_id>/features", summary="List an integration's features, newest first")
+@app.get(
+    "/integrations/<integration_id>/features",
+    summary="List an integration's features, newest first",
+    description="Imported records included; ?jira_key= finds the record linked to an issue.",
+    tags=["Features"],
+    security=API_KEY,
+    responses={
+        200: answer("aha_jira.models.feature_view:FeatureList", "A page of features."),
+        **errors(400, 404, keyed=True),
+    },
+)
 def read_features(
     integration_id: str,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -110,7 +168,17 @@ def read_features(
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=page.model_dump_json())
 
 
-@app.get("/integrations/<integration_id>/log", summary="Read the integration log, newest first")
+@app.get(
+    "/integrations/<integration_id>/log",
+    summary="Read the integration log, newest first",
+    description="?reference= also matches that feature's requirements (docs/integration-log.md: every field).",
+    tags=["Integration log"],
+    security=API_KEY,
+    responses={
+        200: answer("aha_jira.models.answers:IntegrationLogPage", "A page of log entries."),
+        **errors(400, 404, keyed=True),
+    },
+)
 def read_log(
     integration_id: str,
     *,

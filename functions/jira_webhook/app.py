@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira import wiring
 from aha_jira.errors import InvalidRequest
+from aha_jira.http_api.openapi import answer, document, errors, form_body, json_body
 from aha_jira.http_api.request import public_base_url
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
@@ -39,6 +40,13 @@ if TYPE_CHECKING:
 # Every route takes only path parameters and reads its raw body itself: no Powertools validation (its
 # OpenAPI machinery costs about 80 ms of imports at every cold start).
 app = make_resolver(validation=False)
+WEBHOOKS = ["Jira webhooks"]
+CONNECT = ["Jira via Connect"]
+# Models by import path (`http_api.openapi`), for the OpenAPI description only: nothing imports them here.
+JIRA_EVENT = "aha_jira.models.jira_webhook:JiraWebhookEvent"
+WEBHOOK_ANSWER = "aha_jira.models.jira_webhook:WebhookAnswer"
+LIFECYCLE = "aha_jira.connect.lifecycle:LifecyclePayload"
+LIFECYCLE_ANSWER = "aha_jira.models.answers:ConnectLifecycleAnswer"
 
 
 def _raw_body() -> bytes:
@@ -54,9 +62,25 @@ def _raw_body() -> bytes:
     return body.encode("utf-8")
 
 
-@app.post("/webhooks/jira/<webhook_token>", summary="Receive a Jira admin webhook delivery")
+@app.post(
+    "/webhooks/jira/<webhook_token>",
+    summary="Receive a Jira admin webhook delivery",
+    description=(
+        "The token names the Jira site (webhook_url of GET /integrations/{integration_id}). When the site has "
+        "a webhook secret, X-Hub-Signature: sha256=<HMAC of the raw body> is required. Deliveries are "
+        "deduplicated by X-Atlassian-Webhook-Identifier; an issue created in Jira may be imported."
+    ),
+    tags=WEBHOOKS,
+    openapi_extensions=json_body(
+        JIRA_EVENT, "Jira's delivery, as Jira sends it (fields we do not use are ignored)."
+    ),
+    responses={
+        200: answer(WEBHOOK_ANSWER, "What happened to the delivery, and to each record it touched."),
+        **errors(400, 401, 404, 413, 503, keyed=False),
+    },
+)
 def post_jira_webhook(webhook_token: str) -> Response[str]:
-    answer = receive_jira_webhook(
+    outcome = receive_jira_webhook(
         webhook_token,
         _headers(),
         _raw_body(),
@@ -64,7 +88,7 @@ def post_jira_webhook(webhook_token: str) -> Response[str]:
         public_base_url=public_base_url(app.current_event),
     )
     return Response(
-        status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.model_dump_json()
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=outcome.model_dump_json()
     )
 
 
@@ -75,7 +99,7 @@ def post_jira_webhook(webhook_token: str) -> Response[str]:
 _ANY_SEGMENT = "((?s:.+))"
 
 
-@app.post(f"/webhooks/jira/{_ANY_SEGMENT}", summary="A webhook URL whose token cannot be one")
+@app.post(f"/webhooks/jira/{_ANY_SEGMENT}", include_in_schema=False)
 def post_jira_webhook_odd_token() -> Response[str]:
     raise unknown_token()
 
@@ -120,7 +144,19 @@ def _html(page: Page) -> Response[str]:
     )
 
 
-@app.get("/atlassian-connect.json", summary="The Connect app descriptor")
+@app.get(
+    "/atlassian-connect.json",
+    summary="The Connect app descriptor",
+    description="The URL to install the app from in a Jira Cloud site's Upload app (stack output ConnectDescriptorUrl).",
+    tags=CONNECT,
+    responses={
+        200: {
+            "description": "The Atlassian Connect app descriptor.",
+            "content": {content_types.APPLICATION_JSON: {"schema": {"type": "object"}}},
+        },
+        **errors(keyed=False),
+    },
+)
 def get_connect_descriptor() -> Response[str]:
     from aha_jira.connect.descriptor import descriptor
 
@@ -133,41 +169,101 @@ def _lifecycle(event: LifecycleEvent) -> Response[str]:
     return _json(handle_lifecycle(event, _connect_request(), wiring.connect_lifecycle_services()))
 
 
-@app.post("/connect/installed", summary="Connect lifecycle: the app was installed (RS256-signed)")
+@app.post(
+    "/connect/installed",
+    summary="Connect lifecycle: the app was installed (RS256-signed)",
+    tags=CONNECT,
+    openapi_extensions=json_body(LIFECYCLE, "Jira's installed callback."),
+    responses={
+        200: answer(LIFECYCLE_ANSWER, "The installation is stored (its shared secret in Secrets Manager)."),
+        **errors(400, 401, 409, 413, 503, keyed=False),
+    },
+)
 def post_connect_installed() -> Response[str]:
     return _lifecycle("installed")
 
 
-@app.post("/connect/uninstalled", summary="Connect lifecycle: the app was uninstalled (RS256-signed)")
+@app.post(
+    "/connect/uninstalled",
+    summary="Connect lifecycle: the app was uninstalled (RS256-signed)",
+    tags=CONNECT,
+    openapi_extensions=json_body(
+        "aha_jira.connect.lifecycle:LifecyclePayload", "Jira's uninstalled callback."
+    ),
+    responses={
+        200: answer(LIFECYCLE_ANSWER, "The installation is marked uninstalled; its shared secret deleted."),
+        **errors(400, 401, 409, 413, 503, keyed=False),
+    },
+)
 def post_connect_uninstalled() -> Response[str]:
     return _lifecycle("uninstalled")
 
 
-@app.get("/connect/configure", summary="The Connect configure page (HTML, context JWT)")
+@app.get(
+    "/connect/configure",
+    summary="The Connect configure page (HTML, context JWT)",
+    description="Shown in Jira; asks for the roadmap account's sub-domain.",
+    tags=CONNECT,
+    responses={200: document("The configure page.", "text/html"), **errors(401, 503, keyed=False)},
+)
 def get_connect_configure() -> Response[str]:
     from aha_jira.connect import configure
 
     return _html(configure.show_page(_connect_request(), wiring.connect_configure_services()))
 
 
-@app.post("/connect/configure", summary="Save the Connect configure page (HTML form, context JWT)")
+@app.post(
+    "/connect/configure",
+    summary="Save the Connect configure page (HTML form, context JWT)",
+    tags=CONNECT,
+    openapi_extensions=form_body(
+        {
+            "jwt": "Jira's context JWT (or an Authorization: JWT header)",
+            "subdomain": "The roadmap account's sub-domain",
+        },
+        ["subdomain"],
+        "The configure page's form.",
+    ),
+    responses={
+        200: document("The configure page, saved.", "text/html"),
+        **errors(400, 401, 413, 503, keyed=False),
+    },
+)
 def post_connect_configure() -> Response[str]:
     from aha_jira.connect import configure
 
     return _html(configure.save(_connect_request(), wiring.connect_configure_services()))
 
 
-# (Decorators register bottom-up: the named rule first.)
-@app.post(f"/connect/webhooks/{_ANY_SEGMENT}", summary="A Connect webhook path with an odd event name")
-@app.post("/connect/webhooks/<event>", summary="Receive a Connect webhook (JWT-signed)")
-def post_connect_webhook(event: str = "") -> Response[str]:
+@app.post(
+    "/connect/webhooks/<event>",
+    summary="Receive a Connect webhook (JWT-signed)",
+    description="The body names the event; the path only makes the descriptor's URLs distinct.",
+    tags=CONNECT,
+    openapi_extensions=json_body(JIRA_EVENT, "Jira's delivery, as Jira sends it."),
+    responses={
+        200: answer(WEBHOOK_ANSWER, "What happened to the delivery, and to each record it touched."),
+        **errors(400, 401, 404, 413, 503, keyed=False),
+    },
+)
+def post_connect_webhook(event: str) -> Response[str]:
+    # The JWT's qsh covers the path, event included.
+    del event
+    return _connect_webhook()
+
+
+# Registered after the named rule, so matched after it (see _ANY_SEGMENT).
+@app.post(f"/connect/webhooks/{_ANY_SEGMENT}", include_in_schema=False)
+def post_connect_webhook_odd_event() -> Response[str]:
+    return _connect_webhook()
+
+
+def _connect_webhook() -> Response[str]:
     from aha_jira.connect.webhook_auth import receive_connect_webhook
 
-    # The body names the event; the path only makes the descriptor's URLs distinct (the JWT's qsh covers it).
-    del event
-    answer = receive_connect_webhook(_connect_request(), wiring.connect_webhook_services())
+    outcome = receive_connect_webhook(_connect_request(), wiring.connect_webhook_services())
     return Response(
-        status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.model_dump_json()
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=outcome.model_dump_json()
     )
 
 

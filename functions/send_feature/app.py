@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aha_jira.http_api.openapi import API_KEY, answer, errors, json_body
 from aha_jira.http_api.paths import check_path_ids
 from aha_jira.http_api.request import parse_body
 from aha_jira.http_api.resolver import make_resolver, resolve
@@ -26,6 +27,38 @@ app = make_resolver(validation=False)
 @app.post(
     "/integrations/<integration_id>/features/<reference>/send",
     summary="Create or update the Jira issues of a feature and its requirements",
+    description=(
+        "Exactly once: a repeated send never creates an issue twice. Requirements no longer on the roadmap "
+        "are listed in removed and stay in Jira."
+    ),
+    tags=["Send"],
+    security=API_KEY,
+    # The body is read by `parse_body`, not by Powertools; models are named for the description only.
+    openapi_extensions=json_body(
+        "aha_jira.models.feature:SendFeatureBody", '{"feature": <Aha! feature resource>}'
+    ),
+    responses={
+        200: answer(
+            "aha_jira.models.send:SendSynced",
+            "In Jira: the keys and browse URLs of the feature's and requirements' issues.",
+        ),
+        202: answer(
+            "aha_jira.models.send:SendQueued",
+            "Jira could not take it just now: queued and retried (retry_id).",
+        ),
+        **errors(
+            400,
+            404,
+            409,
+            413,
+            415,
+            422,
+            keyed=True,
+            notes={
+                409: "not_tested before a successful test connection, disabled for a disabled integration."
+            },
+        ),
+    },
 )
 def post_send(integration_id: str, reference: str) -> Response[str]:
     check_path_ids(integration_id, reference)

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira import wiring
 from aha_jira.connection.test_connection import test_connection
+from aha_jira.http_api.openapi import API_KEY, answer, errors
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
 
@@ -20,6 +21,19 @@ app = make_resolver(validation=False)
 @app.post(
     "/integrations/<integration_id>/test-connection",
     summary="Authenticate to Jira and load its configuration; answer a report of problems",
+    description=(
+        "Always 200 once Jira was asked, whatever it answered: ok is false when any problem is an error. "
+        "What was loaded is stored on the integration for the sends."
+    ),
+    tags=["Test connection"],
+    security=API_KEY,
+    responses={
+        200: answer(
+            "aha_jira.models.test_report:TestReport",
+            "The report: problems with their hints, and what was loaded.",
+        ),
+        **errors(404, 409, keyed=True),
+    },
 )
 def post_test_connection(integration_id: str) -> Response[str]:
     report = test_connection(

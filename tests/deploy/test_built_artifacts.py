@@ -78,14 +78,16 @@ class Context:
         return int((self._deadline - time.monotonic()) * 1000)
 
 
-module = importlib.import_module("app")
+# As Lambda's runtime does: the handler's module from _HANDLER ("app.lambda_handler", "api_docs.app.lambda_handler").
+module = importlib.import_module(os.environ["_HANDLER"].rsplit(".", 1)[0].replace("/", "."))
 with open(events_file, encoding="utf-8") as source:
     events = json.load(source)
 results = [module.lambda_handler(event, Context()) for event in events]
 origins = {
     name: getattr(sys.modules.get(name), "__file__", None)
-    for name in ("app", "aha_jira", "pydantic_core", "requests", "aws_lambda_powertools", "boto3")
+    for name in ("aha_jira", "pydantic_core", "requests", "aws_lambda_powertools", "boto3")
 }
+origins["app"] = module.__file__
 layer_modules = [m for m in list(sys.modules.values()) if (getattr(m, "__file__", None) or "").startswith(layer)]
 compiled = [m.__name__ for m in layer_modules if m.__file__.endswith(".py") and not os.path.isfile(m.__cached__ or "")]
 print("\n" + json.dumps({"results": results, "origins": origins, "not_compiled": compiled}))
@@ -210,6 +212,7 @@ def _invoke(
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
         "AWS_LAMBDA_FUNCTION_TIMEOUT": str(function.timeout_seconds),
         "LAMBDA_TASK_ROOT": str(function.code_dir),
+        "_HANDLER": f"{function.handler_module}.{function.handler_function}",
         **aws_environment(moto_url),
         **functions_environment(template, resources, logical_id),
     }
@@ -314,3 +317,35 @@ def test_the_built_functions_run_on_sample_events(
         "results"
     ]
     assert retried == [{"batchItemFailures": []}], retried
+
+
+def test_the_api_description_function_ships_every_handler_and_no_layer_code(deployed_build: Path) -> None:
+    """Its code is every function's folder (CodeUri functions/): the description is generated from them."""
+    code = deployed_build / "ApiDocsFunction"
+    repo = load_template(TEMPLATE)
+    assert (code / "api_docs" / "app.py").is_file()
+    for function in repo.functions.values():
+        shipped = code / function.handler_file.relative_to(REPO_ROOT / "functions")
+        assert shipped.read_bytes() == function.handler_file.read_bytes(), function.logical_id
+    assert not list(code.rglob("aha_jira")), "the shared package comes from the layer"
+
+
+def test_the_built_api_description_serves_every_route(
+    stack: tuple[Template, LocalResources, str, JiraSimulator], runtime_dir: Path, tmp_path: Path
+) -> None:
+    template = stack[0]
+    document_event = _event("get_openapi.json")
+    swagger_event = _event("get_openapi.json", path="/swagger", resource="/swagger")
+    answers = _invoke(stack, runtime_dir, "ApiDocsFunction", [document_event, swagger_event], tmp_path)
+    document_answer, swagger_answer = answers["results"]
+    assert document_answer["statusCode"] == 200, document_answer
+    document = _body(document_answer)
+    documented = {
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+    assert documented == {(route.method, route.path) for route in template.routes}
+    assert swagger_answer["statusCode"] == 200
+    assert "swagger/swagger-ui-bundle.js" in swagger_answer["body"]

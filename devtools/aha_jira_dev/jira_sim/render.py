@@ -117,7 +117,9 @@ class Renderer:
                 "description": project.description,
                 "lead": self.user_id(project.lead_account_id),
                 "components": [],
-                "issueTypes": [self.issue_type(self.store.issue_types[t]) for t in project.issue_type_ids],
+                "issueTypes": [
+                    self.issue_type(it) for it in self.store.listed_issue_types(project.issue_type_ids)
+                ],
                 "assigneeType": "UNASSIGNED",
                 "versions": [self.version(v) for v in self.store.project_versions(project.id)],
                 "roles": {},

@@ -27,6 +27,7 @@ project permissions (``Store.revoked``) are part of the store, so ``reset`` rest
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -981,6 +982,12 @@ class Store:
             (lk for lk in self.links.values() if issue_id in (lk.inward_issue_id, lk.outward_issue_id)),
             key=lambda lk: int(lk.id),
         )
+
+    def listed_issue_types(self, type_ids: Iterable[str]) -> list[IssueType]:
+        """The issue types Jira lists (create metadata, a project's types, every type): sub-task types are
+        left out while sub-tasks are disabled in the site, as Jira does; the types themselves remain."""
+        types = [self.issue_types[type_id] for type_id in type_ids]
+        return [it for it in types if self.site.sub_tasks_enabled or not it.subtask]
 
     def subtasks(self, issue_id: str) -> list[Issue]:
         return sorted(

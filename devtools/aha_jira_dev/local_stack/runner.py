@@ -200,6 +200,7 @@ class LocalStack:
             f"  API gateway     {self.gateway.url}   (stage {self.gateway.stage} also served: "
             f"{self.gateway.url}/{self.gateway.stage}/...)",
             f"  API key         {self.shown_api_key}   (header x-api-key)",
+            f"  API description {self.gateway.url}/swagger   (OpenAPI 3.1: {self.gateway.url}/openapi.json)",
             f"  AWS (moto)      {self.moto_url}   (tables and queues from {self.template.path.name})",
         ]
         if self.log_file is not None:

@@ -117,7 +117,7 @@ class FunctionDef:
     """An `AWS::Serverless::Function` with Globals applied."""
 
     logical_id: str
-    name: str  # the CodeUri folder name, e.g. "integrations"
+    name: str  # the handler's folder: the CodeUri folder ("integrations"), or the handler's package ("api_docs")
     code_dir: Path
     handler_module: str
     handler_function: str
@@ -336,7 +336,8 @@ class Template:
             code_dir = (self.root_dir / code_uri).resolve()
             result[logical_id] = FunctionDef(
                 logical_id=logical_id,
-                name=Path(code_uri.rstrip("/")).name,
+                # `api_docs.app` under `functions/` is the function of folder api_docs (Lambda imports it so).
+                name=module.split(".")[0] if "." in module else Path(code_uri.rstrip("/")).name,
                 code_dir=code_dir,
                 handler_module=module,
                 handler_function=function,

@@ -87,7 +87,7 @@ def project_search(core: Core, req: Request) -> Response:
             value = renderer.project_summary(p)
             if "issueTypes" in expand:
                 value["issueTypes"] = [
-                    renderer.issue_type(core.store.issue_types[t]) for t in p.issue_type_ids
+                    renderer.issue_type(it) for it in core.store.listed_issue_types(p.issue_type_ids)
                 ]
             values.append(value)
     url = f"{renderer.api}/project/search?maxResults={max_results}&startAt="
@@ -130,12 +130,15 @@ def issuetypes_for_project(core: Core, req: Request) -> Response:
     if project is None or not can_browse(core.store, req.user, project):
         raise JiraError(404, "No project could be found with id '" + project_id + "'.")
     renderer = core.renderer(req.api_version)
-    return Response(200, [renderer.issue_type(core.store.issue_types[t]) for t in project.issue_type_ids])
+    listed = core.store.listed_issue_types(project.issue_type_ids)
+    return Response(200, [renderer.issue_type(it) for it in listed])
 
 
 def issuetypes_all(core: Core, req: Request) -> Response:
     renderer = core.renderer(req.api_version)
-    return Response(200, [renderer.issue_type(t) for t in core.store.issue_types.values()])
+    return Response(
+        200, [renderer.issue_type(t) for t in core.store.listed_issue_types(core.store.issue_types)]
+    )
 
 
 def createmeta_types(core: Core, req: Request) -> Response:
@@ -145,7 +148,7 @@ def createmeta_types(core: Core, req: Request) -> Response:
     max_results = min(max(req.q_int("maxResults", 50), 1), 200)
     renderer = core.renderer(req.api_version)
     types = (
-        [renderer.issue_type(core.store.issue_types[t]) for t in project.issue_type_ids]
+        [renderer.issue_type(it) for it in core.store.listed_issue_types(project.issue_type_ids)]
         if _can_create(core, req, project)
         else []
     )
@@ -169,7 +172,7 @@ def createmeta_types(core: Core, req: Request) -> Response:
 def createmeta_fields(core: Core, req: Request) -> Response:
     project = _project(core, req.params["key"], req.user)
     type_id = req.params["typeId"]
-    if type_id not in project.issue_type_ids:
+    if type_id not in {it.id for it in core.store.listed_issue_types(project.issue_type_ids)}:
         raise JiraError(
             404, f"Issue type with id '{type_id}' does not exist or is not in project {project.key}."
         )
@@ -213,8 +216,8 @@ def createmeta_legacy(core: Core, req: Request) -> Response:
             if not _can_create(core, req, p):  # Jira leaves out projects the caller cannot create in
                 continue
             types = []
-            for t in p.issue_type_ids:
-                it = core.store.issue_types[t]
+            for it in core.store.listed_issue_types(p.issue_type_ids):
+                t = it.id
                 if (type_names or type_ids) and it.name not in type_names and it.id not in type_ids:
                     continue
                 entry = renderer.issue_type(it)

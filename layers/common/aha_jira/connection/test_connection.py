@@ -230,12 +230,16 @@ def _load(run: _Run, client: JiraClient) -> JiraSnapshot | None:
         )
         or []
     )
-    feature_type = _find_type(run, issue_types, mapping.feature_issue_type, "mapping.feature_issue_type")
-    requirement_type = _find_type(
-        run, issue_types, mapping.requirement_issue_type, "mapping.requirement_issue_type"
-    )
     sub_tasks_enabled = configuration.sub_tasks_enabled if configuration else True
     linking_enabled = configuration.issue_linking_enabled if configuration else True
+    feature_type = _find_type(run, issue_types, mapping.feature_issue_type, "mapping.feature_issue_type")
+    requirement_type = _find_type(
+        run,
+        issue_types,
+        mapping.requirement_issue_type,
+        "mapping.requirement_issue_type",
+        subtasks_hidden=not sub_tasks_enabled,
+    )
 
     mode, link_type = _check_requirement_structure(
         run,
@@ -396,11 +400,22 @@ def _find_project(projects: list[ProjectRef], wanted: str) -> ProjectRef | None:
     return next((item for item in projects if item.key.casefold() == folded or item.id == wanted), None)
 
 
-def _find_type(run: _Run, types: list[IssueTypeRef], wanted: str, mapping_key: str) -> IssueTypeRef | None:
+def _find_type(
+    run: _Run, types: list[IssueTypeRef], wanted: str, mapping_key: str, *, subtasks_hidden: bool = False
+) -> IssueTypeRef | None:
     folded = wanted.casefold()
     found = next((item for item in types if item.name.casefold() == folded or item.id == wanted), None)
-    if found is None:
-        names = ", ".join(sorted(item.name for item in types)) or "none"
+    names = ", ".join(sorted(item.name for item in types)) or "none"
+    if found is None and subtasks_hidden:
+        # Jira lists no sub-task type while sub-tasks are off: an unlisted requirement type is likely one.
+        run.problem(
+            "subtasks_disabled",
+            f"The issue type '{wanted}' ({mapping_key}) is not among the issue types of project {run.integration.jira.project}, and sub-tasks are disabled in this Jira site, which hides every sub-task type.",
+            f"Enable sub-tasks in Jira (Settings > Issues > Sub-tasks) if '{wanted}' is a sub-task type, or set {mapping_key} to one of: {names}.",
+            mapping_key=mapping_key,
+            issue_type=wanted,
+        )
+    elif found is None:
         run.problem(
             "issue_type_not_found",
             f"The issue type '{wanted}' ({mapping_key}) cannot be created in project {run.integration.jira.project}.",

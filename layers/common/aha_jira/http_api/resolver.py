@@ -14,9 +14,10 @@ from aha_jira.http_api.errors import error_response, register_error_handlers
 from aha_jira.models.json_input import parse_json
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
-# No route has a control character in its path; Powertools' route patterns end in `$`, which would
-# match `/integrations/mob` for `/integrations/mob%0A`.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Powertools' route patterns end in `$`, which also matches before a final line break: `/integrations/mob%0A`
+# would be served as `/integrations/mob`. Any other control character reaches the routes: their patterns
+# refuse it (404), and the webhook routes, which take any segment, answer it as theirs.
+_FINAL_LINE_BREAK = re.compile(r"\n\Z")
 
 
 def make_resolver(*, validation: bool = True) -> APIGatewayRestResolver:
@@ -59,7 +60,7 @@ def resolve(
                 hint="Send fewer requirements or smaller descriptions; attachments are sent by URL.",
             )
         )
-    if _CONTROL.search(event.get("path") or ""):
+    if _FINAL_LINE_BREAK.search(event.get("path") or ""):
         return _answer(NotFound("No such route.", hint="See GET /openapi.json.", code="not_found"))
     if json_bodies:
         try:
