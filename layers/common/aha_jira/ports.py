@@ -80,3 +80,39 @@ class LookupCache(Protocol):
         ...
 
     def put(self, integration_id: str, kind: str, key: str, value: str, ttl_seconds: int) -> None: ...
+
+
+# The rate budget of each site (`jira/rate_budget.py` decides, `storage/rate_budget.py` keeps the state).
+from aha_jira.models.rate_budget import BookingAnswer, LaneBooking, SiteBudgetState  # noqa: E402
+
+
+class RateBudgetStore(Protocol):
+    """The shared state of each site's request budget: one item per site, read and changed only by
+    single-item conditional writes, so any number of containers can use it at once. Every method that
+    writes answers the state it left (or found, when its condition failed)."""
+
+    def read(self, site: str) -> SiteBudgetState: ...
+
+    def book(self, site: str, lane: str, booking: LaneBooking) -> BookingAnswer:
+        """Book slots in the lane as `booking` says; `slot` None when its condition failed."""
+        ...
+
+    def slow(
+        self, site: str, rate: float, *, at: float, unless_since: float, reason: str | None
+    ) -> SiteBudgetState:
+        """Set the learned rate unless it was set after `unless_since`; count a 429 of `reason` either way."""
+        ...
+
+    def count_throttle(self, site: str, reason: str) -> SiteBudgetState: ...
+
+    def pause(self, site: str, until: float, reason: str) -> SiteBudgetState:
+        """Pause the whole site until `until` (unless a longer pause is set); count a 429 of `reason`."""
+        ...
+
+    def hold_issue(self, site: str, issue: str, until: float) -> SiteBudgetState:
+        """Hold writes to one issue until `until`; count a per-issue 429."""
+        ...
+
+    def issue_hold(self, site: str, issue: str) -> float:
+        """When writes to the issue may resume (0 without a hold)."""
+        ...

@@ -159,3 +159,19 @@ def integration_log_reader() -> IntegrationLogReader:
     from aha_jira.integration_log.reader import reader_from_environment
 
     return reader_from_environment()
+
+
+# The request budget of each Jira site ------------------------------------------------------------------
+
+
+@cache
+def rate_budgets() -> SiteBudgets:
+    """This container's site budgets: every Jira client `connection/jira_access.py` makes uses them (built
+    there, below the use cases that make clients); callers read the counters and state from here."""
+    from aha_jira.connection.jira_access import rate_budgets as container_budgets
+
+    return container_budgets()
+
+
+if TYPE_CHECKING:
+    from aha_jira.jira.rate_budget import SiteBudgets

@@ -60,7 +60,9 @@ def send_feature(
     # The Jira client (requests, signers) is imported with the first send, not with the handler.
     from aha_jira.connection.jira_access import jira_client_for  # noqa: PLC0415
 
-    client = jira_client_for(integration, services.secret_store, api_version=snapshot.api_version)
+    client = jira_client_for(
+        integration, services.secret_store, api_version=snapshot.api_version, deadline=deadline
+    )
     send = SendAttempt(
         services,
         integration,
