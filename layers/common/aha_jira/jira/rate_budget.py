@@ -182,6 +182,72 @@ def decreased_rate(
     return max(policy.min_rate, base * factor)
 
 
+@dataclass(frozen=True)
+class Slow:
+    """Set the site's learned rate (and count a 429 of `reason`, None for an early warning)."""
+
+    rate: float
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Pause the whole site until `until` (a quota's window)."""
+
+    until: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class HoldIssue:
+    """Hold writes to one issue until `until`."""
+
+    issue: str
+    until: float
+
+
+@dataclass(frozen=True)
+class CountOnly:
+    """Count a 429 of `reason`: the site was slowed for it already (within hold_seconds)."""
+
+    reason: str
+
+
+Lesson = Slow | Pause | HoldIssue | CountOnly | None
+
+
+def lesson_from_answer(
+    request: RequestKind,
+    status: int,
+    headers: RateLimitHeaders,
+    state: SiteBudgetState,
+    cap: float | None,
+    *,
+    now: float,
+    policy: BudgetPolicy = DEFAULT_POLICY,
+) -> Lesson:
+    """What an answer teaches the site's budget (DESIGN.md "Release sends and Jira's rate limits"):
+    `jira-per-issue-on-write` holds that issue; `jira-quota-*` pauses the site until the window resets
+    (Retry-After or Beta-Retry-After, else X-RateLimit-Reset); `jira-burst-based`, or a 429 naming no reason,
+    slows the site; an answer that passes but says the burst budget is nearly spent slows it a little."""
+    if status != 429:
+        if not (policy.near_limit_share and headers.burst_nearly_spent(policy.near_limit_share)):
+            return None
+        rate = decreased_rate(state, cap, headers, factor=policy.near_factor, now=now, policy=policy)
+        return Slow(rate, None) if rate is not None else None
+    reason = headers.reason or UNNAMED
+    if reason == PER_ISSUE and request.issue:
+        hold = headers.retry_after if headers.retry_after is not None else policy.default_issue_hold
+        return HoldIssue(request.issue.upper(), now + hold)
+    if reason in QUOTA_REASONS:
+        window = headers.retry_after if headers.retry_after is not None else headers.reset_in
+        return Pause(now + (window if window is not None else policy.default_quota_pause), reason)
+    # Burst, none named, a per-issue refusal of no issue we know, or a reason Jira adds later: slow the site.
+    recorded = reason if reason in (BURST, UNNAMED, PER_ISSUE) else UNNAMED
+    rate = decreased_rate(state, cap, headers, factor=policy.slow_factor, now=now, policy=policy)
+    return Slow(rate, recorded) if rate is not None else CountOnly(recorded)
+
+
 # --- the budget of one container: its views of the sites, its leased slots, and the callers --------------
 
 
@@ -342,47 +408,26 @@ class SiteBudget:
     def observe(self, request: RequestKind, status: int, headers: RateLimitHeaders) -> None:
         """Learn from Jira's answer: a 429 by its reason; any other answer by how much budget it says is left."""
         budgets, policy = self._budgets, self._budgets.policy
+        if status != 429 and not (
+            policy.near_limit_share and headers.burst_nearly_spent(policy.near_limit_share)
+        ):
+            return  # the common answer: nothing to learn, nothing read
         now = budgets.clock()
-        if status == 429:
-            self._throttled(request, headers, now)
-            return
-        if not policy.near_limit_share or not headers.burst_nearly_spent(policy.near_limit_share):
-            return
-        state = budgets.view(self.site)
-        rate = decreased_rate(state, self.cap, headers, factor=policy.near_factor, now=now, policy=policy)
-        if rate is not None:
-            budgets.remember(
-                budgets.store.slow(
-                    self.site, rate, at=now, unless_since=now - policy.hold_seconds, reason=None
-                )
-            )
-
-    def _throttled(self, request: RequestKind, headers: RateLimitHeaders, now: float) -> None:
-        budgets, policy = self._budgets, self._budgets.policy
-        reason = headers.reason if headers.reason else UNNAMED
-        if reason == PER_ISSUE and request.issue:
-            until = now + (
-                headers.retry_after if headers.retry_after is not None else policy.default_issue_hold
-            )
-            budgets.note_hold(self.site, request.issue, until)
-            budgets.remember(budgets.store.hold_issue(self.site, request.issue.upper(), until))
-            return
-        if reason in QUOTA_REASONS:
-            wait = headers.retry_after if headers.retry_after is not None else headers.reset_in
-            until = now + (wait if wait is not None else policy.default_quota_pause)
-            budgets.remember(budgets.store.pause(self.site, until, reason))
-            return
-        state = budgets.view(self.site)
-        rate = decreased_rate(state, self.cap, headers, factor=policy.slow_factor, now=now, policy=policy)
-        recorded = reason if reason in (BURST, UNNAMED, PER_ISSUE) else UNNAMED
-        if rate is None:
-            budgets.remember(budgets.store.count_throttle(self.site, recorded))
-            return
-        budgets.remember(
-            budgets.store.slow(
-                self.site, rate, at=now, unless_since=now - policy.hold_seconds, reason=recorded
-            )
+        lesson = lesson_from_answer(
+            request, status, headers, budgets.view(self.site), self.cap, now=now, policy=policy
         )
+        store, since = budgets.store, now - policy.hold_seconds
+        if isinstance(lesson, HoldIssue):
+            budgets.note_hold(self.site, lesson.issue, lesson.until)
+            budgets.remember(store.hold_issue(self.site, lesson.issue, lesson.until))
+        elif isinstance(lesson, Pause):
+            budgets.remember(store.pause(self.site, lesson.until, lesson.reason))
+        elif isinstance(lesson, Slow):
+            budgets.remember(
+                store.slow(self.site, lesson.rate, at=now, unless_since=since, reason=lesson.reason)
+            )
+        elif isinstance(lesson, CountOnly):
+            budgets.remember(store.count_throttle(self.site, lesson.reason))
 
 
 def jira_site_key(base_url: str) -> str:
