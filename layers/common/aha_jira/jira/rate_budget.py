@@ -63,7 +63,6 @@ class BudgetPolicy:
     max_attempts: int = 4  # conditional writes per booking (a pause or a lane change in between)
     default_issue_hold: float = 1.0  # a per-issue 429 without Retry-After
     default_quota_pause: float = 60.0  # a quota 429 without Retry-After or X-RateLimit-Reset
-    item_ttl_seconds: float = 7 * 86400.0  # an idle site's item expires (DynamoDB TTL)
 
 
 DEFAULT_POLICY = BudgetPolicy()
@@ -144,7 +143,6 @@ def plan_booking(
     lanes = active_lanes(state, lane, now, policy)
     tokens = lease_size(rate / lanes, policy)
     increment = tokens * lanes / rate
-    expires_at = now + policy.item_ttl_seconds
     stale = tuple(
         sorted(
             name
@@ -156,12 +154,12 @@ def plan_booking(
     if own is not None and own >= earliest:
         if own > latest:
             return CannotAfford(own - now)
-        return LaneBooking("extend", tokens, increment, earliest, latest, own, expires_at, stale)
+        return LaneBooking("extend", tokens, increment, earliest, latest, own, stale)
     start = earliest
     if own is None or own <= now - policy.lane_idle_seconds:
         frontier = max((tat for name, tat in state.lanes.items() if name != lane), default=now)
         start = max(start, frontier)
-    return LaneBooking("start", tokens, increment, earliest, latest, start, expires_at, stale)
+    return LaneBooking("start", tokens, increment, earliest, latest, start, stale)
 
 
 def decreased_rate(

@@ -53,7 +53,6 @@ class LaneBooking:
     earliest: float
     latest: float
     start: float
-    expires_at: float
     stale_lanes: tuple[str, ...] = ()
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 LANE_PREFIX = "lane#"
 THROTTLED_PREFIX = "throttled#"
 ISSUE_HOLD_TTL_SECONDS = 3600
+SITE_ITEM_TTL_SECONDS = 7 * 86400
 _PAUSE_CLEAR = "(attribute_not_exists(paused_until) OR paused_until <= :earliest)"
 
 
@@ -35,6 +36,11 @@ def _key(site: str, sort: str) -> dict[str, Any]:
 
 def _n(value: float) -> dict[str, str]:
     return {"N": f"{value:.6f}"}
+
+
+def _expires(at: float) -> dict[str, str]:
+    """A site item idle this long is removed by DynamoDB's TTL: nothing it holds still matters then."""
+    return {"N": str(int(at + SITE_ITEM_TTL_SECONDS))}
 
 
 def _number(item: Mapping[str, Any], name: str) -> float | None:
@@ -80,7 +86,7 @@ class DynamoRateBudgetStore:
         names = {"#lane": LANE_PREFIX + lane}
         values: dict[str, Any] = {
             ":earliest": _n(booking.earliest),
-            ":expires": {"N": str(int(booking.expires_at))},
+            ":expires": _expires(booking.start),
         }
         if booking.form == "extend":
             values |= {":increment": _n(booking.increment), ":latest": _n(booking.latest)}
@@ -114,8 +120,13 @@ class DynamoRateBudgetStore:
         self, site: str, rate: float, *, at: float, unless_since: float, reason: str | None
     ) -> SiteBudgetState:
         names: dict[str, str] = {}
-        values: dict[str, Any] = {":rate": _n(rate), ":at": _n(at), ":since": _n(unless_since)}
-        update = "SET learned_rate = :rate, learned_at = :at"
+        values: dict[str, Any] = {
+            ":rate": _n(rate),
+            ":at": _n(at),
+            ":since": _n(unless_since),
+            ":expires": _expires(at),
+        }
+        update = "SET learned_rate = :rate, learned_at = :at, expires_at = :expires"
         if reason is not None:
             names["#count"] = THROTTLED_PREFIX + reason
             values[":one"] = {"N": "1"}
@@ -151,13 +162,16 @@ class DynamoRateBudgetStore:
             {
                 "TableName": self._table,
                 "Key": _key(site, "BUDGET"),
-                "UpdateExpression": "SET paused_until = :until, pause_reason = :reason ADD #count :one",
+                "UpdateExpression": (
+                    "SET paused_until = :until, pause_reason = :reason, expires_at = :expires ADD #count :one"
+                ),
                 "ConditionExpression": "attribute_not_exists(paused_until) OR paused_until < :until",
                 "ExpressionAttributeNames": {"#count": THROTTLED_PREFIX + reason},
                 "ExpressionAttributeValues": {
                     ":until": _n(until),
                     ":reason": {"S": reason},
                     ":one": {"N": "1"},
+                    ":expires": _expires(until),
                 },
             }
         )
@@ -180,10 +194,14 @@ class DynamoRateBudgetStore:
             {
                 "TableName": self._table,
                 "Key": _key(site, "BUDGET"),
-                "UpdateExpression": "SET issue_holds_until = :until ADD #count :one",
+                "UpdateExpression": "SET issue_holds_until = :until, expires_at = :expires ADD #count :one",
                 "ConditionExpression": "attribute_not_exists(issue_holds_until) OR issue_holds_until < :until",
                 "ExpressionAttributeNames": {"#count": THROTTLED_PREFIX + PER_ISSUE},
-                "ExpressionAttributeValues": {":until": _n(until), ":one": {"N": "1"}},
+                "ExpressionAttributeValues": {
+                    ":until": _n(until),
+                    ":one": {"N": "1"},
+                    ":expires": _expires(until),
+                },
             }
         )
         return state_from_item(site, item) if applied else self.count_throttle(site, PER_ISSUE)
