@@ -164,10 +164,9 @@ def integration_log_reader() -> IntegrationLogReader:
 # The request budget of each Jira site ------------------------------------------------------------------
 
 
-@cache
 def rate_budgets() -> SiteBudgets:
-    """This container's site budgets: every Jira client `connection/jira_access.py` makes uses them (built
-    there, below the use cases that make clients); callers read the counters and state from here."""
+    """This container's site budgets: every Jira client `connection/jira_access.py` makes uses them (built and
+    cached there, below the use cases that make clients); callers read the counters and state from here."""
     from aha_jira.connection.jira_access import rate_budgets as container_budgets
 
     return container_budgets()
