@@ -135,6 +135,7 @@ def _tables(aws: LocalResources) -> list[str]:
         "FeaturesTable",
         "IssueLinksTable",
         "WebhookDeliveriesTable",
+        "RateBudgetTable",
     ]
 
 
@@ -212,6 +213,9 @@ def test_every_aws_call_of_the_usual_flows_is_allowed_by_the_functions_policies(
     assert status == 202, queued
     jira_sim.clear_faults()
     run_worker(worker, rounds=12, empty_polls=3)
+    # A send met by a 429: the site's request budget learns from it and paces the request's repetition.
+    jira_sim.add_fault(method="POST", path=r"/rest/api/3/issue$", status=429, retry_after=0, times=1)
+    assert site.send(aha_feature("PROD-4"))["status"] == "synced"
 
     # Webhooks: a status change, an import and its write-back, a deletion.
     client = SimulatorClient(jira_sim.base_url)
@@ -233,6 +237,10 @@ def test_every_aws_call_of_the_usual_flows_is_allowed_by_the_functions_policies(
         (action, resource) for function, action, resource, _ in recorded if function == "RetryWorkerFunction"
     }
     assert ("dynamodb:GetItem", "FeaturesTable") in retried  # the queued send's payload, read by its retry
+    sent = {
+        (action, resource) for function, action, resource, _ in recorded if function == "SendFeatureFunction"
+    }
+    assert {("dynamodb:GetItem", "RateBudgetTable"), ("dynamodb:UpdateItem", "RateBudgetTable")} <= sent
     assert _denied(translated, recorded) == []
 
 

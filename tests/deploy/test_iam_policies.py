@@ -55,9 +55,15 @@ ALLOWED_RESOURCES: dict[str, set[str]] = {
         "secret:sites",
         *LOG_GROUPS,  # GET /integrations/{id}/log: Logs Insights over the functions' log groups
     },
-    "TestConnectionFunction": {"IntegrationsTable", "secret:integrations", "secret:connect"},
-    "SendFeatureFunction": {*_TABLES_FOR_SEND, "secret:integrations", "secret:connect"},
-    "RetryWorkerFunction": {*_TABLES_FOR_SEND, "secret:integrations", "secret:connect"},
+    # The functions that call Jira reach the sites' request budget (RateBudgetTable).
+    "TestConnectionFunction": {
+        "IntegrationsTable",
+        "RateBudgetTable",
+        "secret:integrations",
+        "secret:connect",
+    },
+    "SendFeatureFunction": {*_TABLES_FOR_SEND, "RateBudgetTable", "secret:integrations", "secret:connect"},
+    "RetryWorkerFunction": {*_TABLES_FOR_SEND, "RateBudgetTable", "secret:integrations", "secret:connect"},
     "JiraWebhookFunction": {
         "IntegrationsTable",
         "IssueLinksTable",

@@ -44,6 +44,7 @@ EXPECTED_TABLES: dict[str, dict[str, Any]] = {
     },
     "IssueLinksTable": {"keys": ["pk", "sk"], "indexes": {"gsi1": ["gsi1pk", "gsi1sk"]}, "ttl": None},
     "WebhookDeliveriesTable": {"keys": ["pk"], "indexes": {}, "ttl": "expires_at"},
+    "RateBudgetTable": {"keys": ["pk", "sk"], "indexes": {}, "ttl": "expires_at"},
 }
 
 
@@ -86,6 +87,7 @@ def test_functions_run_python313_on_arm64_with_the_shared_layer(template: Templa
         ("FEATURES_TABLE", "FeaturesTable"),
         ("ISSUE_LINKS_TABLE", "IssueLinksTable"),
         ("WEBHOOK_DELIVERIES_TABLE", "WebhookDeliveriesTable"),
+        ("RATE_BUDGET_TABLE", "RateBudgetTable"),
     ):
         assert variables[name] == {"Ref": table}
     assert variables["RETRY_QUEUE_URL"] == {"Ref": "RetryQueue"}

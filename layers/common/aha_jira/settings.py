@@ -23,6 +23,7 @@ class Settings:
     retry_queue_url: str
     secrets_prefix: str
     allow_http_loopback: bool
+    rate_budget_table: str = "RateBudgetTable"
 
 
 def _flag(name: str) -> bool:
@@ -40,6 +41,7 @@ def get_settings() -> Settings:
         retry_queue_url=env.get("RETRY_QUEUE_URL", ""),
         secrets_prefix=env.get("SECRETS_PREFIX", "aha-jira/local").rstrip("/"),
         allow_http_loopback=_flag("ALLOW_HTTP_LOOPBACK"),
+        rate_budget_table=env.get("RATE_BUDGET_TABLE", "RateBudgetTable"),
     )
 
 

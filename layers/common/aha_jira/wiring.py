@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from aha_jira.connect.lifecycle import LifecycleServices
     from aha_jira.connect.verification import SharedSecrets
     from aha_jira.connect.webhook_auth import ConnectWebhookServices
+    from aha_jira.jira.rate_budget import SiteBudgets
     from aha_jira.ports import IntegrationLogReader
     from aha_jira.storage.connect_installations import DynamoConnectInstallations
 
@@ -84,6 +85,7 @@ def send_services() -> SendServices:
         features=features(),
         links=issue_links(),
         installations=connect_installations(),
+        rate_budgets=rate_budgets(),
     )
 
 
@@ -97,6 +99,7 @@ def writeback_services() -> WriteBackServices:
         secret_store=secrets(),
         installations=connect_installations(),
         links=issue_links(),
+        rate_budgets=rate_budgets(),
     )
 
 
@@ -198,3 +201,16 @@ def _integration_log_reader(source: str) -> IntegrationLogReader:
         )
     reader: IntegrationLogReader = next(iter(registered)).load()()
     return reader
+
+
+# The request budget of each Jira site ------------------------------------------------------------------
+
+
+@cache
+def rate_budgets() -> SiteBudgets:
+    """This container's view of every Jira site's request budget, shared by every Jira client the
+    container's use cases make (they take it from their services and hand it to `jira_client_for`)."""
+    from aha_jira.jira.rate_budget import SiteBudgets
+    from aha_jira.storage.rate_budget import DynamoRateBudgetStore
+
+    return SiteBudgets(DynamoRateBudgetStore())

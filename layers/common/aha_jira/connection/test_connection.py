@@ -8,29 +8,21 @@ the integration and the snapshot beside it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
+from aha_jira.connection.check_run import CheckRun, StopChecks
 from aha_jira.connection.roadmap_check import check_roadmap
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.integrations.query import load_integration
 from aha_jira.jira.client import JiraClient
 from aha_jira.jira.errors import (
-    JiraAuthFailed,
     JiraError,
     JiraForbidden,
     JiraNotFound,
-    JiraRateLimited,
     JiraRejected,
-    JiraUnavailable,
-    JiraUnreachable,
-    NotJira,
-    SiteNotAllowed,
 )
-from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_payloads import (
     CreateMetaField,
     IssueLinkTypeRef,
@@ -40,10 +32,12 @@ from aha_jira.models.jira_payloads import (
     UserPermission,
 )
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot, ProjectSnapshot
-from aha_jira.models.test_report import Problem, ProblemCode, TestReport
+from aha_jira.models.test_report import TestReport
 from aha_jira.ports import InstallationReader, IntegrationRepository, SecretStore
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from aha_jira.jira.rate_budget import SiteBudgets
+
 
 # Fields a send fills itself, so Jira requiring them is not the mapping's concern.
 FIELDS_WE_FILL = {
@@ -68,101 +62,37 @@ REQUIRED_PERMISSIONS = {
 LINK_PERMISSION = ("LINK_ISSUES", "link issues")
 
 
-class _Stop(Exception):
-    """A step failed in a way that makes the remaining steps meaningless."""
-
-
-@dataclass
-class _Run:
-    integration: StoredIntegration
-    problems: list[Problem] = field(default_factory=list)
-
-    def problem(
-        self, code: ProblemCode, message: str, hint: str, *, severity: str = "error", **context: Any
-    ) -> None:
-        self.problems.append(
-            Problem(
-                code=code,
-                severity="warning" if severity == "warning" else "error",
-                message=message,
-                hint=hint,
-                context=context,
-            )
-        )
-
-    def jira_failure(self, error: JiraError, doing: str) -> None:
-        """A Jira error as a problem, in the contract's codes."""
-        if isinstance(error, JiraAuthFailed):
-            self.problem("auth_failed", error.message, error.hint or "Check the credentials.")
-        elif isinstance(error, JiraUnreachable | SiteNotAllowed):
-            code = error.code if error.code in {"dns_failed", "tls_failed", "timeout"} else "site_unreachable"
-            hint = error.hint or "Check jira.base_url."
-            if code == "timeout":  # the transport's hint speaks of sends ("the work is retried")
-                hint = (
-                    "Check that jira.base_url is the address of the Jira site and that the site is up and "
-                    "reachable from AWS, then test the connection again."
-                )
-            self.problem(code, error.message, hint)  # type: ignore[arg-type]
-        elif isinstance(error, NotJira):
-            self.problem("not_jira", error.message, error.hint or "Check that jira.base_url is a Jira site.")
-        elif isinstance(error, JiraForbidden):
-            self.problem(
-                "permission_missing",
-                f"Jira refused to let the integration's account {doing}.",
-                "Give the account the Browse projects permission in the project, or use an account that has it.",
-            )
-        elif isinstance(error, JiraRateLimited | JiraUnavailable):
-            self.problem(
-                "site_unreachable",
-                f"Jira could not {doing} just now ({error.message}).",
-                "This is on Jira's side; test the connection again in a minute.",
-            )
-        else:
-            self.problem(
-                "not_jira",
-                f"Jira answered unexpectedly while trying to {doing}: {error.message}",
-                "Check jira.base_url.",
-            )
-
-    def step(
-        self, doing: str, call: Callable[[], T], *, stop: bool = False, optional: bool = False
-    ) -> T | None:
-        """Run one Jira read; a failure becomes a problem. `optional` reads (endpoints older Data
-        Center versions lack) answer None on 404 without a problem."""
-        try:
-            return call()
-        except JiraError as error:
-            if optional and isinstance(error, JiraNotFound):
-                return None
-            self.jira_failure(error, doing)
-            if stop:
-                raise _Stop from None
-            return None
-
-
 def test_connection(
     integration_id: str,
     *,
     repository: IntegrationRepository,
     secret_store: SecretStore,
     installations: InstallationReader,
+    budgets: SiteBudgets | None = None,
 ) -> TestReport:
     # The Jira client (requests, signers) is imported on the first test, not with the handler.
     from aha_jira.connection.jira_access import jira_client_for  # noqa: PLC0415
 
     integration = load_integration(integration_id, repository)
-    run = _Run(integration)
+    run = CheckRun(integration)
     snapshot: JiraSnapshot | None = None
     client: JiraClient | None = None
     try:
         client = run.step(
             "read the credentials",
-            partial(jira_client_for, integration, secret_store, installations=installations),
+            partial(
+                jira_client_for,
+                integration,
+                secret_store,
+                installations=installations,
+                budgets=budgets,
+                sites=repository,
+            ),
             stop=True,
         )
         assert client is not None
         snapshot = _load(run, client)
-    except _Stop:
+    except StopChecks:
         pass
     roadmap = check_roadmap(integration, secret_store)
     run.problems.extend(roadmap.problems)
@@ -189,7 +119,7 @@ def test_connection(
     return report
 
 
-def _load(run: _Run, client: JiraClient) -> JiraSnapshot | None:
+def _load(run: CheckRun, client: JiraClient) -> JiraSnapshot | None:
     integration = run.integration
     mapping = integration.mapping
     server = _server_info(run, client)
@@ -202,7 +132,7 @@ def _load(run: _Run, client: JiraClient) -> JiraSnapshot | None:
         run.problem(
             "not_jira", "Jira's /myself answer names no account.", "Check that jira.base_url is a Jira site."
         )
-        raise _Stop
+        raise StopChecks
     configuration = run.step("read the site configuration", client.configuration, optional=True)
 
     projects = run.step("list the projects", client.projects, stop=True) or []
@@ -215,14 +145,14 @@ def _load(run: _Run, client: JiraClient) -> JiraSnapshot | None:
             f"Set jira.project to one of the visible projects ({visible}), or give the account Browse projects permission.",
             project=integration.jira.project,
         )
-        raise _Stop
+        raise StopChecks
 
     permissions = _read_permissions(run, client, project.key)
     if _lacks(permissions, "CREATE_ISSUES"):
         # Jira's create metadata lists no issue types to an account that may not create issues: blaming
         # the mapping would send the user the wrong way.
         _check_permissions(run, project.key, permissions, needs_links=False)
-        raise _Stop
+        raise StopChecks
 
     issue_types = (
         run.step(
@@ -302,7 +232,7 @@ def _load(run: _Run, client: JiraClient) -> JiraSnapshot | None:
 
 
 def _check_requirement_structure(
-    run: _Run,
+    run: CheckRun,
     client: JiraClient,
     feature_type: IssueTypeRef | None,
     requirement_type: IssueTypeRef | None,
@@ -349,7 +279,7 @@ def _check_requirement_structure(
     return mode, link_type
 
 
-def _read_permissions(run: _Run, client: JiraClient, project_key: str) -> dict[str, UserPermission]:
+def _read_permissions(run: CheckRun, client: JiraClient, project_key: str) -> dict[str, UserPermission]:
     """One `mypermissions` call for every permission a send may need (Link issues included)."""
     wanted = sorted({*REQUIRED_PERMISSIONS, LINK_PERMISSION[0]})
     return (
@@ -363,7 +293,7 @@ def _lacks(permissions: dict[str, UserPermission], key: str) -> bool:
 
 
 def _check_permissions(
-    run: _Run, project_key: str, permissions: dict[str, UserPermission], *, needs_links: bool
+    run: CheckRun, project_key: str, permissions: dict[str, UserPermission], *, needs_links: bool
 ) -> None:
     wanted = dict(REQUIRED_PERMISSIONS)
     if needs_links:
@@ -378,7 +308,7 @@ def _check_permissions(
         )
 
 
-def _server_info(run: _Run, client: JiraClient) -> ServerInfo:
+def _server_info(run: CheckRun, client: JiraClient) -> ServerInfo:
     """serverInfo is the first call: an answer that is not Jira's (a 403/404 from some other web server)
     means the URL is wrong, whatever its status says."""
     try:
@@ -389,10 +319,10 @@ def _server_info(run: _Run, client: JiraClient) -> ServerInfo:
             f"{run.integration.jira.base_url} does not answer like a Jira site ({error.message}).",
             "Set jira.base_url to the address you open Jira at, e.g. https://acme.atlassian.net or https://jira.example.com/jira.",
         )
-        raise _Stop from None
+        raise StopChecks from None
     except JiraError as error:
         run.jira_failure(error, "read the server information")
-        raise _Stop from None
+        raise StopChecks from None
 
 
 def _find_project(projects: list[ProjectRef], wanted: str) -> ProjectRef | None:
@@ -401,7 +331,7 @@ def _find_project(projects: list[ProjectRef], wanted: str) -> ProjectRef | None:
 
 
 def _find_type(
-    run: _Run, types: list[IssueTypeRef], wanted: str, mapping_key: str, *, subtasks_hidden: bool = False
+    run: CheckRun, types: list[IssueTypeRef], wanted: str, mapping_key: str, *, subtasks_hidden: bool = False
 ) -> IssueTypeRef | None:
     folded = wanted.casefold()
     found = next((item for item in types if item.name.casefold() == folded or item.id == wanted), None)
@@ -450,7 +380,9 @@ def _find_link_type(link_types: list[IssueLinkTypeRef], wanted: str) -> IssueLin
     )
 
 
-def _check_required_fields(run: _Run, issue_type: IssueTypeRef, fields: dict[str, CreateMetaField]) -> None:
+def _check_required_fields(
+    run: CheckRun, issue_type: IssueTypeRef, fields: dict[str, CreateMetaField]
+) -> None:
     mapped = set(run.integration.mapping.fields)
     for field_id, meta in sorted(fields.items()):
         if not meta.required or meta.has_default_value or field_id in FIELDS_WE_FILL or field_id in mapped:
@@ -465,7 +397,7 @@ def _check_required_fields(run: _Run, issue_type: IssueTypeRef, fields: dict[str
         )
 
 
-def _check_statuses(run: _Run, types: list[IssueTypeRef], statuses_by_type: dict[str, Any]) -> None:
+def _check_statuses(run: CheckRun, types: list[IssueTypeRef], statuses_by_type: dict[str, Any]) -> None:
     mapped = {name.casefold() for name in run.integration.mapping.statuses}
     unmapped: dict[str, str] = {}
     for issue_type in types:

@@ -120,7 +120,9 @@ def configure_integration(
         name=body.name,
         product=body.product,
         enabled=body.enabled,
-        jira=StoredJiraSite(base_url=site_url, auth=stored_auth, project=body.jira.project),
+        jira=StoredJiraSite(
+            base_url=site_url, auth=stored_auth, project=body.jira.project, rate_limit=body.jira.rate_limit
+        ),
         mapping=body.mapping,
         import_settings=body.import_,
         credentials_secret=credentials_secret,

@@ -56,6 +56,7 @@ def integration_view(
                 credentials_stored=integration.credentials_secret is not None or auth.type == "connect",
             ),
             project=integration.jira.project,
+            rate_limit=integration.jira.rate_limit,
         ),
         mapping=integration.mapping.model_dump(mode="json", by_alias=True),
         import_=integration.import_settings,

@@ -92,12 +92,19 @@ class JiraRejected(JiraError):
 
 
 class JiraRateLimited(JiraError):
+    """Jira answered 429, or the site's request budget (`jira/rate_budget.py`) holds the request longer than
+    the caller can wait (`status` None: no request was sent). `reason`: Jira's `RateLimit-Reason` or the
+    budget's."""
+
     code = "rate_limited"
     transient = True
 
-    def __init__(self, message: str, *, retry_after: float | None, status: int = 429) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None, status: int | None = 429, reason: str | None = None
+    ) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
+        self.reason = reason
 
 
 class JiraUnavailable(JiraError):

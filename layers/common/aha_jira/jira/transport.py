@@ -1,13 +1,18 @@
 """HTTP to one Jira site: signing, timeouts, TLS verification, and Jira's answers turned into types.
 
-Reads (GET) retry a transient failure briefly when Jira asks for a short wait; writes never retry here,
-since only the sync engine knows how to reconcile a write whose outcome is unknown.
+Reads (GET) retry a transient failure briefly when Jira asks for a short wait; writes never retry a failure
+whose outcome is unknown here, since only the sync engine knows how to reconcile it. A 429 is different: Jira
+refused the request before doing anything, so with a site budget (`jira/rate_budget.py`) any request is
+repeated once the budget admits it again, as long as the caller can wait that long (`deadline`).
 """
 
 from __future__ import annotations
 
+import re
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aha_jira.jira.errors import (
@@ -21,7 +26,7 @@ from aha_jira.jira.errors import (
     JiraUnreachable,
     NotJira,
 )
-from aha_jira.jira.rate_limits import backoff_seconds, retry_after_seconds
+from aha_jira.jira.rate_limits import backoff_seconds, rate_limit_headers, retry_after_seconds
 from aha_jira.jira.site_guard import check_site
 
 if TYPE_CHECKING:
@@ -29,8 +34,34 @@ if TYPE_CHECKING:
     from requests import exceptions as rex
 
     from aha_jira.jira.auth import RequestSigner
+    from aha_jira.jira.rate_budget import RequestKind, SiteBudget
 
 DEFAULT_TIMEOUT = (3.05, 15.0)  # connect, read: below API Gateway's 29 s with room for two calls
+MAX_THROTTLED_RETRIES = 3  # 429s repeated in a row before the caller is told to retry later
+_MAX_LATE_SLOTS = 3  # slots missed in a row (the process was descheduled) before the request goes anyway
+
+# A write to one issue (by key or id), for Jira's per-issue write limit; POSTs that only read.
+_ISSUE_PATH = re.compile(r"^/rest/api/[^/]+/issue/(?P<issue>[A-Za-z][A-Za-z0-9_]*-\d+|\d+)(?:/|$)")
+_READ_POSTS = re.compile(
+    r"^/rest/api/[^/]+/(search(/jql|/approximate-count)?|issue/bulkfetch|changelog/bulkfetch|comment/list)$"
+)
+
+
+def request_kind(method: str, path: str) -> RequestKind:
+    from aha_jira.jira.rate_budget import RequestKind  # noqa: PLC0415 - only with a budget
+
+    write = method != "GET" and not _READ_POSTS.match(path)
+    issue = _ISSUE_PATH.match(path) if write else None
+    return RequestKind(write=write, issue=issue["issue"] if issue else None)
+
+
+@dataclass
+class ThrottleCounters:
+    """What Jira's limits cost a caller: seconds spent waiting on them (the budget's slots, Retry-After) and
+    the 429s received per `RateLimit-Reason` ("unnamed" when the answer names none)."""
+
+    waited_seconds: float = 0.0
+    rate_limited: Counter[str] = field(default_factory=Counter)
 
 
 class JiraTransport:
@@ -45,7 +76,12 @@ class JiraTransport:
         max_inline_wait: float = 5.0,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        budget: SiteBudget | None = None,
+        deadline: float | None = None,
     ) -> None:
+        """`budget`: the site's request budget, which admits every request (None: requests go at once).
+        `deadline` (epoch seconds on the budget's clock): no request may still be running then, so no wait
+        on the budget lasts past it less the timeouts; without one, a wait may last `max_inline_wait`."""
         self.base_url = base_url.rstrip("/")
         self._signer = signer
         self._allow_loopback = allow_loopback
@@ -60,9 +96,12 @@ class JiraTransport:
             session = requests.Session()
         self._session = session
         self._sleep = sleep
+        self._budget = budget
+        self._deadline = deadline
         self._site_checked = False
         # (method, path) of every request sent, for call budgets in benchmarks and reports.
         self.calls: list[tuple[str, str]] = []
+        self.throttle = ThrottleCounters()
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.request("GET", path, params=params)
@@ -90,16 +129,78 @@ class JiraTransport:
                 # the configuration refused such names: it cannot resolve, so it is reported as such.
                 raise _unresolvable(self.base_url) from None
             self._site_checked = True
-        attempt = 0
+        kind = request_kind(method, path) if self._budget is not None else None
+        attempt = throttled = 0
+        not_before = 0.0
+        refused: JiraRateLimited | None = None
         while True:
             attempt += 1
+            if kind is not None:
+                self._wait_for_budget(kind, not_before, refused)
             try:
-                return self._send_once(method, path, params, json_body, headers)
-            except (JiraRateLimited, JiraUnavailable, JiraUnreachable) as error:
+                return self._send_once(method, path, params, json_body, headers, kind=kind)
+            except JiraRateLimited as error:
+                if self._budget is None:
+                    wait = self._inline_wait(method, error, attempt)
+                    if wait is None:
+                        raise
+                    self._wait(wait)
+                    continue
+                throttled += 1
+                if throttled > MAX_THROTTLED_RETRIES:
+                    raise
+                retry_after = error.retry_after
+                if retry_after is None:
+                    retry_after = backoff_seconds(throttled, base=0.5)
+                not_before = self._budget.clock() + retry_after
+                refused = error
+            except (JiraUnavailable, JiraUnreachable) as error:
                 wait = self._inline_wait(method, error, attempt)
                 if wait is None:
                     raise
                 self._sleep(wait)
+
+    def _wait(self, seconds: float) -> None:
+        """A wait on Jira's limits: slept (on the budget's time, when there is one), and counted for the caller."""
+        (self._budget.sleep if self._budget is not None else self._sleep)(seconds)
+        self.throttle.waited_seconds += seconds
+
+    def _wait_for_budget(self, kind: RequestKind, not_before: float, refused: JiraRateLimited | None) -> None:
+        """Wait for the request's slot; JiraRateLimited (with the wait) when the caller cannot wait that long:
+        Jira's own 429 when the request was just refused, else the budget's (no request sent: no status)."""
+        from aha_jira.jira.rate_budget import BudgetExhausted  # noqa: PLC0415 - imported with the budget
+
+        budget = self._budget
+        assert budget is not None
+        for _ in range(_MAX_LATE_SLOTS):
+            try:
+                wait = budget.admit(kind, can_wait=self._can_wait(), not_before=not_before)
+            except BudgetExhausted as held:
+                if refused is not None:
+                    refused.retry_after = max(held.wait, refused.retry_after or 0.0)
+                    raise refused from None
+                raise JiraRateLimited(
+                    f"Jira's request budget for {self.base_url} admits no request for {held.wait:.0f} s "
+                    f"({held.reason}).",
+                    retry_after=held.wait,
+                    status=None,
+                    reason=held.reason,
+                ) from None
+            if wait <= 0:
+                return
+            slot = budget.clock() + wait
+            self._wait(wait)
+            # A container that woke long after its slot (descheduled) books again rather than sending
+            # together with the requests of the slots that followed it.
+            if budget.clock() - slot <= budget.late_tolerance:
+                return
+
+    def _can_wait(self) -> float:
+        """How long a request may wait for the budget: until the deadline less its own timeouts."""
+        if self._deadline is None or self._budget is None:
+            return self._max_inline_wait
+        connect, read = self._timeout
+        return self._deadline - self._budget.clock() - connect - read
 
     def _inline_wait(self, method: str, error: JiraError, attempt: int) -> float | None:
         if method != "GET" or attempt > self._max_read_retries:
@@ -117,6 +218,8 @@ class JiraTransport:
         params: Mapping[str, Any] | None,
         json_body: Any,
         headers: Mapping[str, str] | None,
+        *,
+        kind: RequestKind | None = None,
     ) -> Any:
         import requests  # noqa: PLC0415 - imported by __init__ already: a dictionary look-up
         from requests import exceptions as rex  # noqa: PLC0415
@@ -166,6 +269,10 @@ class JiraTransport:
                 hint="The work is retried; nothing is created twice.",
                 ambiguous=method != "GET",
             ) from None
+        if response.status_code == 429:
+            self.throttle.rate_limited[response.headers.get("RateLimit-Reason") or "unnamed"] += 1
+        if self._budget is not None and kind is not None:
+            self._budget.observe(kind, response.status_code, rate_limit_headers(response.headers))
         return _read_answer(response, method, path)
 
 
@@ -236,6 +343,7 @@ def _read_answer(response: requests.Response, method: str, path: str) -> Any:
         raise JiraRateLimited(
             f"Jira is rate limiting requests ({summary or 'too many requests'}).",
             retry_after=retry_after_seconds(response.headers),
+            reason=response.headers.get("RateLimit-Reason"),
         )
     if status >= 500:
         raise JiraUnavailable(

@@ -30,6 +30,7 @@ from aha_jira.models.limits import (
     MAX_HOST_LABEL_LENGTH,
     MAX_HOST_LENGTH,
     MAX_ISSUE_TYPES,
+    MAX_JIRA_REQUESTS_PER_SECOND,
     MAX_MAPPING_BYTES,
     MAX_STATUSES,
     BearerToken,
@@ -112,10 +113,18 @@ JiraAuth = Annotated[
 ]
 
 
+class RateLimitSettings(StrictModel):
+    """`jira.rate_limit`: the most requests a second this service sends the Jira site. It belongs to the
+    site, like the webhook secret: where integrations of one site ask for different caps, the lowest wins."""
+
+    requests_per_second: float = Field(gt=0, le=MAX_JIRA_REQUESTS_PER_SECOND, allow_inf_nan=False)
+
+
 class JiraSite(StrictModel):
     base_url: Url
     auth: JiraAuth
     project: Name
+    rate_limit: RateLimitSettings | None = None
 
 
 class ConstantField(StrictModel):
@@ -299,6 +308,7 @@ class StoredJiraSite(BaseModel):
     base_url: str
     auth: StoredAuth
     project: str
+    rate_limit: RateLimitSettings | None = None
 
 
 class StoredIntegration(BaseModel):
@@ -334,6 +344,7 @@ class JiraSiteView(BaseModel):
     base_url: str
     auth: AuthView
     project: str
+    rate_limit: RateLimitSettings | None = None
 
 
 class WebhookView(BaseModel):

@@ -45,6 +45,8 @@ MAX_ISSUE_TYPES = 100
 MAX_FIELD_VALUE_BYTES = 16 * 1024  # one constant field value, as JSON
 # The mapping as JSON: with the rest of the configuration it stays far below DynamoDB's 400 KB item.
 MAX_MAPPING_BYTES = 128 * 1024
+# jira.rate_limit.requests_per_second: Jira Cloud's burst limits are of this order; more is no cap at all.
+MAX_JIRA_REQUESTS_PER_SECOND = 100
 
 # C0 controls, DEL and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -61,7 +61,22 @@ def _site_from_item(item: dict[str, Any]) -> JiraSiteRecord:
         webhook_token=item["webhook_token"]["S"],
         webhook_secret_set=item.get("webhook_secret_set", {}).get("BOOL", False),
         integration_ids=sorted(item.get("integration_ids", {}).get("SS", [])),
+        rate_caps={
+            name.removeprefix(_RATE_CAP): float(value["N"])
+            for name, value in item.items()
+            if name.startswith(_RATE_CAP) and "N" in value
+        },
     )
+
+
+# The site item's `rate_cap#<integration id>`: that integration's jira.rate_limit.requests_per_second, kept with
+# its membership (written and removed in the same transactions), so the site's cap is one read away.
+_RATE_CAP = "rate_cap#"
+
+
+def _rate_cap(integration: StoredIntegration) -> float | None:
+    limit = integration.jira.rate_limit
+    return limit.requests_per_second if limit is not None else None
 
 
 class DynamoIntegrationRepository:
@@ -130,6 +145,9 @@ class DynamoIntegrationRepository:
                 "webhook_secret_set": {"BOOL": bool(webhook_secret_set)},
                 "integration_ids": {"SS": [integration.integration_id]},
             }
+            cap = _rate_cap(integration)
+            if cap is not None:
+                site_item[_RATE_CAP + integration.integration_id] = {"N": str(cap)}
             actions.append(
                 {
                     "Put": {
@@ -151,9 +169,18 @@ class DynamoIntegrationRepository:
         else:
             update = "ADD integration_ids :ids"
             values: dict[str, Any] = {":ids": {"SS": [integration.integration_id]}}
+            sets = []
             if webhook_secret_set is not None:
-                update += " SET webhook_secret_set = :secret_set"
+                sets.append("webhook_secret_set = :secret_set")
                 values[":secret_set"] = {"BOOL": webhook_secret_set}
+            cap = _rate_cap(integration)
+            if cap is not None:
+                sets.append("#cap = :cap")
+                values[":cap"] = {"N": str(cap)}
+            if sets:
+                update += " SET " + ", ".join(sets)
+            if cap is None:
+                update += " REMOVE #cap"
             actions.append(
                 {
                     "Update": {
@@ -161,6 +188,7 @@ class DynamoIntegrationRepository:
                         "Key": _site_key(site_url),
                         "UpdateExpression": update,
                         "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeNames": {"#cap": _RATE_CAP + integration.integration_id},
                         "ExpressionAttributeValues": values,
                     }
                 }
@@ -333,7 +361,8 @@ class DynamoIntegrationRepository:
             "Update": {
                 "TableName": self._table,
                 "Key": _site_key(site_url),
-                "UpdateExpression": "DELETE integration_ids :ids",
+                "UpdateExpression": "DELETE integration_ids :ids REMOVE #cap",
+                "ExpressionAttributeNames": {"#cap": _RATE_CAP + integration_id},
                 "ExpressionAttributeValues": {":ids": {"SS": [integration_id]}},
             }
         }

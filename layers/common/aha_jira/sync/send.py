@@ -65,6 +65,9 @@ def send_feature(
         services.secret_store,
         installations=services.installations,
         api_version=snapshot.api_version,
+        deadline=deadline,
+        budgets=services.rate_budgets,
+        sites=services.integrations,
     )
     send = SendAttempt(
         services,

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aha_jira.jira.client import JiraClient
 from aha_jira.models.feature import AhaFeature
@@ -24,6 +25,9 @@ from aha_jira.ports import (
 )
 from aha_jira.sync.drafting import IssueDraft
 
+if TYPE_CHECKING:
+    from aha_jira.jira.rate_budget import SiteBudgets
+
 
 @dataclass
 class SendServices:
@@ -36,6 +40,7 @@ class SendServices:
     features: SendFeatureStore
     links: SendLinkStore
     installations: InstallationReader  # Connect integrations' installations (their signer's shared secret)
+    rate_budgets: SiteBudgets | None = None  # every Jira site's request budget (None: unmetered, in tests)
     clock: Callable[[], float] = time.time
 
 

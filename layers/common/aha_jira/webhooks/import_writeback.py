@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.jira.errors import JiraError
@@ -23,6 +24,9 @@ from aha_jira.webhooks.imports import CATCH_UP_FIELDS, catch_up_event
 from aha_jira.webhooks.issue_changes import plan_issue_updated
 from aha_jira.webhooks.routing import IntegrationContext
 
+if TYPE_CHECKING:
+    from aha_jira.jira.rate_budget import SiteBudgets
+
 ACTION = "import.writeback"
 CATCH_UP_ROUNDS = 5
 
@@ -35,6 +39,7 @@ class WriteBackServices:
     secret_store: SecretStore
     installations: InstallationReader
     links: WriteBackLinkStore
+    rate_budgets: SiteBudgets | None = None  # every Jira site's request budget (None: unmetered, in tests)
 
 
 def remote_link_id(integration_id: str, reference: str) -> str:
@@ -62,6 +67,8 @@ def write_back_import(
             services.secret_store,
             installations=services.installations,
             api_version=snapshot.api_version if snapshot else 3,
+            budgets=services.rate_budgets,
+            sites=services.integrations,
         )
         stamp = stamp_property(job.reference, link.token, job.integration_id)
         client.set_issue_property(job.issue_id, STAMP_PROPERTY, stamp["value"])
