@@ -39,24 +39,11 @@ from aha_jira.jira.payloads import (
 )
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot, ProjectSnapshot
-from aha_jira.models.test_report import Problem, ProblemCode, TestReport
+from aha_jira.models.test_report import Problem, ProblemCode, TestReport, jira_summary, needs_mapping
 from aha_jira.ports import IntegrationRepository, SecretStore
 
 T = TypeVar("T")
 
-# Fields a send fills itself, so Jira requiring them is not the mapping's concern.
-FIELDS_WE_FILL = {
-    "summary",
-    "issuetype",
-    "project",
-    "parent",
-    "description",
-    "labels",
-    "fixVersions",
-    "assignee",
-    "timetracking",
-    "reporter",
-}
 # Permissions a send and the webhook write-backs need in the project.
 REQUIRED_PERMISSIONS = {
     "BROWSE_PROJECTS": "see the project",
@@ -75,6 +62,9 @@ class _Stop(Exception):
 class _Run:
     integration: StoredIntegration
     problems: list[Problem] = field(default_factory=list)
+    # Loaded for the report's lists even when the test stops or the mapping does not need them.
+    projects: list[ProjectRef] = field(default_factory=list)
+    link_types: list[IssueLinkTypeRef] = field(default_factory=list)
 
     def problem(
         self, code: ProblemCode, message: str, hint: str, *, severity: str = "error", **context: Any
@@ -163,7 +153,7 @@ def test_connection(
     report = TestReport(
         ok=not any(problem.severity == "error" for problem in run.problems),
         problems=run.problems,
-        jira=_summary(snapshot),
+        jira=jira_summary(snapshot, projects=run.projects, link_types=run.link_types),
         tested_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
         jira_calls=len(client.transport.calls) if client else 0,
     )
@@ -198,6 +188,7 @@ def _load(run: _Run, client: JiraClient) -> JiraSnapshot | None:
     configuration = run.step("read the site configuration", client.configuration, optional=True)
 
     projects = run.step("list the projects", client.projects, stop=True) or []
+    run.projects = projects
     project = _find_project(projects, integration.jira.project)
     if project is None:
         visible = ", ".join(sorted(item.key for item in projects)[:20]) or "none"
@@ -317,7 +308,7 @@ def _check_requirement_structure(
         )
     link_type = None
     if mode == "link":
-        link_types = run.step("list the issue link types", client.issue_link_types) or []
+        link_types = run.link_types = run.step("list the issue link types", client.issue_link_types) or []
         if not linking_enabled:
             run.problem(
                 "linking_disabled",
@@ -334,6 +325,9 @@ def _check_requirement_structure(
                 f"Set mapping.link_type to one of: {names}.",
                 link_type=mapping.link_type,
             )
+    elif linking_enabled:
+        # This mapping needs none, but a client offers them as a choice: unread is no problem of it.
+        run.link_types = _quietly(client.issue_link_types) or []
     return mode, link_type
 
 
@@ -383,6 +377,13 @@ def _server_info(run: _Run, client: JiraClient) -> ServerInfo:
         raise _Stop from None
 
 
+def _quietly[R](call: Callable[[], R]) -> R | None:
+    try:
+        return call()
+    except JiraError:
+        return None
+
+
 def _find_project(projects: list[ProjectRef], wanted: str) -> ProjectRef | None:
     folded = wanted.casefold()
     return next((item for item in projects if item.key.casefold() == folded or item.id == wanted), None)
@@ -430,7 +431,7 @@ def _find_link_type(link_types: list[IssueLinkTypeRef], wanted: str) -> IssueLin
 def _check_required_fields(run: _Run, issue_type: IssueTypeRef, fields: dict[str, CreateMetaField]) -> None:
     mapped = set(run.integration.mapping.fields)
     for field_id, meta in sorted(fields.items()):
-        if not meta.required or meta.has_default_value or field_id in FIELDS_WE_FILL or field_id in mapped:
+        if not needs_mapping(field_id, meta) or field_id in mapped:
             continue
         run.problem(
             "required_field_unmapped",
@@ -458,27 +459,3 @@ def _check_statuses(run: _Run, types: list[IssueTypeRef], statuses_by_type: dict
             severity="warning",
             statuses=sorted(unmapped),
         )
-
-
-def _summary(snapshot: JiraSnapshot | None) -> dict[str, Any]:
-    if snapshot is None:
-        return {}
-    return {
-        "deployment": snapshot.deployment,
-        "api_version": snapshot.api_version,
-        "rich_text": snapshot.rich_text,
-        "server_version": snapshot.server_version,
-        "account_id": snapshot.account_id,
-        "project": snapshot.project.model_dump(),
-        "issue_types": [item.name for item in snapshot.issue_types],
-        "feature_issue_type": next(
-            (t.name for t in snapshot.issue_types if t.id == snapshot.feature_issue_type_id), None
-        ),
-        "requirement_issue_type": next(
-            (t.name for t in snapshot.issue_types if t.id == snapshot.requirement_issue_type_id), None
-        ),
-        "requirement_mode": snapshot.requirement_mode,
-        "statuses": sorted({status.name for item in snapshot.issue_types for status in item.statuses}),
-        "versions": len(snapshot.versions),
-        "fields": len(snapshot.fields),
-    }
