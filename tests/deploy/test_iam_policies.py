@@ -67,6 +67,8 @@ ALLOWED_RESOURCES: dict[str, set[str]] = {
         "secret:sites",
         "secret:connect",
     },
+    # A web page and its assets from the function's own folder: no table, queue, secret or log query.
+    "AdminConsoleFunction": set(),
 }
 NEVER_USED_ACTIONS = {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:CreateTable", "sqs:PurgeQueue"}
 
