@@ -125,9 +125,16 @@ def test_the_whole_configuration_from_the_page(stack: RunningStack, console_tabs
     expect(page.get_by_label("API token", exact=True)).to_have_value("")
     assert WRONG_TOKEN not in page.content()
 
-    # Test connection: auth_failed, an error, with its message and hint.
+    # Test connection: auth_failed, an error, with its message and hint. Jira answers slowly this once:
+    # meanwhile the page says what it is doing and the button cannot be pressed twice.
+    slow = {"method": "GET", "path": "/serverInfo", "delay": 1.5, "times": 1}
+    requests.post(f"{stack.jira_url}/_sim/faults", json=slow, timeout=10).raise_for_status()
     page.get_by_role("tab", name="Test and map").click()
     page.get_by_role("button", name="Test connection").click()
+    expect(page.locator("#busy")).to_be_visible()
+    expect(page.locator("#busy")).to_have_text("Testing the connection to Jira…")
+    expect(page.get_by_role("button", name="Test connection")).to_be_disabled()
+    expect(page.locator("section[aria-labelledby='test-title']")).to_have_attribute("aria-busy", "true")
     expect(page.locator("#test-result .outcome")).to_contain_text("found 1 problem")
     idle(page)
     (problem,) = _problems(page)
@@ -197,6 +204,10 @@ def test_the_whole_configuration_from_the_page(stack: RunningStack, console_tabs
     }
     assert stored["enabled"] is False
     screenshot(page, "04-test-and-map")
+    unlabelled = page.evaluate(
+        "[...document.querySelectorAll('input, select, textarea')].filter(c => !c.labels.length).map(c => c.id)"
+    )
+    assert unlabelled == [], unlabelled
 
     # Enable it.
     page.get_by_role("button", name="Enable").click()
@@ -296,6 +307,40 @@ def test_the_whole_configuration_from_the_page(stack: RunningStack, console_tabs
     assert leaks("\n".join(tab.answers()), {"API token": SIM_API_TOKEN, "wrong token": WRONG_TOKEN}) == []
     assert page.evaluate("Object.keys(localStorage).length") == 0
     assert page.evaluate("sessionStorage.getItem('aha-jira.admin.api-key')") == API_KEY
+
+
+def test_the_log_pages_back_in_time(stack: RunningStack, console_tabs: ConsoleTabs) -> None:
+    """More entries than a page (25): "Older entries" appends the next page, newest first, none twice."""
+    body = {
+        "name": "Log pages",
+        "product": "LOG",
+        "jira": {
+            "base_url": stack.jira_url,
+            "auth": {"type": "basic", "email": SIM_EMAIL, "api_token": WRONG_TOKEN},
+            "project": "MOB",
+        },
+        "mapping": {"feature_issue_type": "Story", "requirement_issue_type": "Sub-task"},
+    }
+    created = requests.put(f"{stack.url}/integrations/console-log", json=body, headers=HEADERS, timeout=10)
+    assert created.status_code == 201, created.text
+    for _ in range(30):
+        tested = requests.post(
+            f"{stack.url}/integrations/console-log/test-connection", headers=HEADERS, timeout=10
+        )
+        assert tested.status_code == 200
+    page = console_tabs.open().page
+    page.get_by_role("button", name="Open Log pages").click()
+    page.get_by_role("tab", name="Log").click()
+    entries = page.locator("#log-entries li")
+    expect(entries).to_have_count(25)
+    page.get_by_role("button", name="Older entries").click()
+    expect(entries).to_have_count(31)  # 30 tests and the configuration
+    expect(page.get_by_role("button", name="Older entries")).to_be_hidden()
+    times = page.locator("#log-entries time").evaluate_all(
+        "nodes => nodes.map(n => n.getAttribute('datetime'))"
+    )
+    assert times == sorted(times, reverse=True)
+    expect(entries.last).to_contain_text("integration.configured")
 
 
 def test_a_400_is_shown_beside_the_field_the_api_named(
