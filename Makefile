@@ -10,11 +10,16 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SAM_STAMP := $(SAM_VENV)/.installed
 
+# The admin console's browser tests (tests/e2e/test_admin_console.py) drive Debian's Chromium with
+# Playwright: Playwright cannot download browsers of its own here, so the test set-up installs the package.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
 PORT ?= 3000
 JIRA_SIM_PORT ?= 8081
 DEMO ?= 1
 
-.PHONY: venv sam-venv run test lint typecheck validate-template unit integration e2e deploy-test invoke bench fuzz build replay-dlq log test-connection clean
+.PHONY: venv sam-venv chromium run test lint typecheck validate-template unit integration e2e deploy-test invoke bench fuzz build replay-dlq log test-connection clean
 
 $(STAMP): pyproject.toml layers/common/requirements.txt
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (looked in ~/.pyenv/versions/3.13*, /usr/local/bin, /usr/bin); set PYTHON313=/path/to/python3.13"; exit 1; }
@@ -31,8 +36,15 @@ $(SAM_STAMP):
 	$(SAM_VENV)/bin/pip install --quiet "aws-sam-cli>=1.130" "cfn-lint>=1.20"
 	touch $@
 
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "Install Chromium at $(CHROMIUM) (Debian: apt-get install chromium)"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+	@test -x $@
+
 venv: $(STAMP)
 sam-venv: $(SAM_STAMP)
+chromium: $(CHROMIUM)
 
 run: $(STAMP)
 	PORT=$(PORT) JIRA_SIM_PORT=$(JIRA_SIM_PORT) DEMO=$(DEMO) $(PY) -m aha_jira_dev.local_stack
@@ -52,7 +64,7 @@ validate-template: $(SAM_STAMP)
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 	$(SAM_VENV)/bin/cfn-lint template.yaml
 
-test: $(STAMP) $(SAM_STAMP)
+test: $(STAMP) $(SAM_STAMP) $(CHROMIUM)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory typecheck
 	$(MAKE) --no-print-directory validate-template
@@ -62,7 +74,7 @@ unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 integration: $(STAMP)
 	$(PY) -m pytest -q tests/integration
-e2e: $(STAMP)
+e2e: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q tests/e2e
 
 # The fuzz suite and the tenant isolation tests alone, with many more generated examples than `make test`

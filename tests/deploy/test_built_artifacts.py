@@ -53,6 +53,7 @@ FUNCTIONS = {
     "SendFeatureFunction": "send_feature",
     "RetryWorkerFunction": "retry_worker",
     "JiraWebhookFunction": "jira_webhook",
+    "AdminConsoleFunction": "admin_console",
 }
 
 # Runs in the fresh interpreter: argv = [task root, layer's python/ folder, runtime folder, events file].
@@ -147,6 +148,10 @@ def test_the_deployed_template_builds_with_the_lambda_layout(deployed_build: Pat
         assert not list(code.rglob("*.py"))[1:], f"{logical_id} ships more than its handler"
         assert built.functions[logical_id].code_dir == code.resolve()
         assert (code / "app.py").read_bytes() == (REPO_ROOT / "functions" / folder / "app.py").read_bytes()
+    # The admin console's page and assets ship beside its handler.
+    static = REPO_ROOT / "functions" / "admin_console" / "static"
+    shipped = deployed_build / "AdminConsoleFunction" / "static"
+    assert sorted(path.name for path in shipped.iterdir()) == sorted(path.name for path in static.iterdir())
     layer_resource = built.resources["CommonLayer"]["Properties"]
     assert layer_resource["ContentUri"] == "CommonLayer"
 
@@ -196,8 +201,11 @@ def _invoke(
     logical_id: str,
     events: list[dict[str, Any]],
     tmp_path: Path,
+    *,
+    models: bool = True,
 ) -> dict[str, Any]:
-    """The function's handler on `events`, in one fresh interpreter laid out as Lambda lays it out."""
+    """The function's handler on `events`, in one fresh interpreter laid out as Lambda lays it out
+    (`models`: the handler loads pydantic's compiled core from the layer; the admin console does not)."""
     template, resources, moto_url, _ = stack
     function = template.functions[logical_id]
     events_file = tmp_path / f"{logical_id}-events.json"
@@ -248,7 +256,7 @@ def _invoke(
         assert origins[name] is None or origins[name].startswith(str(layer)), (name, origins)
     if origins["requests"] is not None:
         assert origins["requests"].startswith(str(layer)), origins
-    assert origins["aha_jira"] is not None and origins["pydantic_core"] is not None
+    assert origins["aha_jira"] is not None and (origins["pydantic_core"] is not None) is models
     assert answer["not_compiled"] == [], answer["not_compiled"][:10]  # every layer module from its .pyc
     return answer
 
@@ -311,6 +319,18 @@ def test_the_built_functions_run_on_sample_events(
     delivery["pathParameters"] = {"webhook_token": token}
     received = _invoke(stack, runtime_dir, "JiraWebhookFunction", [delivery], tmp_path)["results"]
     assert received[0]["statusCode"] == 200, received
+
+    # The admin console from its built folder: the page and an asset, with the console's headers.
+    page = _event("get_admin_console.json")
+    asset = _event("get_admin_console.json", resource="/admin/{asset}", path="/admin/app.js")
+    asset["pathParameters"] = {"asset": "app.js"}
+    served = _invoke(stack, runtime_dir, "AdminConsoleFunction", [page, asset], tmp_path, models=False)[
+        "results"
+    ]
+    assert [result["statusCode"] for result in served] == [200, 200], served
+    assert '<script type="module" src="admin/app.js"></script>' in served[0]["body"]
+    assert served[1]["multiValueHeaders"]["Content-Type"] == ["text/javascript; charset=utf-8"]
+    assert "frame-ancestors 'none'" in served[0]["multiValueHeaders"]["Content-Security-Policy"][0]
 
     # The retry worker on the sample SQS event (a job with nothing pending: done, no batch item failure).
     retried = _invoke(stack, runtime_dir, "RetryWorkerFunction", [_event("retry_job.json")], tmp_path)[

@@ -75,6 +75,8 @@ ALLOWED_RESOURCES: dict[str, set[str]] = {
     },
     # The API's description: no AWS resource at all (its own logs through AWSLambdaBasicExecutionRole).
     "ApiDocsFunction": set(),
+    # A web page and its assets from the function's own folder: no table, queue, secret or log query.
+    "AdminConsoleFunction": set(),
 }
 NEVER_USED_ACTIONS = {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:CreateTable", "sqs:PurgeQueue"}
 

@@ -149,6 +149,9 @@ def test_every_operation_answers_as_described(
     for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-initializer.js"):
         c.call("GET", f"/swagger/{asset}", 200, keyed=False)
     c.call("GET", "/swagger/nothing.js", 404, keyed=False)
+    c.call("GET", "/admin", 200, keyed=False)
+    c.call("GET", "/admin/console.css", 200, keyed=False)
+    c.call("GET", "/admin/nothing.js", 404, keyed=False)
 
     # -- configuration
     body = integration_body(jira_sim)

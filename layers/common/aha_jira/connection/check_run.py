@@ -19,6 +19,7 @@ from aha_jira.jira.errors import (
     SiteNotAllowed,
 )
 from aha_jira.models.integration import StoredIntegration
+from aha_jira.models.jira_payloads import IssueLinkTypeRef, ProjectRef
 from aha_jira.models.test_report import Problem, ProblemCode
 
 T = TypeVar("T")
@@ -32,6 +33,9 @@ class StopChecks(Exception):
 class CheckRun:
     integration: StoredIntegration
     problems: list[Problem] = field(default_factory=list)
+    # Loaded for the report's lists even when the test stops or the mapping does not need them.
+    projects: list[ProjectRef] = field(default_factory=list)
+    link_types: list[IssueLinkTypeRef] = field(default_factory=list)
 
     def problem(
         self, code: ProblemCode, message: str, hint: str, *, severity: str = "error", **context: Any

@@ -8,6 +8,7 @@ the integration and the snapshot beside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -32,26 +33,13 @@ from aha_jira.models.jira_payloads import (
     UserPermission,
 )
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot, ProjectSnapshot
-from aha_jira.models.test_report import TestReport
+from aha_jira.models.test_report import TestReport, jira_summary, needs_mapping
 from aha_jira.ports import InstallationReader, IntegrationRepository, SecretStore
 
 if TYPE_CHECKING:
     from aha_jira.jira.rate_budget import SiteBudgets
 
 
-# Fields a send fills itself, so Jira requiring them is not the mapping's concern.
-FIELDS_WE_FILL = {
-    "summary",
-    "issuetype",
-    "project",
-    "parent",
-    "description",
-    "labels",
-    "fixVersions",
-    "assignee",
-    "timetracking",
-    "reporter",
-}
 # Permissions a send and the webhook write-backs need in the project.
 REQUIRED_PERMISSIONS = {
     "BROWSE_PROJECTS": "see the project",
@@ -99,7 +87,7 @@ def test_connection(
     report = TestReport(
         ok=not any(problem.severity == "error" for problem in run.problems),
         problems=run.problems,
-        jira=_summary(snapshot),
+        jira=jira_summary(snapshot, projects=run.projects, link_types=run.link_types),
         tested_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
         jira_calls=len(client.transport.calls) if client else 0,
         roadmap=roadmap.summary,
@@ -136,6 +124,7 @@ def _load(run: CheckRun, client: JiraClient) -> JiraSnapshot | None:
     configuration = run.step("read the site configuration", client.configuration, optional=True)
 
     projects = run.step("list the projects", client.projects, stop=True) or []
+    run.projects = projects
     project = _find_project(projects, integration.jira.project)
     if project is None:
         visible = ", ".join(sorted(item.key for item in projects)[:20]) or "none"
@@ -259,7 +248,7 @@ def _check_requirement_structure(
         )
     link_type = None
     if mode == "link":
-        link_types = run.step("list the issue link types", client.issue_link_types) or []
+        link_types = run.link_types = run.step("list the issue link types", client.issue_link_types) or []
         if not linking_enabled:
             run.problem(
                 "linking_disabled",
@@ -276,6 +265,9 @@ def _check_requirement_structure(
                 f"Set mapping.link_type to one of: {names}.",
                 link_type=mapping.link_type,
             )
+    elif linking_enabled:
+        # This mapping needs none, but a client offers them as a choice: unread is no problem of it.
+        run.link_types = _quietly(client.issue_link_types) or []
     return mode, link_type
 
 
@@ -323,6 +315,13 @@ def _server_info(run: CheckRun, client: JiraClient) -> ServerInfo:
     except JiraError as error:
         run.jira_failure(error, "read the server information")
         raise StopChecks from None
+
+
+def _quietly[R](call: Callable[[], R]) -> R | None:
+    try:
+        return call()
+    except JiraError:
+        return None
 
 
 def _find_project(projects: list[ProjectRef], wanted: str) -> ProjectRef | None:
@@ -385,7 +384,7 @@ def _check_required_fields(
 ) -> None:
     mapped = set(run.integration.mapping.fields)
     for field_id, meta in sorted(fields.items()):
-        if not meta.required or meta.has_default_value or field_id in FIELDS_WE_FILL or field_id in mapped:
+        if not needs_mapping(field_id, meta) or field_id in mapped:
             continue
         run.problem(
             "required_field_unmapped",
@@ -413,27 +412,3 @@ def _check_statuses(run: CheckRun, types: list[IssueTypeRef], statuses_by_type: 
             severity="warning",
             statuses=sorted(unmapped),
         )
-
-
-def _summary(snapshot: JiraSnapshot | None) -> dict[str, Any]:
-    if snapshot is None:
-        return {}
-    return {
-        "deployment": snapshot.deployment,
-        "api_version": snapshot.api_version,
-        "rich_text": snapshot.rich_text,
-        "server_version": snapshot.server_version,
-        "account_id": snapshot.account_id,
-        "project": snapshot.project.model_dump(),
-        "issue_types": [item.name for item in snapshot.issue_types],
-        "feature_issue_type": next(
-            (t.name for t in snapshot.issue_types if t.id == snapshot.feature_issue_type_id), None
-        ),
-        "requirement_issue_type": next(
-            (t.name for t in snapshot.issue_types if t.id == snapshot.requirement_issue_type_id), None
-        ),
-        "requirement_mode": snapshot.requirement_mode,
-        "statuses": sorted({status.name for item in snapshot.issue_types for status in item.statuses}),
-        "versions": len(snapshot.versions),
-        "fields": len(snapshot.fields),
-    }
