@@ -15,7 +15,10 @@ from aha_jira.integration_log import log_scope, logger
 from aha_jira.retry.jobs import run_queue_message
 from aha_jira.wiring import retry_queue, send_services, writeback_services
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every job must wait is an ordinary outcome: each record is reported in batchItemFailures.
+# Powertools' default raises for it, which logs every job's reason outside the integration log's redaction
+# and counts a Lambda error for what is only a back-off.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 # The queue's redrive policy (maxReceiveCount) decides when a job goes to the DLQ; keep them equal.
 MAX_ATTEMPTS = int(os.environ.get("RETRY_MAX_ATTEMPTS", "5"))
 

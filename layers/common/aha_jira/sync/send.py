@@ -25,7 +25,7 @@ from aha_jira.sync.creates import sync_feature_issue, sync_requirements
 from aha_jira.sync.drafting import draft_feature, draft_requirement
 from aha_jira.sync.failures import RetryLater, ensure_time_for_a_write, queue_retry, transient_or_refused
 from aha_jira.sync.lookups import JiraDraftLookups
-from aha_jira.sync.refusals import JiraRefused
+from aha_jira.sync.refusals import JiraRefused, refusal
 from aha_jira.sync.send_attempt import SendAttempt, SendServices
 
 # The use case: `send_feature` and the adapters it takes (callers import both from here).
@@ -60,15 +60,31 @@ def send_feature(
     # The Jira client (requests, signers) is imported with the first send, not with the handler.
     from aha_jira.connection.jira_access import jira_client_for  # noqa: PLC0415
 
-    client = jira_client_for(
-        integration,
-        services.secret_store,
-        installations=services.installations,
-        api_version=snapshot.api_version,
-        deadline=deadline,
-        budgets=services.rate_budgets,
-        sites=services.integrations,
-    )
+    try:
+        client = jira_client_for(
+            integration,
+            services.secret_store,
+            installations=services.installations,
+            api_version=snapshot.api_version,
+            deadline=deadline,
+            budgets=services.rate_budgets,
+            sites=services.integrations,
+        )
+    except JiraError as error:
+        # No usable credentials since the test (a secret deleted, the Connect app uninstalled): Jira would
+        # refuse the integration, so the send is refused the same way, before any call.
+        refused = refusal(error, snapshot, reference)
+        record_action(
+            "feature.send",
+            Outcome.FAILED,
+            integration_id=integration_id,
+            reference=reference,
+            message=refused.message,
+            hint=refused.hint,
+            error_code=refused.code,
+            retry_id=job_id,
+        )
+        raise refused from None
     send = SendAttempt(
         services,
         integration,
