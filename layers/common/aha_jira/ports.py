@@ -114,6 +114,10 @@ class LinkReader(Protocol):
 
     def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
 
+    def renamed(self, integration_id: str, reference: str) -> str | None:
+        """The reference a record renamed since (an import created in Aha!) has now, or None."""
+        ...
+
     def find_by_key(self, integration_id: str, issue_key: str) -> IssueLink | None: ...
 
 
@@ -163,6 +167,10 @@ class WebhookLinkStore(ImportLinkStore, Protocol):
 
     def webhook_write(self, link: IssueLink, *, expected_rev: int) -> TransactionItem:
         """An item writing the link's Jira-side state, on condition of `expected_rev`."""
+        ...
+
+    def renamed(self, integration_id: str, reference: str) -> str | None:
+        """The reference a record renamed since (an import created in Aha!) has now, or None."""
         ...
 
 

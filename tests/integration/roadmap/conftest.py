@@ -3,8 +3,8 @@ signed webhook receiver), the real handlers in-process against moto, the Jira si
 at the local gateway, and the delivery worker run by the local stack's SQS poller.
 
 - `aha_site`: integration `mob` (product PROD) with `roadmap.type: aha` on the Aha! simulator (bot key,
-  the Jira integration as `integration_ref`), tested; `aha_site.deliver()` runs the delivery worker until
-  its queue is empty.
+  the Jira integration as `integration_ref`), importing Stories and Bugs into release PROD-R-2, tested;
+  `aha_site.deliver()` runs the delivery worker until its queue is empty.
 - `events(call_api, integration)`: the change feed, every page.
 """
 
@@ -29,6 +29,7 @@ from tests.fixtures.api import Call
 from tests.integration.webhooks.conftest import SECRET, Site, token_of
 
 DELIVERY_QUEUE = "RoadmapDeliveryQueue"
+IMPORT_RELEASE = "PROD-R-2"  # the Aha! simulator's "Release 2.0"
 DLQ = "RoadmapDeliveryDLQ"
 
 
@@ -118,6 +119,7 @@ def aha_site(  # noqa: PLR0917 (fixtures)
     body = integration_body(jira_sim, product="PROD")
     body["webhook"] = {"secret": SECRET}
     body["roadmap"] = aha_roadmap(aha_sim)
+    body["import"] = {"enabled": True, "issue_types": ["Story", "Bug"], "release": IMPORT_RELEASE}
     status, view = call_api("PUT", "/integrations/mob", body)
     assert status == 201, view
     status, report = call_api("POST", "/integrations/mob/test-connection")

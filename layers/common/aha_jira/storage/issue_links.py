@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pydantic import ValidationError
 
 from aha_jira.models.issue_link import IssueLink, JiraSide, Reservation
 from aha_jira.models.roadmap_event import NewEvent
@@ -49,6 +51,22 @@ def _link_from_item(item: dict[str, Any]) -> IssueLink:
     link = {key: value for key, value in values.items() if key in _LINK_ATTRIBUTES}
     jira = {key: value for key, value in values.items() if key in WEBHOOK_ATTRIBUTES}
     return IssueLink.model_validate({**link, "jira": jira})
+
+
+@dataclass(frozen=True)
+class _DetachedRecord:
+    """A record item to detach: its key, and its link when the item reads as one (for its event)."""
+
+    key: dict[str, Any]
+    link: IssueLink | None
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> _DetachedRecord:
+        try:
+            link: IssueLink | None = _link_from_item(item)
+        except ValidationError:
+            link = None
+        return cls({"pk": item["pk"], "sk": item["sk"]}, link)
 
 
 def _attributes(link: IssueLink) -> dict[str, Any]:
@@ -247,32 +265,37 @@ class DynamoIssueLinkRepository:
                 ":record": {"S": "RECORD#"},
             },
         )
-        links = [_link_from_item(item) for page in pages for item in page.get("Items", [])]
-        for start in range(0, len(links), DETACH_CHUNK):
-            chunk = links[start : start + DETACH_CHUNK]
+        records = [_DetachedRecord.of(item) for page in pages for item in page.get("Items", [])]
+        for start in range(0, len(records), DETACH_CHUNK):
+            chunk = records[start : start + DETACH_CHUNK]
             for _ in range(_CONTENDED_ROUNDS):
-                updates = [self._detach(link) for link in chunk]
+                updates = [self._detach(record.key) for record in chunk]
                 events = [
                     event
-                    for link in chunk
-                    if event_for is not None and not link.jira.detached
-                    for event in [event_for(link)]
+                    for record in chunk
+                    if event_for is not None and record.link is not None and not record.link.jira.detached
+                    for event in [event_for(record.link)]
                     if event is not None
                 ]
                 if not updates or self._outbox.commit(updates, events).committed:
                     break
                 # A record removed meanwhile (its condition) or a concurrent write: again without it.
                 time.sleep(0.02)
-                current = self.get_many(integration_id, [link.reference for link in chunk])
-                chunk = [current[link.reference] for link in chunk if link.reference in current]
+                chunk = [record for record in chunk if self._exists(record.key)]
             changed += len(chunk)
         return changed
 
-    def _detach(self, link: IssueLink) -> dict[str, Any]:
+    def _exists(self, key: dict[str, Any]) -> bool:
+        answer = self._client.get_item(
+            TableName=self._table, Key=key, ConsistentRead=True, ProjectionExpression="pk"
+        )
+        return "Item" in answer
+
+    def _detach(self, key: dict[str, Any]) -> dict[str, Any]:
         return {
             "Update": {
                 "TableName": self._table,
-                "Key": _key(link.integration_id, link.reference),
+                "Key": key,
                 "UpdateExpression": "SET detached = :true",
                 "ConditionExpression": "attribute_exists(pk)",
                 "ExpressionAttributeValues": {":true": {"BOOL": True}},
@@ -328,6 +351,16 @@ class DynamoIssueLinkRepository:
                 }
             },
         ]
+
+    def renamed(self, integration_id: str, reference: str) -> str | None:
+        """The reference a renamed record has now (`ALIAS#<old>`, written by `storage/record_rename.py`)."""
+        answer = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"INTEGRATION#{integration_id}"}, "sk": {"S": f"ALIAS#{reference}"}},
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return str(item["reference"]["S"]) if item else None
 
     def imported_reference(self, integration_id: str, site_url: str, issue_id: str) -> str | None:
         """The reference of the record imported from an issue, if any."""

@@ -222,6 +222,10 @@ def _commit(
             fresh = services.links.get_many(current.integration_id, [current.reference]).get(
                 current.reference
             )
+            renamed = None if fresh else services.links.renamed(current.integration_id, current.reference)
+            if renamed:
+                # Created in Aha! meanwhile, the record took Aha!'s reference (aha_jira.roadmap.aha_imports).
+                fresh = services.links.get_many(current.integration_id, [renamed]).get(renamed)
             integration = routed[index].integration
             if fresh is None or fresh.state != "linked":
                 routed[index] = replace(
