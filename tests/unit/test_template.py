@@ -175,7 +175,7 @@ def test_roadmap_deliveries_redrive_to_their_dead_letter_queue_under_an_alarm(te
     assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     # The sweep: a schedule on the same function.
-    schedule = worker["Events"]["RoadmapDeliverySweep"]
+    schedule = worker["Events"]["Sweep"]
     assert schedule["Type"] == "Schedule" and schedule["Properties"]["Schedule"] == "rate(1 minute)"
 
 
@@ -326,32 +326,17 @@ def test_who_we_are_is_set_on_the_api_stage_not_taken_from_requests(template: Te
 def _event_kind(event: dict[str, Any]) -> str:
     if "Records" in event:
         return "sqs"
-    if event.get("source") == "aws.events" or "httpMethod" not in event:
-        return "schedule"  # EventBridge's Scheduled Event, or a schedule's own Input
-    return "api"
+    return "schedule" if event.get("source") == "aws.events" else "api"
 
 
 def _event_files(kind: str) -> list[str]:
-    """Sample events by kind: SQS events have `Records`, schedules are EventBridge's (or their `Input`), API
-    events are REST proxy events."""
+    """Sample events by kind: SQS events have `Records`, scheduled events come from `aws.events`, API events
+    are REST proxy events."""
     return [
         path.name
         for path in sorted((TEMPLATE_PATH.parent / "events").glob("*.json"))
         if _event_kind(json.loads(path.read_text())) == kind
     ]
-
-
-@pytest.mark.parametrize("event_file", _event_files("schedule"))
-def test_sample_schedule_events_match_a_template_schedule(template: Template, event_file: str) -> None:
-    event = json.loads((TEMPLATE_PATH.parent / "events" / event_file).read_text())
-    inputs = [
-        json.loads(source["Properties"]["Input"]) if "Input" in source["Properties"] else None
-        for function in template.resources.values()
-        if function["Type"] == "AWS::Serverless::Function"
-        for source in (function["Properties"].get("Events") or {}).values()
-        if source["Type"] == "Schedule"
-    ]
-    assert event in inputs or (event.get("detail-type") == "Scheduled Event" and None in inputs)
 
 
 @pytest.mark.parametrize("event_file", _event_files("sqs"))
@@ -362,6 +347,24 @@ def test_sample_sqs_events_match_a_template_event_source(template: Template, eve
         assert record["eventSource"] == "aws:sqs"
         assert record["eventSourceARN"].rsplit(":", 1)[-1] in queues
         assert {"messageId", "receiptHandle", "body", "attributes", "md5OfBody", "awsRegion"} <= set(record)
+
+
+@pytest.mark.parametrize("event_file", _event_files("schedule"))
+def test_sample_scheduled_events_are_eventbridges_for_a_schedule_of_the_template(
+    template: Template, event_file: str
+) -> None:
+    event = json.loads((TEMPLATE_PATH.parent / "events" / event_file).read_text())
+    assert event["detail-type"] == "Scheduled Event" and event["detail"] == {}
+    assert {"version", "id", "account", "time", "region", "resources"} <= set(event)
+    scheduled = [
+        name
+        for name, resource in template.resources.items()
+        if any(
+            (spec.get("Type") in {"Schedule", "ScheduleV2"})
+            for spec in ((resource.get("Properties") or {}).get("Events") or {}).values()
+        )
+    ]
+    assert any(event["resources"][0].endswith(f"rule/aha-jira-{name}Sweep") for name in scheduled), scheduled
 
 
 @pytest.mark.parametrize("event_file", _event_files("api"))

@@ -1,9 +1,9 @@
 """`make run`: the whole service on 127.0.0.1, no AWS account and no Docker.
 
 moto in server mode (tables and queues provisioned from template.yaml), the Jira simulator, the local API
-gateway routing the template's API events to the real handlers, the SQS poller playing the template's SQS
-event source mappings (the retry worker, the roadmap delivery worker), the template's schedules
-(`schedules.py`), and (unless DEMO=0) a demo integration configured against the simulator.
+gateway routing the template's API events to the real handlers, the SQS poller playing the retry
+worker's event source mapping, the template's schedules (`schedules.py`: the reconcile every
+RECONCILE_INTERVAL_SECONDS, default its rate, 300), and (unless DEMO=0) a demo integration configured against the simulator.
 
 Environment: PORT (gateway, default 3000), API_KEY (default `local-dev-api-key`), MOTO_PORT (default
 4566), JIRA_SIM_PORT (default 8081), DEMO (default 1), TEMPLATE (default template.yaml); passed through to
@@ -56,11 +56,9 @@ logger = logging.getLogger("aha_jira_dev.local_stack")
 
 DEFAULT_API_KEY = "local-dev-api-key"
 HOST = "127.0.0.1"
-# Locally, schedules run more often than their rule says where waiting a minute would hide what they do
-# (by event name; SCHEDULE_INTERVAL_SECONDS[_<EventName>] overrides, see local_stack/schedules.py).
-LOCAL_SCHEDULE_INTERVALS: dict[str, float] = {
-    "RoadmapDeliverySweep": 5.0,  # roadmap events whose delivery trigger was lost (issue 14)
-}
+# The roadmap delivery function's schedule (its sweep of lost triggers) locally, unless set (schedules.py).
+ROADMAP_SWEEP_VARIABLE = "ROADMAP_DELIVERY_INTERVAL_SECONDS"
+ROADMAP_SWEEP_LOCAL_SECONDS = "5"
 
 
 class JiraSimulatorLike(Protocol):
@@ -129,6 +127,8 @@ class LocalStack:
             self.log_file = capture.__enter__()
             self._stops.append(partial(capture.__exit__, None, None, None))  # type: ignore[arg-type]
             handlers = HandlerRegistry(self.template)
+            # The roadmap delivery sweep runs every few seconds locally, not every minute (issue 14).
+            os.environ.setdefault(ROADMAP_SWEEP_VARIABLE, ROADMAP_SWEEP_LOCAL_SECONDS)
 
             if config.with_simulator:
                 try:
@@ -154,9 +154,7 @@ class LocalStack:
 
             self.poller = SqsPoller(self.template, self.resources, handlers=handlers).start()
             self._stops.append(self.poller.stop)
-            self.schedules = ScheduleRunner(
-                self.template, handlers=handlers, intervals=LOCAL_SCHEDULE_INTERVALS
-            ).start()
+            self.schedules = ScheduleRunner(self.template, handlers=handlers).start()
             self._stops.append(self.schedules.stop)
         except BaseException:
             self.stop()
@@ -222,12 +220,12 @@ class LocalStack:
         if self.poller is not None and self.poller.sources:
             queues = ", ".join(f"{s.queue} -> {s.function}" for s in self.poller.sources)
             lines.append(f"  SQS poller      {queues}")
-        if self.schedules is not None and self.schedules.sources:
-            every = ", ".join(
-                f"{s.event_name} -> {s.function} every {self.schedules.interval(s):g} s"
-                for s in self.schedules.sources
+        if self.schedules is not None and self.schedules.schedules:
+            runs = ", ".join(
+                f"{s.function.name} every {s.interval_seconds:g} s ({s.variable})"
+                for s in self.schedules.schedules
             )
-            lines.append(f"  Schedules       {every}")
+            lines.append(f"  Schedules       {runs}")
         lines += [
             "",
             "Try:",

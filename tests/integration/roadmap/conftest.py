@@ -17,6 +17,10 @@ from typing import Any
 import boto3
 import pytest
 
+from aha_jira.models import roadmap_event
+from aha_jira.models.issue_link import IssueLink
+from aha_jira.models.roadmap_event import NewEvent
+from aha_jira.storage.roadmap_events import default_outbox
 from aha_jira_dev.aha_sim import AhaSimulator
 from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.local_stack.gateway import LocalApiGateway
@@ -135,3 +139,86 @@ def aha_site(  # noqa: PLR0917 (fixtures)
         aha=aha_sim,
         poller=roadmap_poller(repo_template, aws, handler_registry),
     )
+
+
+# --- events written straight into the outbox (what the writers do), for the delivery's own tests ---------
+
+
+def record_link(reference: str, *, kind: str = "feature", key: str = "MOB-1", **jira: Any) -> IssueLink:
+    return IssueLink(
+        integration_id="mob",
+        reference=reference,
+        kind=kind,  # type: ignore[arg-type]
+        feature_reference=reference.rsplit("-", 1)[0] if kind == "requirement" else reference,
+        state="linked",
+        token="t",
+        site_url="https://acme.atlassian.net",
+        issue_id=key.rsplit("-", maxsplit=1)[-1],
+        issue_key=key,
+    ).with_jira(**jira)
+
+
+def emit(*events: NewEvent) -> list[int]:
+    """Commit events as a change would (no change of their own here); their ids."""
+    outcome = default_outbox().commit([], list(events))
+    assert outcome.committed
+    return [ref.event_id for ref in outcome.events]
+
+
+def status_event(reference: str, status: str | None, jira_status: str, *, kind: str = "feature") -> NewEvent:
+    before = record_link(reference, kind=kind)
+    after = before.with_jira(roadmap_status=status, jira_status=jira_status)
+    [event] = roadmap_event.changes_between(before, after, deliver=True)
+    return event
+
+
+def time_event(reference: str, spent: int, remaining: int | None, *, kind: str = "feature") -> NewEvent:
+    before = record_link(reference, kind=kind)
+    after = before.with_jira(spent_seconds=spent, remaining_seconds=remaining)
+    [event] = roadmap_event.changes_between(before, after, deliver=True)
+    return event
+
+
+@dataclass
+class AhaIntegration:
+    """Integration `mob` (product PROD) whose roadmap is the Aha! simulator, not tested (delivery needs no
+    Jira), and its delivery worker."""
+
+    call_api: Call
+    aha: AhaSimulator
+    poller: SqsPoller
+
+    def deliver(self, **kwargs: Any) -> list[BatchOutcome]:
+        return drain(self.poller, **kwargs)
+
+    def configure(self, **roadmap: Any) -> None:
+        body = integration_body(self.jira, product="PROD")
+        body["roadmap"] = roadmap or aha_roadmap(self.aha)
+        status, view = self.call_api("PUT", "/integrations/mob", body)
+        assert status in (200, 201), view
+
+    jira: JiraSimulator | None = None
+
+
+@pytest.fixture
+def aha_integration(  # noqa: PLR0917 (fixtures)
+    call_api: Call,
+    jira_sim: JiraSimulator,
+    aha_sim: AhaSimulator,
+    aws: LocalResources,
+    repo_template: Template,
+    handler_registry: HandlerRegistry,
+    roadmap_env: None,
+) -> AhaIntegration:
+    integration = AhaIntegration(
+        call_api, aha_sim, roadmap_poller(repo_template, aws, handler_registry), jira=jira_sim
+    )
+    integration.configure()
+    return integration
+
+
+def log_lines(output: Any, prefix: str = "roadmap.") -> list[dict[str, Any]]:
+    import json  # noqa: PLC0415
+
+    lines = [json.loads(line) for line in output.getvalue().splitlines() if line.startswith("{")]
+    return [line for line in lines if str(line.get("action", "")).startswith(prefix)]
