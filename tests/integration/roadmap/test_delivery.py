@@ -4,7 +4,9 @@ Aha!'s API does not promise. Events are written into the outbox as the writers w
 
 from __future__ import annotations
 
+import argparse
 import io
+import json
 from typing import Any
 
 import boto3
@@ -13,9 +15,9 @@ from aha_jira import wiring
 from aha_jira.models import roadmap_event
 from aha_jira.models.roadmap_event import EventRef
 from aha_jira.roadmap.delivery import deliver_message
-from aha_jira.storage.retry_queue import replay_dead_letters
 from aha_jira.storage.roadmap_queue import message_body
 from aha_jira_dev.local_stack.provision import LocalResources
+from aha_jira_dev.ops import Target, replay
 from tests.integration.roadmap.conftest import (
     DELIVERY_QUEUE,
     DLQ,
@@ -135,7 +137,19 @@ def test_the_last_attempt_dead_letters_and_a_replay_delivers(
     sqs = boto3.client("sqs")
     sqs.purge_queue(QueueUrl=aws.queue_url(DELIVERY_QUEUE))
     sqs.send_message(QueueUrl=aws.queue_url(DLQ), MessageBody=body)
-    assert replay_dead_letters(aws.queue_url(DLQ), aws.queue_url(DELIVERY_QUEUE)) == 1
+    target = Target(
+        api_url="unused",
+        api_key="unused",
+        queue_url=aws.queue_url("RetryQueue"),
+        dlq_url=aws.queue_url("RetryDeadLetterQueue"),
+        endpoint_url=aws.endpoint_url,
+        region=aws.region,
+        roadmap_queue_url=aws.queue_url(DELIVERY_QUEUE),
+        roadmap_dlq_url=aws.queue_url(DLQ),
+    )
+    said = io.StringIO()
+    assert replay(target, argparse.Namespace(limit=None), said) == 0  # what `make replay-dlq` runs
+    assert json.loads(said.getvalue()) == {"moved": 1, "retry": 0, "roadmap": 1}
     aha_integration.deliver()
     assert stored(event_id).delivery == "delivered" and stored(later).delivery == "delivered"
     assert aha_integration.aha.feature("PROD-2")["workflow_status"]["name"] == "In development"
