@@ -187,6 +187,7 @@ class AhaIntegration:
     call_api: Call
     aha: AhaSimulator
     poller: SqsPoller
+    jira: JiraSimulator
 
     def deliver(self, **kwargs: Any) -> list[BatchOutcome]:
         return drain(self.poller, **kwargs)
@@ -196,8 +197,6 @@ class AhaIntegration:
         body["roadmap"] = roadmap or aha_roadmap(self.aha)
         status, view = self.call_api("PUT", "/integrations/mob", body)
         assert status in (200, 201), view
-
-    jira: JiraSimulator | None = None
 
 
 @pytest.fixture
@@ -211,7 +210,7 @@ def aha_integration(  # noqa: PLR0917 (fixtures)
     roadmap_env: None,
 ) -> AhaIntegration:
     integration = AhaIntegration(
-        call_api, aha_sim, roadmap_poller(repo_template, aws, handler_registry), jira=jira_sim
+        call_api, aha_sim, roadmap_poller(repo_template, aws, handler_registry), jira_sim
     )
     integration.configure()
     return integration

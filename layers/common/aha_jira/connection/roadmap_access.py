@@ -3,6 +3,7 @@ webhook with its secret, both read from Secrets Manager."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -20,8 +21,13 @@ if TYPE_CHECKING:
 
 # Aha! allows 300 requests a minute per account; every container shares one budget keyed by the account's
 # address, held a little below the limit (its fixed window, and test connections or sends from Aha! on the
-# same key, must never tip it over).
+# same key, must never tip it over). `AHA_REQUESTS_PER_SECOND` changes it (an account with a higher limit).
 AHA_REQUESTS_PER_SECOND = 4.5
+
+
+def aha_requests_per_second() -> float:
+    """Read on every use, like the timeouts."""
+    return float(os.environ.get("AHA_REQUESTS_PER_SECOND") or AHA_REQUESTS_PER_SECOND)
 # How long one Aha! request may wait for its slot in the budget before the caller gives up and backs off.
 AHA_BUDGET_WAIT_SECONDS = 10.0
 
@@ -92,7 +98,7 @@ def aha_client_for(
     budget = None
     if budgets is not None:
         site = budgets.for_caller(
-            aha_site_key(roadmap.base_url), integration.integration_id, cap=AHA_REQUESTS_PER_SECOND
+            aha_site_key(roadmap.base_url), integration.integration_id, cap=aha_requests_per_second()
         )
         budget = AhaRequestBudget(site)
     transport = AhaTransport(
