@@ -162,11 +162,15 @@ def drain(poller: SqsPoller, *, quiet_polls: int = 2, rounds: int = 10_000) -> i
 
 @contextmanager
 def captured_log() -> Iterator[io.StringIO]:
+    """The integration log's lines while it runs, kept here and kept off the terminal."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(integration_logger.registered_formatter)
     target = logging.getLogger(integration_logger.service)
     previous = target.level
+    quieted = [(other, other.level) for other in target.handlers]
+    for other, _ in quieted:
+        other.setLevel(logging.CRITICAL)
     target.addHandler(handler)
     target.setLevel(logging.INFO)
     try:
@@ -174,6 +178,8 @@ def captured_log() -> Iterator[io.StringIO]:
     finally:
         target.removeHandler(handler)
         target.setLevel(previous)
+        for other, level in quieted:
+            other.setLevel(level)
 
 
 def outbox_events(table: str, integration: str = INTEGRATION) -> list[dict[str, Any]]:

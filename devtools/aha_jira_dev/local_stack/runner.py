@@ -127,8 +127,12 @@ class LocalStack:
             self.log_file = capture.__enter__()
             self._stops.append(partial(capture.__exit__, None, None, None))  # type: ignore[arg-type]
             handlers = HandlerRegistry(self.template)
-            # The roadmap delivery sweep runs every few seconds locally, not every minute (issue 14).
-            os.environ.setdefault(ROADMAP_SWEEP_VARIABLE, ROADMAP_SWEEP_LOCAL_SECONDS)
+            if not os.environ.get(ROADMAP_SWEEP_VARIABLE):
+                # The roadmap delivery sweep runs every few seconds locally, not every minute (issue 14).
+                for name, value in set_environment(
+                    {ROADMAP_SWEEP_VARIABLE: ROADMAP_SWEEP_LOCAL_SECONDS}
+                ).items():
+                    self._previous_environment.setdefault(name, value)
 
             if config.with_simulator:
                 try:
