@@ -112,3 +112,20 @@ def test_removing_an_integration_writes_each_records_detachment(
     assert sorted(e["reference"] for e in detached) == ["PROD-1", "PROD-1-1"]
     assert {e["type"] for e in detached} == {"record.detached"}
     assert {e["data"]["reason"] for e in detached} == {"integration_removed"}
+
+
+def test_an_integrations_feed_holds_only_its_own_events(
+    plain: None, call_api: Call, jira_sim: JiraSimulator
+) -> None:
+    body = integration_body(jira_sim, product="OTHER", name="Other")
+    assert call_api("PUT", "/integrations/other", body)[0] == 201
+    other = record_link("OTHER-1").model_copy(update={"integration_id": "other"})
+    outbox = RoadmapOutbox()
+    outbox.commit([], [status_event("PROD-1", "Shipped", "Done")])
+    outbox.commit([], [roadmap_event.linked(other, deliver=False)])
+    assert [(e["integration_id"], e["reference"], e["id"]) for e in events(call_api)] == [
+        ("mob", "PROD-1", 1)
+    ]
+    assert [(e["integration_id"], e["reference"], e["id"]) for e in events(call_api, "other")] == [
+        ("other", "OTHER-1", 1)
+    ]
