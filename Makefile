@@ -92,7 +92,7 @@ invoke: $(STAMP)
 # Operator commands (docs/operations.md; python -m aha_jira_dev.ops). The running `make run` stack by
 # default; STACK=<name> for a deployed stack (its outputs; AWS credentials from the environment), or
 # API_URL=<url> API_KEY=<key> for any deployed API.
-#   make replay-dlq [STACK=aha-jira]                 move the dead letters back to the retry queue
+#   make replay-dlq [STACK=aha-jira]                 move the dead letters back (retry queue, roadmap deliveries)
 #   make log INTEGRATION=mob [REFERENCE=MOB-1] [OUTCOME=failed] [SINCE=2026-01-31T09:00:00Z] [ALL=1]
 #   make test-connection INTEGRATION=mob
 MOTO_PORT ?= 4566

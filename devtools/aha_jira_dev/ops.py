@@ -2,7 +2,7 @@
 
     python -m aha_jira_dev.ops [TARGET] log <integration> [--reference R] [--outcome O] [--since T] [--limit N] [--all] [--json]
     python -m aha_jira_dev.ops [TARGET] test-connection <integration> [--json]
-    python -m aha_jira_dev.ops [TARGET] replay-dlq [--limit N]
+    python -m aha_jira_dev.ops [TARGET] replay-dlq [--limit N]     (the retry queue's and the roadmap deliveries')
 
 TARGET (the local stack when none is given):
     --local                         http://127.0.0.1:$PORT (3000), key $API_KEY (local-dev-api-key), moto on $MOTO_PORT (4566)
@@ -11,7 +11,8 @@ TARGET (the local stack when none is given):
                                     (read from API Gateway) and the queues; AWS credentials from the environment
 
 `log` and `test-connection` go through the HTTP API, like any roadmap client; `replay-dlq` moves the dead
-letters back to the retry queue with SQS (aha_jira.storage.retry_queue).
+letters back to the retry queue, and the roadmap deliveries' back to their queue, with SQS
+(aha_jira.storage.retry_queue).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class Target:
     queue_url: str | None = None
     dlq_url: str | None = None
     endpoint_url: str | None = None  # moto, for the local stack's queues
+    # The roadmap deliveries' queue and its dead letters (issue 14), replayed with the retry queue's.
+    roadmap_queue_url: str | None = None
+    roadmap_dlq_url: str | None = None
     region: str | None = None
 
 
@@ -49,6 +53,8 @@ def local_target() -> Target:
         queue_url=f"{moto}/{LOCAL_ACCOUNT}/RetryQueue",
         dlq_url=f"{moto}/{LOCAL_ACCOUNT}/RetryDeadLetterQueue",
         endpoint_url=moto,
+        roadmap_queue_url=f"{moto}/{LOCAL_ACCOUNT}/RoadmapDeliveryQueue",
+        roadmap_dlq_url=f"{moto}/{LOCAL_ACCOUNT}/RoadmapDeliveryDLQ",
         region="us-east-1",
     )
 
@@ -72,6 +78,8 @@ def stack_target(stack: str, region: str | None = None, endpoint_url: str | None
         queue_url=outputs.get("RetryQueueUrl"),
         dlq_url=outputs.get("DeadLetterQueueUrl"),
         endpoint_url=endpoint_url,
+        roadmap_queue_url=outputs.get("RoadmapDeliveryQueueUrl"),
+        roadmap_dlq_url=outputs.get("RoadmapDeadLetterQueueUrl"),
         region=session.region_name,
     )
 
@@ -141,7 +149,14 @@ def replay(target: Target, args: argparse.Namespace, out: TextIO) -> int:
 
     sqs = boto3.session.Session(region_name=target.region).client("sqs", endpoint_url=target.endpoint_url)
     moved = replay_dead_letters(target.dlq_url, target.queue_url, limit=args.limit, sqs=sqs)
-    out.write(json.dumps({"moved": moved}) + "\n")
+    answer: dict[str, int] = {"moved": moved}
+    if target.roadmap_queue_url and target.roadmap_dlq_url:
+        # The roadmap deliveries' dead letters too: each names an event the worker delivers once replayed.
+        roadmap = replay_dead_letters(
+            target.roadmap_dlq_url, target.roadmap_queue_url, limit=args.limit, sqs=sqs
+        )
+        answer = {"moved": moved + roadmap, "retry": moved, "roadmap": roadmap}
+    out.write(json.dumps(answer) + "\n")
     return 0
 
 
@@ -167,7 +182,9 @@ def parser() -> argparse.ArgumentParser:
     test = commands.add_parser("test-connection", help="run test connection again and show its report")
     test.add_argument("integration")
     test.add_argument("--json", action="store_true")
-    dlq = commands.add_parser("replay-dlq", help="move the dead letters back to the retry queue")
+    dlq = commands.add_parser(
+        "replay-dlq", help="move the dead letters back to the retry queue and the roadmap delivery queue"
+    )
     dlq.add_argument("--limit", type=int, default=None)
     return root
 

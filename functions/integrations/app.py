@@ -208,6 +208,42 @@ def read_log(
     )
 
 
+@app.get(
+    "/integrations/<integration_id>/events",
+    summary="Read the roadmap change feed, oldest first",
+    description=(
+        "Every change the integration made to a roadmap record (linked, status changed, time tracked, "
+        "imported, detached), the same events the roadmap connector delivers. Ids increase in commit order: "
+        "remember the last id read and ask ?after=<it>; next is the page's last id when more follow."
+    ),
+    tags=["Roadmap events"],
+    security=API_KEY,
+    responses={
+        200: answer("aha_jira.models.roadmap_event:RoadmapEventPage", "A page of events, oldest first."),
+        **errors(400, 404, keyed=True),
+    },
+)
+def read_roadmap_events(
+    integration_id: str,
+    after: Annotated[
+        int,
+        Query(ge=0, le=99_999_999_999_999_999_999, description="the last event id read (0: from the first)"),
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Response[str]:
+    # Imported on first use: the other routes of this function never load the feed.
+    from aha_jira.roadmap.feed import read_events  # noqa: PLC0415
+
+    page = read_events(
+        integration_id,
+        integrations=wiring.integrations(),
+        feed=wiring.roadmap_events(),
+        after=after,
+        limit=limit,
+    )
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=page.model_dump_json())
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with log_scope(correlation_id=api_request_id(event)):

@@ -37,13 +37,16 @@ SECRET_ARN = re.compile(
     r"^arn:\$\{AWS::Partition\}:secretsmanager:\$\{AWS::Region\}:\$\{AWS::AccountId\}:"
     r"secret:aha-jira/\$\{AWS::StackName\}/(?P<kind>[a-z-]+)/\*$"
 )
-_TABLES_FOR_SEND = {"IntegrationsTable", "FeaturesTable", "IssueLinksTable", "RetryQueue"}
+# The roadmap events outbox and its delivery queue: every function whose changes are roadmap events.
+_OUTBOX = {"RoadmapEventsTable", "RoadmapDeliveryQueue"}
+_TABLES_FOR_SEND = {"IntegrationsTable", "FeaturesTable", "IssueLinksTable", "RetryQueue", *_OUTBOX}
 LOG_GROUPS = {
     "IntegrationsLogGroup",
     "TestConnectionLogGroup",
     "SendFeatureLogGroup",
     "RetryWorkerLogGroup",
     "JiraWebhookLogGroup",
+    "RoadmapDeliveryLogGroup",
 }
 # What each function may reach: logical ids (an index counts as its table) and `secret:<kind>`.
 ALLOWED_RESOURCES: dict[str, set[str]] = {
@@ -53,6 +56,7 @@ ALLOWED_RESOURCES: dict[str, set[str]] = {
         "FeaturesTable",
         "secret:integrations",
         "secret:sites",
+        "RoadmapEventsTable",  # the change feed; a removal's record.detached events
         *LOG_GROUPS,  # GET /integrations/{id}/log: Logs Insights over the functions' log groups
     },
     # The functions that call Jira reach the sites' request budget (RateBudgetTable).
@@ -70,8 +74,20 @@ ALLOWED_RESOURCES: dict[str, set[str]] = {
         "FeaturesTable",  # imports create feature records
         "WebhookDeliveriesTable",
         "RetryQueue",  # an import's write-back to Jira is queued for the retry worker
+        *_OUTBOX,  # each change's roadmap events, in its transaction, and their delivery queued
         "secret:sites",
         "secret:connect",
+    },
+    # The roadmap connector: the outbox, the records an import created in Aha! renames, the roadmap
+    # secrets, the Aha! accounts' request budget, its own queue, and the write-back of a renamed record.
+    "RoadmapDeliveryFunction": {
+        "IntegrationsTable",
+        "IssueLinksTable",
+        "FeaturesTable",
+        "RateBudgetTable",
+        "RetryQueue",
+        *_OUTBOX,
+        "secret:integrations",
     },
     # The API's description: no AWS resource at all (its own logs through AWSLambdaBasicExecutionRole).
     "ApiDocsFunction": set(),
@@ -228,6 +244,7 @@ def test_each_function_reaches_only_its_own_resources(translated: dict[str, Any]
             sorted(reached - ALLOWED_RESOURCES[function_id]),
         )
         assert "RetryDeadLetterQueue" not in reached
+        assert "RoadmapDeliveryDLQ" not in reached
 
 
 def test_the_retry_worker_polls_only_the_retry_queue(translated: dict[str, Any]) -> None:
@@ -241,4 +258,23 @@ def test_the_retry_worker_polls_only_the_retry_queue(translated: dict[str, Any])
     for statement in polling:
         assert _as_list(statement["Resource"]) == [{"Fn::GetAtt": ["RetryQueue", "Arn"]}]
     mappings = [r for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
-    assert [m["Properties"]["EventSourceArn"] for m in mappings] == [{"Fn::GetAtt": ["RetryQueue", "Arn"]}]
+    sources = {
+        m["Properties"]["FunctionName"]["Ref"]: m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]
+        for m in mappings
+    }
+    assert sources == {
+        "RetryWorkerFunction": "RetryQueue",
+        "RoadmapDeliveryFunction": "RoadmapDeliveryQueue",
+    }
+
+
+def test_the_roadmap_worker_polls_only_its_own_queue(translated: dict[str, Any]) -> None:
+    resources = translated["Resources"]
+    polling = [
+        statement
+        for _, statement in _statements(resources, _role_id(resources, "RoadmapDeliveryFunction"))
+        if "sqs:ReceiveMessage" in _as_list(statement["Action"])
+    ]
+    assert polling
+    for statement in polling:
+        assert _as_list(statement["Resource"]) == [{"Fn::GetAtt": ["RoadmapDeliveryQueue", "Arn"]}]

@@ -139,6 +139,7 @@ def hostile_cases() -> list[HostileCase]:
             _lifecycle_cases,
             _configure_cases,
             _descriptor_cases,
+            _roadmap_events_cases,
         ):
             family()
         names = [case.name for case in _CASES]
@@ -153,6 +154,7 @@ ID_ROUTES: dict[str, tuple[str, str]] = {
     "DELETE /integrations/{integration_id}": ("DELETE", "/integrations/{id}"),
     "GET /integrations/{integration_id}/features": ("GET", "/integrations/{id}/features"),
     "GET /integrations/{integration_id}/log": ("GET", "/integrations/{id}/log"),
+    "GET /integrations/{integration_id}/events": ("GET", "/integrations/{id}/events"),
     "POST /integrations/{integration_id}/test-connection": ("POST", "/integrations/{id}/test-connection"),
     "GET /integrations/{integration_id}/features/{reference}": ("GET", "/integrations/{id}/features/FZ-1"),
 }
@@ -1252,3 +1254,40 @@ def _descriptor_cases() -> None:
 
 
 __all__ = ["BAD_SEGMENTS", "NOT_JSON", "hostile_cases"]
+
+
+def _roadmap_events_cases() -> None:
+    """`GET /integrations/{id}/events?after=&limit=`: `after` an event id (a non-negative integer of at most
+    20 digits), `limit` 1 to 100; anything else is 400 (the id cases are in `_path_cases`)."""
+    digits = "9" * 5000
+    for label, query in (
+        ("after=-1", "after=-1"),
+        ("after=abc", "after=abc"),
+        ("after=1e3", "after=1e3"),
+        ("after=1.5", "after=1.5"),
+        ("after=NaN", "after=NaN"),
+        ("after=Infinity", "after=Infinity"),
+        ("a 21-digit after", "after=" + "1" * 21),
+        ("a 5,000-digit after", f"after={digits}"),
+        ("after=%00", "after=%00"),
+        ("after with CR LF", "after=1%0D%0A2"),
+        ("a 10 KB after", "after=" + "7" * 10_240),
+        ("limit=0", "limit=0"),
+        ("limit=101", "limit=101"),
+        ("limit=-1", "limit=-1"),
+        ("limit=abc", "limit=abc"),
+    ):
+        _add(
+            f"GET events?{label}",
+            "GET /integrations/{integration_id}/events",
+            lambda t, q=query: api(
+                t, "GET", f"/integrations/{t.tenant.integration_id}/events?{q}", expect=BAD_BODY
+            ),
+        )
+    # The largest id there can be: nothing after it, and no 5xx from a key past the last one.
+    _add(
+        "GET events?after=the largest event id",
+        "GET /integrations/{integration_id}/events",
+        lambda t: api(t, "GET", f"/integrations/{t.tenant.integration_id}/events?after={'9' * 20}"),
+        tolerant=True,
+    )

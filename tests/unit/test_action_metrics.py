@@ -74,6 +74,27 @@ def test_creates_updates_webhooks_retries_and_dead_letters(capsys: pytest.Captur
     assert "Sends" not in metrics
 
 
+def test_roadmap_deliveries_by_outcome_and_their_dead_letters(capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    record_action("roadmap.delivered", Outcome.OK, integration_id="mob", message="m")
+    record_action("roadmap.superseded", Outcome.SKIPPED, integration_id="mob", message="m")
+    record_action(
+        "roadmap.dead_lettered",
+        Outcome.FAILED,
+        integration_id="mob",
+        message="m",
+        error_code="roadmap_unavailable",
+    )
+    metrics = emitted(capsys)
+    assert metrics["RoadmapDeliveries"] == [
+        ({**SERVICE, "outcome": "delivered"}, 1.0),
+        ({**SERVICE, "outcome": "superseded"}, 1.0),
+        ({**SERVICE, "outcome": "dead_lettered"}, 1.0),
+    ]
+    assert metrics["RoadmapDeadLetters"] == [(SERVICE, 1.0)]
+    assert metrics["Failures"] == [({**SERVICE, "error_code": "roadmap_unavailable"}, 1.0)]
+
+
 def test_the_failure_rate_alarm_reads_the_metrics_emitted() -> None:
     template: Template = load_template(TEMPLATE_PATH)
     alarm = template.resources["FailureRateAlarm"]["Properties"]

@@ -45,6 +45,12 @@ EXPECTED_TABLES: dict[str, dict[str, Any]] = {
     "IssueLinksTable": {"keys": ["pk", "sk"], "indexes": {"gsi1": ["gsi1pk", "gsi1sk"]}, "ttl": None},
     "WebhookDeliveriesTable": {"keys": ["pk"], "indexes": {}, "ttl": "expires_at"},
     "RateBudgetTable": {"keys": ["pk", "sk"], "indexes": {}, "ttl": "expires_at"},
+    # The roadmap events outbox; `pending`: the events waiting for delivery (the sweep's index).
+    "RoadmapEventsTable": {
+        "keys": ["pk", "sk"],
+        "indexes": {"pending": ["sweep_pk", "sweep_sk"]},
+        "ttl": "expires_at",
+    },
 }
 
 
@@ -151,6 +157,28 @@ def test_retry_queue_redrives_to_a_dead_letter_queue(template: Template) -> None
     assert dead.properties["SqsManagedSseEnabled"] is True
 
 
+def test_roadmap_deliveries_redrive_to_their_dead_letter_queue_under_an_alarm(template: Template) -> None:
+    queue = template.queues["RoadmapDeliveryQueue"]
+    assert queue.dead_letter_queue == "RoadmapDeliveryDLQ"
+    assert queue.max_receive_count == 8
+    consumers = [s.function for s in template.sqs_event_sources if s.queue == "RoadmapDeliveryQueue"]
+    assert consumers == ["RoadmapDeliveryFunction"]
+    worker = template.resources["RoadmapDeliveryFunction"]["Properties"]
+    assert worker["Environment"]["Variables"]["ROADMAP_MAX_ATTEMPTS"] == str(queue.max_receive_count)
+    assert queue.visibility_timeout >= 6 * template.functions["RoadmapDeliveryFunction"].timeout_seconds
+    dead = template.queues["RoadmapDeliveryDLQ"]
+    assert dead.properties["MessageRetentionPeriod"] == 14 * 24 * 3600
+    alarm = template.resources["RoadmapDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["RoadmapDeliveryDLQ", "QueueName"]}}
+    ]
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    # The sweep: a schedule on the same function.
+    schedule = worker["Events"]["Sweep"]
+    assert schedule["Type"] == "Schedule" and schedule["Properties"]["Schedule"] == "rate(1 minute)"
+
+
 def test_an_alarm_watches_the_dead_letter_queue(template: Template) -> None:
     alarm = template.resources["DeadLetterQueueAlarm"]["Properties"]
     assert alarm["Namespace"] == "AWS/SQS"
@@ -191,6 +219,7 @@ def test_saved_queries_cover_every_function_log_group(template: Template) -> Non
         "webhook outcomes by reason",
         "retries and dead letters",
         "failures by integration",
+        "failed roadmap deliveries",
     }
     function_groups = {
         lid
@@ -294,14 +323,20 @@ def test_who_we_are_is_set_on_the_api_stage_not_taken_from_requests(template: Te
         assert "PUBLIC_BASE_URL" not in function.environment, logical_id
 
 
+def _event_kind(event: dict[str, Any]) -> str:
+    if "Records" in event:
+        return "sqs"
+    return "schedule" if event.get("source") == "aws.events" else "api"
+
+
 def _event_files(kind: str) -> list[str]:
-    """Sample events by kind: SQS events have `Records`, API events are REST proxy events."""
-    names = []
-    for path in sorted((TEMPLATE_PATH.parent / "events").glob("*.json")):
-        is_sqs = "Records" in json.loads(path.read_text())
-        if (kind == "sqs") == is_sqs:
-            names.append(path.name)
-    return names
+    """Sample events by kind: SQS events have `Records`, scheduled events come from `aws.events`, API events
+    are REST proxy events."""
+    return [
+        path.name
+        for path in sorted((TEMPLATE_PATH.parent / "events").glob("*.json"))
+        if _event_kind(json.loads(path.read_text())) == kind
+    ]
 
 
 @pytest.mark.parametrize("event_file", _event_files("sqs"))
@@ -312,6 +347,24 @@ def test_sample_sqs_events_match_a_template_event_source(template: Template, eve
         assert record["eventSource"] == "aws:sqs"
         assert record["eventSourceARN"].rsplit(":", 1)[-1] in queues
         assert {"messageId", "receiptHandle", "body", "attributes", "md5OfBody", "awsRegion"} <= set(record)
+
+
+@pytest.mark.parametrize("event_file", _event_files("schedule"))
+def test_sample_scheduled_events_are_eventbridges_for_a_schedule_of_the_template(
+    template: Template, event_file: str
+) -> None:
+    event = json.loads((TEMPLATE_PATH.parent / "events" / event_file).read_text())
+    assert event["detail-type"] == "Scheduled Event" and event["detail"] == {}
+    assert {"version", "id", "account", "time", "region", "resources"} <= set(event)
+    scheduled = [
+        name
+        for name, resource in template.resources.items()
+        if any(
+            (spec.get("Type") in {"Schedule", "ScheduleV2"})
+            for spec in ((resource.get("Properties") or {}).get("Events") or {}).values()
+        )
+    ]
+    assert any(event["resources"][0].endswith(f"rule/aha-jira-{name}Sweep") for name in scheduled), scheduled
 
 
 @pytest.mark.parametrize("event_file", _event_files("api"))

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from moto.server import ThreadedMotoServer
 
+from aha_jira_dev.local_stack.moto_isolation import isolate_dynamodb
 from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.template import LOCAL_REGION, Template
 
@@ -100,6 +101,7 @@ def is_reachable(endpoint_url: str, timeout: float = 0.5) -> bool:
 def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadedMotoServer, str]:
     """Start moto in server mode in this process (port 0: a free one); returns the server and its URL."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+    isolate_dynamodb()  # one DynamoDB call at a time, as the service isolates them (moto_isolation.py)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()

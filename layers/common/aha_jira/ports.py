@@ -10,6 +10,7 @@ cases readable and their dependencies explicit.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 # Annotations only (the module's annotations are never evaluated): importing the ports costs a use case, and
@@ -22,6 +23,16 @@ if TYPE_CHECKING:
     from aha_jira.models.issue_link import IssueLink, Reservation
     from aha_jira.models.jira_snapshot import JiraSnapshot
     from aha_jira.models.log_query import LogPage, LogQuery
+    from aha_jira.models.roadmap_event import (
+        DeliveryRecord,
+        DeliveryState,
+        EventRef,
+        NewEvent,
+        RenamedRecord,
+        RenameRequest,
+        RoadmapEvent,
+        StoredEvent,
+    )
     from aha_jira.models.send import QueueMessage
     from aha_jira.models.site import JiraSiteRecord
     from aha_jira.models.webhook_delivery import CommitResult, Delivery
@@ -103,6 +114,10 @@ class LinkReader(Protocol):
 
     def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
 
+    def renamed(self, integration_id: str, reference: str) -> str | None:
+        """The reference a record renamed since (an import created in Aha!) has now, or None."""
+        ...
+
     def find_by_key(self, integration_id: str, issue_key: str) -> IssueLink | None: ...
 
 
@@ -123,8 +138,9 @@ class SendLinkStore(Protocol):
         """Give up a reservation that certainly created nothing."""
         ...
 
-    def mark_linked(self, link: IssueLink) -> bool:
-        """Record the reserved record's issue; False when the reservation is no longer this holder's."""
+    def mark_linked(self, link: IssueLink, events: Sequence[NewEvent] = ()) -> bool:
+        """Record the reserved record's issue, with its roadmap events (one transaction); False when the
+        reservation is no longer this holder's."""
         ...
 
     def save_synced(self, link: IssueLink) -> None:
@@ -153,6 +169,10 @@ class WebhookLinkStore(ImportLinkStore, Protocol):
         """An item writing the link's Jira-side state, on condition of `expected_rev`."""
         ...
 
+    def renamed(self, integration_id: str, reference: str) -> str | None:
+        """The reference a record renamed since (an import created in Aha!) has now, or None."""
+        ...
+
 
 class WriteBackLinkStore(Protocol):
     """The import write-back's side of a link: marking it written back, then catching its Jira-side state up."""
@@ -161,16 +181,22 @@ class WriteBackLinkStore(Protocol):
 
     def mark_written_back(self, link: IssueLink, at: str) -> None: ...
 
-    def write_webhook_change(self, link: IssueLink, *, expected_rev: int) -> bool:
-        """`WebhookLinkStore.webhook_write` on its own; False when the record changed since it was read."""
+    def write_webhook_change(
+        self, link: IssueLink, *, expected_rev: int, events: Sequence[NewEvent] = ()
+    ) -> bool:
+        """`WebhookLinkStore.webhook_write` on its own, with the change's roadmap events; False when the
+        record changed since it was read."""
         ...
 
 
 class LinkDetacher(Protocol):
     """Removing an integration keeps its links, detached."""
 
-    def detach_all(self, integration_id: str) -> int:
-        """Mark every issue link of an integration detached; returns how many were changed."""
+    def detach_all(
+        self, integration_id: str, event_for: Callable[[IssueLink], NewEvent | None] | None = None
+    ) -> int:
+        """Mark every issue link of an integration detached, each with the roadmap event `event_for`
+        gives it (same transaction); returns how many were changed."""
         ...
 
 
@@ -237,8 +263,10 @@ class DeliveryStore(Protocol):
         """Record a delivery that changes nothing; False when it was recorded before (a duplicate)."""
         ...
 
-    def commit(self, delivery: Delivery, changes: list[TransactionItem]) -> CommitResult:
-        """Record the delivery and make `changes` atomically."""
+    def commit(
+        self, delivery: Delivery, changes: list[TransactionItem], events: Sequence[NewEvent] = ()
+    ) -> CommitResult:
+        """Record the delivery, make `changes` and write their roadmap `events`, atomically."""
         ...
 
 
@@ -320,3 +348,92 @@ class RoadmapTokenDirectory(Protocol):
     """Which integration an Aha! webhook URL's token belongs to (`POST /webhooks/aha/{token}`)."""
 
     def integration_for_roadmap_token(self, token: str) -> str | None: ...
+
+
+# --- roadmap events: the outbox, its change feed and delivery (storage/roadmap_events.py, roadmap_queue.py) --
+
+
+class RoadmapFeed(Protocol):
+    """`GET /integrations/{id}/events`: the change feed."""
+
+    def page(self, integration_id: str, after: int, limit: int) -> tuple[list[RoadmapEvent], int | None]:
+        """Events after `after`, oldest first, at most `limit`; the last id when more follow."""
+        ...
+
+
+class RoadmapEventStore(Protocol):
+    """The delivery worker's view of the outbox: the events, and each record's delivery state under a lease."""
+
+    def get_event(self, integration_id: str, event_id: int) -> StoredEvent | None: ...
+
+    def get_events(self, integration_id: str, event_ids: list[int]) -> dict[int, StoredEvent]: ...
+
+    def read_state(self, integration_id: str, reference: str) -> DeliveryRecord: ...
+
+    def lease(
+        self, integration_id: str, reference: str, *, token: str, until: float, now: float
+    ) -> tuple[DeliveryRecord | None, float]:
+        """Take the record's lease: (its state, 0), or (None, when the holder's lease ends)."""
+        ...
+
+    def release(self, integration_id: str, reference: str, *, token: str) -> None: ...
+
+    def save_memo(self, integration_id: str, reference: str, *, token: str, memo: dict[str, Any]) -> None:
+        """Keep the connector's memo (an intent) before a call; raises when the lease passed on."""
+        ...
+
+    def settle(
+        self,
+        integration_id: str,
+        reference: str,
+        event_id: int,
+        *,
+        token: str,
+        delivery: DeliveryState,
+        cursor: int,
+        memo: dict[str, Any],
+        now: float,
+        error_code: str | None = None,
+        error_hint: str | None = None,
+    ) -> None: ...
+
+    def retry_later(
+        self,
+        integration_id: str,
+        event_id: int,
+        *,
+        attempts: int,
+        due: float,
+        error_code: str,
+        error_hint: str,
+    ) -> None: ...
+
+    def mark_dead(
+        self, integration_id: str, event_id: int, *, attempts: int, error_code: str, error_hint: str
+    ) -> None: ...
+
+    def due(self, before: float, limit: int) -> list[EventRef]:
+        """Pending events due before `before` (the sweep)."""
+        ...
+
+
+class RoadmapDeliveryQueue(Protocol):
+    """The queue of roadmap deliveries: one message per event."""
+
+    def notify(self, events: Sequence[EventRef], delay_seconds: float = 0) -> int:
+        """Enqueue a message per event; how many were taken (never raises)."""
+        ...
+
+    def postpone(self, receipt_handle: str, delay_seconds: float) -> None: ...
+
+
+class RecordRenamer(Protocol):
+    """An imported record takes the reference the roadmap allocated (storage/record_rename.py)."""
+
+    def renamed(self, integration_id: str, reference: str) -> str | None:
+        """The reference a renamed record has now, or None."""
+        ...
+
+    def rename_imported(self, request: RenameRequest, *, now: float) -> RenamedRecord | None:
+        """None when the record is gone; `RenameRefused` when the new reference is taken or the lease passed."""
+        ...

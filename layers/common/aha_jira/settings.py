@@ -24,6 +24,8 @@ class Settings:
     secrets_prefix: str
     allow_http_loopback: bool
     rate_budget_table: str = "RateBudgetTable"
+    roadmap_events_table: str = "RoadmapEventsTable"
+    roadmap_delivery_queue_url: str = ""
 
 
 def _flag(name: str) -> bool:
@@ -42,6 +44,8 @@ def get_settings() -> Settings:
         secrets_prefix=env.get("SECRETS_PREFIX", "aha-jira/local").rstrip("/"),
         allow_http_loopback=_flag("ALLOW_HTTP_LOOPBACK"),
         rate_budget_table=env.get("RATE_BUDGET_TABLE", "RateBudgetTable"),
+        roadmap_events_table=env.get("ROADMAP_EVENTS_TABLE", "RoadmapEventsTable"),
+        roadmap_delivery_queue_url=env.get("ROADMAP_DELIVERY_QUEUE_URL", ""),
     )
 
 
@@ -142,3 +146,22 @@ def roadmap_timeouts() -> tuple[float, float]:
     connect = float(os.environ.get("ROADMAP_CONNECT_TIMEOUT_SECONDS") or 3.05)
     read = float(os.environ.get("ROADMAP_READ_TIMEOUT_SECONDS") or 10.0)
     return connect, read
+
+
+@dataclass(frozen=True)
+class RoadmapDeliveryTiming:
+    # First retry delay of a failed delivery; later ones double (with jitter), never below Retry-After.
+    retry_base_seconds: float
+    # How long one worker holds a record's delivery lease (longer than the worker's timeout).
+    lease_seconds: float
+    # A pending event older than this, with no retry scheduled, lost its trigger: the sweep enqueues it.
+    sweep_after_seconds: float
+
+
+def roadmap_delivery_timing() -> RoadmapDeliveryTiming:
+    """Read on every use, like `retry_timing`: tests and the local stack shorten them."""
+    return RoadmapDeliveryTiming(
+        retry_base_seconds=float(os.environ.get("ROADMAP_RETRY_BASE_SECONDS") or 5.0),
+        lease_seconds=float(os.environ.get("ROADMAP_LEASE_SECONDS") or 120.0),
+        sweep_after_seconds=float(os.environ.get("ROADMAP_SWEEP_AFTER_SECONDS") or 30.0),
+    )

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from aha_jira.webhooks.receive import WebhookServices
 
 if TYPE_CHECKING:
+    from aha_jira.roadmap.outcomes import DeliveryServices
+    from aha_jira.storage.roadmap_events import DynamoRoadmapEvents
+
+if TYPE_CHECKING:
     from aha_jira.connect.configure import ConfigureServices
     from aha_jira.connect.lifecycle import LifecycleServices
     from aha_jira.connect.verification import SharedSecrets
@@ -214,3 +218,32 @@ def rate_budgets() -> SiteBudgets:
     from aha_jira.storage.rate_budget import DynamoRateBudgetStore
 
     return SiteBudgets(DynamoRateBudgetStore())
+
+
+# Roadmap events: the change feed and their delivery (issue 14) -------------------------------------------
+# The outbox itself is written by the adapters of the changes (issue links, webhook deliveries), each with the
+# container's one `storage.roadmap_events.default_outbox()`.
+
+
+@cache
+def roadmap_events() -> DynamoRoadmapEvents:
+    from aha_jira.storage.roadmap_events import DynamoRoadmapEvents
+
+    return DynamoRoadmapEvents()
+
+
+@cache
+def roadmap_delivery_services() -> DeliveryServices:
+    from aha_jira.roadmap.outcomes import DeliveryServices
+    from aha_jira.storage.record_rename import DynamoRecordRenamer
+    from aha_jira.storage.roadmap_queue import SqsRoadmapDeliveryQueue
+
+    return DeliveryServices(
+        events=roadmap_events(),
+        queue=SqsRoadmapDeliveryQueue(),
+        integrations=integrations(),
+        secret_store=secrets(),
+        renamer=DynamoRecordRenamer(),
+        writebacks=retry_queue(),
+        rate_budgets=rate_budgets(),
+    )

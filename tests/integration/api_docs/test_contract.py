@@ -202,6 +202,11 @@ def test_every_operation_answers_as_described(
     c.call("GET", "/integrations/docs/features?jira_key=not%20a%20key", 400, valid_request=False)
     c.call("GET", "/integrations/docs/log", 200)
     c.call("GET", "/integrations/docs/log?outcome=maybe", 400, valid_request=False)
+    # -- the roadmap change feed (the send above linked records: record.linked events)
+    c.call("GET", "/integrations/docs/events", 200)
+    c.call("GET", "/integrations/docs/events?after=1&limit=1", 200)
+    c.call("GET", "/integrations/docs/events?after=-1", 400, valid_request=False)
+    c.call("GET", "/integrations/nope/events", 404)
 
     # -- Jira's admin webhook
     token = token_of(c.call("GET", "/integrations/docs", 200).json()["webhook_url"])

@@ -80,7 +80,7 @@ def test_create_answers_the_configuration_without_secrets(call_api: Call, aws: L
     }
     assert body["webhook"] == {"secret_set": True}
     assert body["webhook_url"].startswith("https://api.example.test/webhooks/jira/")
-    assert body["import"] == {"enabled": True, "issue_types": ["Story", "Bug"]}
+    assert body["import"] == {"enabled": True, "issue_types": ["Story", "Bug"], "release": None}
     assert body["mapping"]["fields"] == {"customfield_10050": {"value": {"id": "1"}}}
     assert body["version"] == 1 and body["last_test"] is None
     assert TOKEN not in json.dumps(body) and HOOK_SECRET not in json.dumps(body)

@@ -158,6 +158,7 @@ class AhaRequirement(AhaDocument, AhaRecordTime):
     id: AhaId
     reference_num: str
     name: str | None = None  # Aha! sends some requirements without one
+    created_at: str | None = None
     workflow_status: AhaStatusRef | None = None
     description: AhaNote | None = None
     feature: AhaFeatureRef | None = None
@@ -169,6 +170,7 @@ class AhaFeature(AhaDocument, AhaRecordTime):
     id: AhaId
     reference_num: str
     name: str
+    created_at: str | None = None
     workflow_status: AhaStatusRef | None = None
     description: AhaNote | None = None
     release: AhaReleaseRef | None = None

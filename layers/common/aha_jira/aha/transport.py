@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aha_jira.aha.errors import (
     AhaAuthFailed,
@@ -39,6 +39,16 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _NOT_AHA_HINT = "Check that roadmap.base_url is the address of the Aha! account, such as https://acme.aha.io."
 
 
+class RequestBudget(Protocol):
+    """The Aha! account's request budget (300 a minute, shared by every container): `admit` waits for the
+    request's slot, or raises `AhaRateLimited` with the wait when it is longer than the caller can afford
+    (nothing was sent); `observe` learns from each answer (a 429 slows the account down)."""
+
+    def admit(self, method: str) -> None: ...
+
+    def observe(self, method: str, status: int, headers: Mapping[str, str]) -> None: ...
+
+
 class AhaTransport:
     def __init__(
         self,
@@ -51,8 +61,10 @@ class AhaTransport:
         max_inline_wait: float = 5.0,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        budget: RequestBudget | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._budget = budget
         self._api_key = api_key
         self._allow_loopback = allow_loopback
         self._timeout = timeout
@@ -148,6 +160,8 @@ class AhaTransport:
                 reason="dns_failed",
                 hint=_NOT_AHA_HINT,
             ) from None
+        if self._budget is not None:
+            self._budget.admit(method)
         self.calls.append((method, path))
         write = method != "GET"
         try:
@@ -181,6 +195,8 @@ class AhaTransport:
                 hint="The work is retried.",
                 ambiguous=write,
             ) from None
+        if self._budget is not None:
+            self._budget.observe(method, response.status_code, response.headers)
         return _read_answer(response, method, path)
 
 

@@ -75,6 +75,11 @@ def get_feature(
 ) -> FeatureView:
     integration = load_integration(integration_id, integrations)
     record = features.get(integration_id, reference) if is_reference(reference) else None
+    if record is None and is_reference(reference):
+        # A feature imported from Jira and created in Aha! since has Aha!'s reference now; the old one is
+        # an alias (aha_jira.roadmap.aha_imports).
+        renamed = links.renamed(integration_id, reference)
+        record = features.get(integration_id, renamed) if renamed else None
     if record is None:
         raise NotFound(
             # Only a reference that can be one is echoed (models.references).

@@ -13,6 +13,8 @@ dimension. What is emitted (all `Count`):
 | `Webhooks` | service, outcome | `jira.webhook` and `jira.import` lines (outcome: the webhook outcome: applied, imported, duplicate, stale, echo, ignored) |
 | `Retries` | service, outcome | `retry.*` lines (`retry.queued`, `retry.retried`, ...) |
 | `DeadLetters` | service | `retry.dead_lettered` |
+| `RoadmapDeliveries` | service, outcome | `roadmap.*` lines (outcome: `delivered`, `retried`, `failed`, `dead_lettered`, `superseded`, `skipped`, `swept`) |
+| `RoadmapDeadLetters` | service | `roadmap.dead_lettered` (beside the alarm on the roadmap dead-letter queue's depth) |
 
 Powertools Metrics is imported on first use, not with the handler (cold start).
 """
@@ -50,10 +52,14 @@ def action_metrics(
         common["IssuesUpdated"] = 1
     if action == "retry.dead_lettered":
         common["DeadLetters"] = 1
+    if action == "roadmap.dead_lettered":
+        common["RoadmapDeadLetters"] = 1
     if action == "feature.send":
         groups.append(({"outcome": outcome}, {"Sends": 1}))
     elif action.startswith("retry."):
         groups.append(({"outcome": action.removeprefix("retry.")}, {"Retries": 1}))
+    elif action.startswith("roadmap."):
+        groups.append(({"outcome": action.removeprefix("roadmap.")}, {"RoadmapDeliveries": 1}))
     elif action in {"jira.webhook", "jira.import"}:
         webhook_outcome = str(fields.get("webhook_outcome") or outcome)
         groups.append(({"outcome": webhook_outcome}, {"Webhooks": 1}))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.integrations.query import load_integration
+from aha_jira.models import roadmap_event
 from aha_jira.ports import IntegrationRepository, LinkDetacher, SecretStore
 
 
@@ -22,7 +23,12 @@ def remove_integration(
 ) -> None:
     integration = load_integration(integration_id, repository)
     repository.delete(integration)
-    detached = issue_links.detach_all(integration_id)
+    # Each record with its `record.detached` event (the change feed's; nothing delivers it: the
+    # integration's roadmap settings and secret go with it).
+    detached = issue_links.detach_all(
+        integration_id,
+        event_for=lambda link: roadmap_event.detached(link, roadmap_event.INTEGRATION_REMOVED, deliver=False),
+    )
     if integration.credentials_secret:
         secret_store.delete(integration.credentials_secret)
     if integration.roadmap.credentials_secret:

@@ -39,7 +39,7 @@ from aha_jira.models.limits import (
     Secret,
     Url,
 )
-from aha_jira.models.references import ProductPrefix
+from aha_jira.models.references import ProductPrefix, Reference
 from aha_jira.models.roadmap import NoRoadmap, RoadmapSettings, RoadmapView, StoredRoadmap
 from aha_jira.redaction import register_secret
 
@@ -193,6 +193,8 @@ class Mapping(StrictModel):
 class ImportSettings(StrictModel):
     enabled: bool = False
     issue_types: list[Name] = Field(default_factory=list, max_length=MAX_ISSUE_TYPES)
+    # The Aha! release that takes features imported from Jira (roadmap.type "aha"): they are created there.
+    release: Reference | None = None
 
 
 class WebhookSettings(StrictModel):

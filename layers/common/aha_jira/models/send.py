@@ -60,6 +60,9 @@ class ImportWriteBack(BaseModel):
     issue_id: str
     issue_key: str | None = None
     record_url: str | None = None  # the roadmap record's URL for the remote link
+    # The reference whose remote link this one replaces (`globalId` kept): a record imported from Jira and
+    # then created in Aha! under Aha!'s reference (aha_jira.roadmap.aha_imports).
+    remote_link_reference: str | None = None
 
 
 QueueMessage = RetryJob | ImportWriteBack

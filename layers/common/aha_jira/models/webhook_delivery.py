@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
+from aha_jira.models.roadmap_event import EventRef
+
 # Jira retries for a few minutes and an admin can redeliver for days; a week of identifiers covers both.
 DEDUPE_SECONDS = 7 * 24 * 3600
 
@@ -34,3 +36,6 @@ class CommitResult:
     conflicts: list[int] = field(default_factory=list)
     # Another transaction held the same items at that moment: nothing was decided, try again.
     contended: bool = False
+    # The roadmap events written with the changes, and those of them a roadmap connector delivers.
+    events: list[EventRef] = field(default_factory=list)
+    to_deliver: list[EventRef] = field(default_factory=list)

@@ -14,17 +14,24 @@ the Jira-side attributes (`WEBHOOK_ATTRIBUTES`, the fields of `JiraSide`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from botocore.exceptions import ClientError
+from pydantic import ValidationError
 
 from aha_jira.models.issue_link import IssueLink, JiraSide, Reservation
+from aha_jira.models.roadmap_event import NewEvent
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
 from aha_jira.storage.dynamo_codec import from_item, to_item
+from aha_jira.storage.roadmap_events import RoadmapOutbox, default_outbox
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+_CONTENDED_ROUNDS = 10
+# Records detached per transaction when an integration is removed (two items each, and the event counter).
+DETACH_CHUNK = 40
 
 # What a webhook may write on a record (`DynamoIssueLinkRepository.webhook_write`): its Jira-side state.
 WEBHOOK_ATTRIBUTES = frozenset(JiraSide.model_fields)
@@ -46,6 +53,22 @@ def _link_from_item(item: dict[str, Any]) -> IssueLink:
     return IssueLink.model_validate({**link, "jira": jira})
 
 
+@dataclass(frozen=True)
+class _DetachedRecord:
+    """A record item to detach: its key, and its link when the item reads as one (for its event)."""
+
+    key: dict[str, Any]
+    link: IssueLink | None
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> _DetachedRecord:
+        try:
+            link: IssueLink | None = _link_from_item(item)
+        except ValidationError:
+            link = None
+        return cls({"pk": item["pk"], "sk": item["sk"]}, link)
+
+
 def _attributes(link: IssueLink) -> dict[str, Any]:
     """The link as the item's flat attributes."""
     return {**link.model_dump(exclude={"jira"}), **link.jira.model_dump()}
@@ -56,9 +79,10 @@ def _condition_failed(error: ClientError) -> bool:
 
 
 class DynamoIssueLinkRepository:
-    def __init__(self, table_name: str | None = None) -> None:
+    def __init__(self, table_name: str | None = None, *, outbox: RoadmapOutbox | None = None) -> None:
         self._table = table_name or get_settings().issue_links_table
         self._client = aws_clients.dynamodb()
+        self._outbox = outbox or default_outbox()
 
     def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]:
         found: dict[str, IssueLink] = {}
@@ -163,10 +187,11 @@ class DynamoIssueLinkRepository:
             if not _condition_failed(error):
                 raise
 
-    def mark_linked(self, link: IssueLink) -> bool:
-        """Record the Jira issue of a reserved record (only by the reservation's holder). False when the
-        reservation is no longer this holder's (its lease ran out and another send took it over): the
-        issue carries the stamp, so whoever holds the reservation now, or takes it over, finds it."""
+    def mark_linked(self, link: IssueLink, events: Sequence[NewEvent] = ()) -> bool:
+        """Record the Jira issue of a reserved record (only by the reservation's holder), with the roadmap
+        events of the link (`record.linked`) in the same transaction. False when the reservation is no
+        longer this holder's (its lease ran out and another send took it over): the issue carries the
+        stamp, so whoever holds the reservation now, or takes it over, finds it."""
         values = _attributes(link)
         values["state"] = "linked"
         item = {
@@ -175,19 +200,24 @@ class DynamoIssueLinkRepository:
             "gsi1pk": {"S": f"ISSUE#{link.site_url}#{link.issue_id}"},
             "gsi1sk": {"S": f"INTEGRATION#{link.integration_id}"},
         }
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=item,
-                ConditionExpression="#state = :reserved AND #token = :token",
-                ExpressionAttributeNames={"#state": "state", "#token": "token"},
-                ExpressionAttributeValues={":reserved": {"S": "reserved"}, ":token": {"S": link.token}},
-            )
-        except ClientError as error:
-            if _condition_failed(error):
+        put = {
+            "Put": {
+                "TableName": self._table,
+                "Item": item,
+                "ConditionExpression": "#state = :reserved AND #token = :token",
+                "ExpressionAttributeNames": {"#state": "state", "#token": "token"},
+                "ExpressionAttributeValues": {":reserved": {"S": "reserved"}, ":token": {"S": link.token}},
+            }
+        }
+        for round_number in range(_CONTENDED_ROUNDS):
+            outcome = self._outbox.commit([put], events)
+            if outcome.committed:
+                return True
+            if outcome.codes and outcome.codes[0] == "ConditionalCheckFailed":
                 return False
-            raise
-        return True
+            # Another transaction held the item (TransactionConflict): nothing was decided yet.
+            time.sleep(0.02 * (round_number + 1))
+        raise RuntimeError(f"{link.reference}: the link could not be recorded, its item stayed contended")
 
     def save_synced(self, link: IssueLink) -> None:
         """Store what a re-send changed on a linked record: hash, sync time, name and feature. Only those
@@ -220,25 +250,57 @@ class DynamoIssueLinkRepository:
             ExpressionAttributeValues=values,
         )
 
-    def detach_all(self, integration_id: str) -> int:
+    def detach_all(
+        self, integration_id: str, event_for: Callable[[IssueLink], NewEvent | None] | None = None
+    ) -> int:
+        """Mark every record of an integration detached; with `event_for`, each with its roadmap event in
+        the same transaction (chunks of `DETACH_CHUNK` records). Returns how many were changed."""
         changed = 0
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"INTEGRATION#{integration_id}"}},
-            ProjectionExpression="pk, sk",
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :record)",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"INTEGRATION#{integration_id}"},
+                ":record": {"S": "RECORD#"},
+            },
         )
-        for page in pages:
-            for item in page.get("Items", []):
-                self._client.update_item(
-                    TableName=self._table,
-                    Key={"pk": item["pk"], "sk": item["sk"]},
-                    UpdateExpression="SET detached = :true",
-                    ExpressionAttributeValues={":true": {"BOOL": True}},
-                )
-                changed += 1
+        records = [_DetachedRecord.of(item) for page in pages for item in page.get("Items", [])]
+        for start in range(0, len(records), DETACH_CHUNK):
+            chunk = records[start : start + DETACH_CHUNK]
+            for _ in range(_CONTENDED_ROUNDS):
+                updates = [self._detach(record.key) for record in chunk]
+                events = [
+                    event
+                    for record in chunk
+                    if event_for is not None and record.link is not None and not record.link.jira.detached
+                    for event in [event_for(record.link)]
+                    if event is not None
+                ]
+                if not updates or self._outbox.commit(updates, events).committed:
+                    break
+                # A record removed meanwhile (its condition) or a concurrent write: again without it.
+                time.sleep(0.02)
+                chunk = [record for record in chunk if self._exists(record.key)]
+            changed += len(chunk)
         return changed
+
+    def _exists(self, key: dict[str, Any]) -> bool:
+        answer = self._client.get_item(
+            TableName=self._table, Key=key, ConsistentRead=True, ProjectionExpression="pk"
+        )
+        return "Item" in answer
+
+    def _detach(self, key: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": key,
+                "UpdateExpression": "SET detached = :true",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": {":true": {"BOOL": True}},
+            }
+        }
 
     def _update_held(self, link: IssueLink, expression: str, values: dict[str, Any]) -> None:
         """Change a reservation this holder still holds; one another send took over is left to it."""
@@ -290,6 +352,16 @@ class DynamoIssueLinkRepository:
             },
         ]
 
+    def renamed(self, integration_id: str, reference: str) -> str | None:
+        """The reference a renamed record has now (`ALIAS#<old>`, written by `storage/record_rename.py`)."""
+        answer = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"INTEGRATION#{integration_id}"}, "sk": {"S": f"ALIAS#{reference}"}},
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return str(item["reference"]["S"]) if item else None
+
     def imported_reference(self, integration_id: str, site_url: str, issue_id: str) -> str | None:
         """The reference of the record imported from an issue, if any."""
         answer = self._client.get_item(
@@ -300,17 +372,12 @@ class DynamoIssueLinkRepository:
         item = answer.get("Item")
         return str(item["reference"]["S"]) if item else None
 
-    def write_webhook_change(self, link: IssueLink, *, expected_rev: int) -> bool:
-        """`webhook_write` on its own (outside a delivery's transaction); False when the record changed
-        since it was read."""
-        item = self.webhook_write(link, expected_rev=expected_rev)
-        try:
-            self._client.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", [item]))
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-                return False
-            raise
-        return True
+    def write_webhook_change(
+        self, link: IssueLink, *, expected_rev: int, events: Sequence[NewEvent] = ()
+    ) -> bool:
+        """`webhook_write` on its own (outside a delivery's transaction), with the roadmap events of the
+        change; False when the record changed since it was read."""
+        return self._outbox.commit([self.webhook_write(link, expected_rev=expected_rev)], events).committed
 
     def mark_written_back(self, link: IssueLink, at: str) -> None:
         """The roadmap reference is on the Jira issue now (entity property and remote link)."""

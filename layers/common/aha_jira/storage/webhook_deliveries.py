@@ -4,24 +4,28 @@ dedupe window (TTL `expires_at`), written together with the record changes the d
 Item: `pk = <site url>#<identifier>` (Jira's `X-Atlassian-Webhook-Identifier`, or a body hash), `event`,
 `received_at`, `expires_at`, `retry`. No payload is stored.
 
-A delivery and its changes commit in one transaction (`TransactWriteItems`): either the delivery is
-recorded and its changes made, or neither. A crash between the two can therefore never mark a delivery as
+A delivery and its changes commit in one transaction (`TransactWriteItems`), with the roadmap events the
+changes make (the outbox): either the delivery is recorded and its changes made, or neither. A crash between the two can therefore never mark a delivery as
 seen whose change was lost, and Jira's redelivery of a delivery that failed applies it.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from aha_jira.models.webhook_delivery import CommitResult, Delivery
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
+from aha_jira.storage.roadmap_events import RoadmapOutbox, default_outbox
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef
+
+    from aha_jira.models.roadmap_event import NewEvent
 
 
 def _item(delivery: Delivery) -> dict[str, Any]:
@@ -38,9 +42,10 @@ def _item(delivery: Delivery) -> dict[str, Any]:
 
 
 class DynamoWebhookDeliveries:
-    def __init__(self, table_name: str | None = None) -> None:
+    def __init__(self, table_name: str | None = None, *, outbox: RoadmapOutbox | None = None) -> None:
         self._table = table_name or get_settings().webhook_deliveries_table
         self._client = aws_clients.dynamodb()
+        self._outbox = outbox or default_outbox()
 
     def _put(self, delivery: Delivery) -> PutTypeDef:
         # An item past its expiry that DynamoDB's TTL has not removed yet no longer counts.
@@ -73,30 +78,21 @@ class DynamoWebhookDeliveries:
         item = answer.get("Item") or {}
         return bool(item.get("attempt", {}).get("S") == delivery.attempt)
 
-    def commit(self, delivery: Delivery, changes: list[dict[str, Any]]) -> CommitResult:
-        """Record the delivery and make `changes` (transaction items of other tables) atomically."""
-        items = [{"Put": self._put(delivery)}, *changes]
-        try:
-            self._client.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", items))
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                raise
-            reasons = cast("list[dict[str, Any]]", error.response.get("CancellationReasons") or [])
-            codes = [str(reason.get("Code") or "None") for reason in reasons]
-            if "TransactionConflict" in codes and set(codes) <= {
-                "None",
-                "ConditionalCheckFailed",
-                "TransactionConflict",
-            }:
-                conflicts = [index - 1 for index, code in enumerate(codes) if index and code != "None"]
-                return CommitResult(committed=False, conflicts=conflicts, contended=True)
-            if not codes or any(code not in {"None", "ConditionalCheckFailed"} for code in codes):
-                # Throttling, validation...: not a verdict on this delivery; the caller answers 5xx.
-                raise
-            if codes[0] == "ConditionalCheckFailed":
-                if self._recorded_by(delivery):
-                    return CommitResult(committed=True)
-                return CommitResult(committed=False, duplicate=True)
+    def commit(
+        self, delivery: Delivery, changes: list[dict[str, Any]], events: Sequence[NewEvent] = ()
+    ) -> CommitResult:
+        """Record the delivery, make `changes` (transaction items of other tables) and write the roadmap
+        `events` they describe (the outbox, `storage/roadmap_events.py`), atomically."""
+        outcome = self._outbox.commit([{"Put": self._put(delivery)}, *changes], events)
+        if outcome.committed:
+            return CommitResult(committed=True, events=outcome.events, to_deliver=outcome.to_deliver)
+        codes = outcome.codes
+        if outcome.contended and set(codes) <= {"None", "ConditionalCheckFailed", "TransactionConflict"}:
             conflicts = [index - 1 for index, code in enumerate(codes) if index and code != "None"]
-            return CommitResult(committed=False, conflicts=conflicts)
-        return CommitResult(committed=True)
+            return CommitResult(committed=False, conflicts=conflicts, contended=True)
+        if codes[0] == "ConditionalCheckFailed":
+            if self._recorded_by(delivery):
+                return CommitResult(committed=True)
+            return CommitResult(committed=False, duplicate=True)
+        conflicts = [index - 1 for index, code in enumerate(codes) if index and code != "None"]
+        return CommitResult(committed=False, conflicts=conflicts)

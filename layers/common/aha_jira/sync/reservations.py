@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.jira.client import MAX_PAGES
 from aha_jira.jira.errors import JiraError
+from aha_jira.models import roadmap_event
 from aha_jira.models.issue_link import IssueLink, JiraSide, RecordKind
 from aha_jira.models.send import JiraIssueRef
 from aha_jira.settings import retry_timing
@@ -191,7 +192,9 @@ def link_issue(
             "uncertain": False,
         }
     )
-    if not send.services.links.mark_linked(linked):
+    # The link and its roadmap event (`record.linked`) commit together (the outbox).
+    event = roadmap_event.linked(linked, deliver=roadmap_event.delivers(send.integration.roadmap.type))
+    if not send.services.links.mark_linked(linked, [event]):
         # The lease ran out while Jira was creating and another send took the reservation over. The
         # issue carries this send's stamp: the holder now, or the retry taking over, reconciles to it.
         raise RetryLater(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.jira.errors import JiraError
 from aha_jira.jira.rate_limits import backoff_seconds
+from aha_jira.models import roadmap_event
 from aha_jira.models.jira_webhook import JiraWebhookEvent
 from aha_jira.models.send import ImportWriteBack, RetryOutcome
 from aha_jira.ports import InstallationReader, IntegrationRepository, SecretStore, WriteBackLinkStore
@@ -75,7 +76,7 @@ def write_back_import(
         if job.record_url:
             client.put_remote_link(
                 job.issue_id,
-                global_id=remote_link_id(job.integration_id, job.reference),
+                global_id=remote_link_id(job.integration_id, job.remote_link_reference or job.reference),
                 url=job.record_url,
                 title=f"Roadmap {link.kind} {job.reference}",
                 summary=link.jira.name or "",
@@ -109,7 +110,10 @@ def _catch_up(
         if plan.outcome != "applied" or plan.updated is None:
             return
         updated = plan.updated.with_jira(webhook_rev=link.jira.webhook_rev + 1)
-        if services.links.write_webhook_change(updated, expected_rev=link.jira.webhook_rev):
+        events = roadmap_event.changes_between(
+            link, updated, deliver=roadmap_event.delivers(context.roadmap_type)
+        )
+        if services.links.write_webhook_change(updated, expected_rev=link.jira.webhook_rev, events=events):
             _log(job, Outcome.OK, f"Caught up with the issue as Jira has it now: {plan.reason}")
             return
     _log(job, Outcome.FAILED, "Could not catch up with the issue: its record kept changing")

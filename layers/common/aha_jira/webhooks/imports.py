@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.issue_link import IssueLink, RecordKind
 from aha_jira.models.jira_webhook import JiraWebhookEvent
-from aha_jira.models.references import reference_number
+from aha_jira.models.references import is_reference, reference_number
 from aha_jira.models.send import ImportWriteBack
 from aha_jira.ports import ImportFeatureStore, ImportLinkStore
 from aha_jira.webhooks.issue_changes import plan_issue_imported
@@ -165,10 +165,18 @@ def plan_import(
             return PlannedImport(
                 candidate, unchanged(base, "ignored", "the parent feature has no roadmap record (yet)")
             )
-        known = [*record.requirement_references, *record.removed_requirements, *record.imported_requirements]
-        highest = max((reference_number(feature_reference, ref) or 0 for ref in known), default=0)
-        number = features.next_requirement_number(context.integration_id, feature_reference, at_least=highest)
-        reference = f"{feature_reference}-{number}"
+        reference = provisional_reference(context, issue.key)
+        if reference is None:
+            known = [
+                *record.requirement_references,
+                *record.removed_requirements,
+                *record.imported_requirements,
+            ]
+            highest = max((reference_number(feature_reference, ref) or 0 for ref in known), default=0)
+            number = features.next_requirement_number(
+                context.integration_id, feature_reference, at_least=highest
+            )
+            reference = f"{feature_reference}-{number}"
         base = _new_link(
             context,
             reference,
@@ -185,7 +193,9 @@ def plan_import(
         ]
         return PlannedImport(candidate, plan, writes)
 
-    reference = f"{context.product}-{features.next_feature_number(context.product)}"
+    reference = provisional_reference(context, issue.key) or (
+        f"{context.product}-{features.next_feature_number(context.product)}"
+    )
     base = _new_link(
         context, reference, kind="feature", feature_reference=reference, routing=routing, event=event
     )
@@ -202,6 +212,17 @@ def plan_import(
     )
     writes = [*links.import_writes(plan.updated), features.import_feature_write(feature_record)]
     return PlannedImport(candidate, plan, writes, feature_record)
+
+
+def provisional_reference(context: IntegrationContext, issue_key: str | None) -> str | None:
+    """On an Aha! integration the record is created in Aha!, which allocates its reference (the record is
+    renamed then, `aha_jira.roadmap.aha_imports`); until then it carries `<product>-JIRA-<issue key>`, which
+    no Aha! reference can be, so a provisional reference never names another record. None elsewhere: the
+    integration allocates `<product>-N` itself."""
+    if context.roadmap_type != "aha" or not issue_key:
+        return None
+    reference = f"{context.product}-JIRA-{issue_key}"
+    return reference if is_reference(reference) else None
 
 
 def already_imported(planned: PlannedImport, routing: SiteRouting, links: ImportLinkStore) -> PlannedImport:

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from aha_jira.errors import InvalidRequest
 from aha_jira.integration_log import Outcome, record_action
+from aha_jira.models import roadmap_event
 from aha_jira.models.issue_link import IssueLink
 from aha_jira.models.jira_webhook import (
     ISSUE_EVENTS,
@@ -197,14 +198,17 @@ def _commit(
         writing = [index for index, item in enumerate(routed) if item.plan.updated is not None]
         if not writing:
             return (not services.deliveries.record(delivery)), routed
-        changes = []
+        changes, events = [], []
         for index in writing:
             plan = routed[index].plan
             assert plan.updated is not None
             rev = plan.current.jira.webhook_rev
             updated = plan.updated.with_jira(webhook_rev=rev + 1)
             changes.append(services.links.webhook_write(updated, expected_rev=rev))
-        result = services.deliveries.commit(delivery, changes)
+            # The roadmap events of the change, in the same transaction (the outbox).
+            deliver = roadmap_event.delivers(routed[index].integration.roadmap_type)
+            events += roadmap_event.changes_between(plan.current, updated, deliver=deliver)
+        result = services.deliveries.commit(delivery, changes, events)
         if result.committed:
             return False, routed
         if result.duplicate:
@@ -218,6 +222,10 @@ def _commit(
             fresh = services.links.get_many(current.integration_id, [current.reference]).get(
                 current.reference
             )
+            renamed = None if fresh else services.links.renamed(current.integration_id, current.reference)
+            if renamed:
+                # Created in Aha! meanwhile, the record took Aha!'s reference (aha_jira.roadmap.aha_imports).
+                fresh = services.links.get_many(current.integration_id, [renamed]).get(renamed)
             integration = routed[index].integration
             if fresh is None or fresh.state != "linked":
                 routed[index] = replace(
@@ -297,13 +305,17 @@ def _commit_imports(creation: _Creation, planned: list[PlannedImport]) -> tuple[
     for round_number in range(MAX_COMMIT_ROUNDS):
         owners: list[tuple[int, int]] = []  # per transaction item: (planned index, part)
         changes: list[dict[str, Any]] = []
+        events: list[roadmap_event.NewEvent] = []
         for index, item in enumerate(planned):
             for part, write in enumerate(item.writes):
                 owners.append((index, part))
                 changes.append(write)
+            if item.writes and item.plan.updated is not None:
+                deliver = roadmap_event.delivers(item.candidate.integration.roadmap_type)
+                events.append(roadmap_event.imported(item.plan.updated, deliver=deliver))
         if not changes:
             return (not services.deliveries.record(delivery)), planned
-        result = services.deliveries.commit(delivery, changes)
+        result = services.deliveries.commit(delivery, changes, events)
         if result.committed:
             return False, planned
         if result.duplicate:

@@ -27,6 +27,8 @@ class IntegrationContext:
     import_issue_types: frozenset[str] = frozenset()  # case-folded names or ids
     requirement_issue_type: str = ""
     link_type: str = ""
+    # Where the roadmap events of its records go (`none`: the change feed only).
+    roadmap_type: str = "none"
 
     @classmethod
     def of(cls, integration: StoredIntegration) -> IntegrationContext:
@@ -45,6 +47,7 @@ class IntegrationContext:
             import_issue_types=frozenset(name.casefold() for name in integration.import_settings.issue_types),
             requirement_issue_type=integration.mapping.requirement_issue_type,
             link_type=integration.mapping.link_type,
+            roadmap_type=integration.roadmap.type,
         )
 
     def owns_project(self, key: str | None, project_id: str | None) -> bool:
