@@ -166,6 +166,12 @@ class WriteBackLinkStore(Protocol):
         ...
 
 
+class RecordLinks(Protocol):
+    """Sends from Aha! (the webhook, the job): whether a record is linked, and the status Jira gave it."""
+
+    def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
+
+
 class LinkDetacher(Protocol):
     """Removing an integration keeps its links, detached."""
 
@@ -239,6 +245,11 @@ class DeliveryStore(Protocol):
 
     def commit(self, delivery: Delivery, changes: list[TransactionItem]) -> CommitResult:
         """Record the delivery and make `changes` atomically."""
+        ...
+
+    def forget(self, delivery: Delivery) -> None:
+        """Take back this very recording of a delivery (its `attempt`), so that a redelivery is no
+        duplicate: what it was recorded for could not be done."""
         ...
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from aha_jira.connect.webhook_auth import ConnectWebhookServices
     from aha_jira.jira.rate_budget import SiteBudgets
     from aha_jira.ports import IntegrationLogReader
+    from aha_jira.roadmap_inbound.receive import AhaWebhookServices
     from aha_jira.storage.connect_installations import DynamoConnectInstallations
 
 
@@ -214,3 +215,23 @@ def rate_budgets() -> SiteBudgets:
     from aha_jira.storage.rate_budget import DynamoRateBudgetStore
 
     return SiteBudgets(DynamoRateBudgetStore())
+
+
+# Aha!'s webhooks (the Aha! webhook function) ------------------------------------------------------------
+
+
+@cache
+def aha_webhook_services() -> AhaWebhookServices:
+    """Aha!'s deliveries: the roadmap token's integration, the records' links and feature records (what was
+    last sent), the deliveries recorded, the retry queue the sends wait in. No secret, no Aha! client: the
+    webhook asks nothing of Aha!."""
+    from aha_jira.roadmap_inbound.receive import AhaWebhookServices
+
+    return AhaWebhookServices(
+        directory=integrations(),
+        integrations=integrations(),
+        links=issue_links(),
+        features=features(),
+        deliveries=webhook_deliveries(),
+        queue=retry_queue(),
+    )

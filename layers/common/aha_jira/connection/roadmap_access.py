@@ -24,8 +24,12 @@ def _stored_secret(integration: StoredIntegration, secret_store: SecretStore, ki
     return stored["secret"]
 
 
-def aha_client_for(integration: StoredIntegration, secret_store: SecretStore) -> AhaClient:
-    """The Aha! client of an integration whose `roadmap.type` is `aha`; AhaAuthFailed without a usable key."""
+def aha_client_for(
+    integration: StoredIntegration, secret_store: SecretStore, *, read_retries: int = 2
+) -> AhaClient:
+    """The Aha! client of an integration whose `roadmap.type` is `aha`; AhaAuthFailed without a usable key.
+    `read_retries`: how often a read is repeated at once after a brief transient failure (a caller that
+    answers an API request within its 29 s takes none)."""
     # Imported here: requests and the client load with the first Aha! call, not with the use case.
     from aha_jira.aha.client import AhaClient  # noqa: PLC0415
     from aha_jira.aha.transport import AhaTransport  # noqa: PLC0415
@@ -44,6 +48,7 @@ def aha_client_for(integration: StoredIntegration, secret_store: SecretStore) ->
         api_key,
         allow_loopback=get_settings().allow_http_loopback,
         timeout=roadmap_timeouts(),
+        max_read_retries=read_retries,
     )
     return AhaClient(transport)
 
