@@ -41,6 +41,7 @@ FUNCTION_DIRS = {
     "send_feature": "SendFeatureFunction",
     "retry_worker": "RetryWorkerFunction",
     "jira_webhook": "JiraWebhookFunction",
+    "aha_webhook": "AhaWebhookFunction",
 }
 TRANSACT = {
     "Put": "PutItem",
@@ -230,6 +231,8 @@ def test_every_aws_call_of_the_usual_flows_is_allowed_by_the_functions_policies(
     assert call_api("GET", "/integrations/mob/features")[0] == 200
     assert call_api("GET", "/integrations/mob/features/PROD-2")[0] == 200
     assert call_api("GET", "/integrations/mob/log")[0] == 200
+    # Aha!'s webhook on a token of no integration (its own flows: test_iam_roadmap.py).
+    assert call_api("POST", "/webhooks/aha/" + "x" * 32, {"event": "update_feature"})[0] == 404
     assert call_api("DELETE", "/integrations/mob")[0] in {200, 204}
 
     assert {function for function, *_ in recorded} == set(FUNCTION_DIRS.values())

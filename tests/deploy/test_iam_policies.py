@@ -44,6 +44,7 @@ LOG_GROUPS = {
     "SendFeatureLogGroup",
     "RetryWorkerLogGroup",
     "JiraWebhookLogGroup",
+    "AhaWebhookLogGroup",
 }
 # What each function may reach: logical ids (an index counts as its table) and `secret:<kind>`.
 ALLOWED_RESOURCES: dict[str, set[str]] = {
@@ -72,6 +73,15 @@ ALLOWED_RESOURCES: dict[str, set[str]] = {
         "RetryQueue",  # an import's write-back to Jira is queued for the retry worker
         "secret:sites",
         "secret:connect",
+    },
+    # Aha!'s webhooks: the token's integration, the records' links and what was sent, the deliveries
+    # recorded, the sends queued; no secret (nothing is asked of Aha!).
+    "AhaWebhookFunction": {
+        "IntegrationsTable",
+        "IssueLinksTable",
+        "FeaturesTable",
+        "WebhookDeliveriesTable",
+        "RetryQueue",
     },
     # The API's description: no AWS resource at all (its own logs through AWSLambdaBasicExecutionRole).
     "ApiDocsFunction": set(),
