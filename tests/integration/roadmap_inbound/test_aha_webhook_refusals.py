@@ -21,7 +21,7 @@ from aha_jira_dev.aha_sim import AhaSimulator
 from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.local_stack.provision import LocalResources
 from tests.fixtures.api import Call
-from tests.integration.roadmap_inbound.conftest import AhaIntegration, aha_calls
+from tests.integration.roadmap_inbound.conftest import AhaIntegration, aha_calls, log_lines
 from tests.integration.roadmap_inbound.test_aha_webhook import queued_messages, recorded_deliveries
 
 
@@ -141,13 +141,14 @@ BAD_BODIES: dict[str, bytes] = {
 }  # fmt: skip
 
 
-def test_a_body_that_is_not_an_aha_event_is_400_and_writes_nothing(  # noqa: PLR0917 (fixtures)
+def test_a_body_that_is_not_an_aha_event_is_400_writes_nothing_and_is_logged(  # noqa: PLR0917 (fixtures)
     call_api: Call,
     roadmap: AhaIntegration,
     sent: None,
     aws: LocalResources,
     aha_sim: AhaSimulator,
     jira_sim: JiraSimulator,
+    log_output: io.StringIO,
 ) -> None:
     calls = (len(aha_sim.calls), len(jira_sim.calls))
     for label, body in BAD_BODIES.items():
@@ -157,6 +158,13 @@ def test_a_body_that_is_not_an_aha_event_is_400_and_writes_nothing(  # noqa: PLR
         assert answer["error"]["message"].startswith("The body is not an Aha! webhook event"), label
         assert "event" in answer["error"]["hint"]
     nothing_written(aws, aha_sim, jira_sim, calls)
+    # The token was the integration's: its owner sees each refusal (a change in Aha! that was not sent).
+    lines = log_lines(log_output)
+    assert len(lines) == len(BAD_BODIES)
+    assert {(line["action"], line["outcome"], line["error_code"]) for line in lines} == {
+        ("roadmap.event_ignored", "failed", "not_an_aha_event")
+    }
+    assert all(line["integration_id"] == roadmap.id for line in lines)
 
 
 def test_a_send_that_cannot_be_queued_is_a_503_and_aha_s_redelivery_queues_it(

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aha_jira.errors import AhaJiraError, NotFound
+from aha_jira.errors import AhaJiraError, InvalidRequest, NotFound
 from aha_jira.integration_log import Outcome, bind_log_context, logger, record_action, register_secret
 from aha_jira.models.aha_webhook import (
     AhaAuditEvent,
@@ -121,7 +121,21 @@ def authenticate(token: str, services: AhaWebhookServices) -> StoredIntegration:
 
 def receive_aha_webhook(token: str, body: bytes, services: AhaWebhookServices) -> AhaWebhookAnswer:
     integration = authenticate(token, services)
-    delivery = parse_delivery(body)
+    try:
+        delivery = parse_delivery(body)
+    except InvalidRequest as refused:
+        # The sender holds the integration's token: Aha! itself, whose payload we could not read. The owner
+        # must see it (a change to a linked feature is then not sent); nothing else is written.
+        record_action(
+            "roadmap.event_ignored",
+            Outcome.FAILED,
+            integration_id=integration.integration_id,
+            message=refused.message,
+            hint=refused.hint,
+            error_code=refused.code,
+            webhook_outcome="refused",
+        )
+        raise
     identifier = delivery_identifier(delivery, body)
     bind_log_context(correlation_id=identifier)
     decided = _decide(integration, delivery, services)
