@@ -17,6 +17,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 PORT ?= 3000
 JIRA_SIM_PORT ?= 8081
+AHA_SIM_PORT ?= 8082
 DEMO ?= 1
 
 .PHONY: venv sam-venv chromium run test lint typecheck validate-template unit integration e2e deploy-test invoke bench fuzz build replay-dlq log test-connection clean
@@ -47,7 +48,7 @@ sam-venv: $(SAM_STAMP)
 chromium: $(CHROMIUM)
 
 run: $(STAMP)
-	PORT=$(PORT) JIRA_SIM_PORT=$(JIRA_SIM_PORT) DEMO=$(DEMO) $(PY) -m aha_jira_dev.local_stack
+	PORT=$(PORT) JIRA_SIM_PORT=$(JIRA_SIM_PORT) AHA_SIM_PORT=$(AHA_SIM_PORT) DEMO=$(DEMO) $(PY) -m aha_jira_dev.local_stack
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -78,6 +78,7 @@ class RunningStack:
     url: str
     jira_url: str
     moto_url: str
+    aha_url: str  # the stack's Aha! simulator: each tenant's Aha! integration links a feature there
     console: Path
     log_file: Path
     process: subprocess.Popen[bytes]
@@ -85,7 +86,12 @@ class RunningStack:
 
 @contextmanager
 def make_run_stack(install_keys_url: str, workdir: Path) -> Iterator[RunningStack]:
-    ports = {"PORT": free_port(), "MOTO_PORT": free_port(), "JIRA_SIM_PORT": free_port()}
+    ports = {
+        "PORT": free_port(),
+        "MOTO_PORT": free_port(),
+        "JIRA_SIM_PORT": free_port(),
+        "AHA_SIM_PORT": free_port(),
+    }
     console = workdir / "console.log"
     log_file = workdir / "integration-log.jsonl"
     env = {
@@ -112,6 +118,7 @@ def make_run_stack(install_keys_url: str, workdir: Path) -> Iterator[RunningStac
         url=f"http://127.0.0.1:{ports['PORT']}",
         jira_url=f"http://127.0.0.1:{ports['JIRA_SIM_PORT']}",
         moto_url=f"http://127.0.0.1:{ports['MOTO_PORT']}",
+        aha_url=f"http://127.0.0.1:{ports['AHA_SIM_PORT']}",
         console=console,
         log_file=log_file,
         process=process,
@@ -194,8 +201,17 @@ def main() -> int:
         try:
             with make_run_stack(sim.install_keys_url, Path(workdir)) as stack:
                 app = connect_app(stack.url, API_KEY, sim.connect_keys)
-                alpha = set_up_tenant(app, name="alpha", integration_id="alpha", jira_url=stack.jira_url)
-                beta = set_up_tenant(app, name="beta", integration_id="beta", jira_url=sim.base_url)
+                alpha = set_up_tenant(
+                    app, name="alpha", integration_id="alpha", jira_url=stack.jira_url, aha_url=stack.aha_url
+                )
+                beta = set_up_tenant(
+                    app,
+                    name="beta",
+                    integration_id="beta",
+                    jira_url=sim.base_url,
+                    aha_url=stack.aha_url,
+                    roadmap_reference="PROD-2",
+                )
                 observer = WriteObserver([stack.jira_url, sim.base_url], aws_endpoint=stack.moto_url)
                 target = app.target(alpha)
                 print(

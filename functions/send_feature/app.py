@@ -1,4 +1,5 @@
-"""Send a feature to Jira: adapts the API Gateway event to the send use case."""
+"""Send a feature to Jira: adapts the API Gateway event to the send use case (the feature in the body), or,
+with no body on an Aha! integration, to the send from Aha! (the feature read from Aha!)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira.http_api.openapi import API_KEY, answer, errors, json_body
 from aha_jira.http_api.paths import check_path_ids
-from aha_jira.http_api.request import parse_body
+from aha_jira.http_api.request import parse_optional_body
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
 from aha_jira.models.feature import SendFeatureBody
-from aha_jira.models.send import SendQueued
+from aha_jira.models.send import SendQueued, SendSynced
 from aha_jira.sync.send import send_feature
 from aha_jira.wiring import send_services
 
@@ -29,13 +30,16 @@ app = make_resolver(validation=False)
     summary="Create or update the Jira issues of a feature and its requirements",
     description=(
         "Exactly once: a repeated send never creates an issue twice. Requirements no longer on the roadmap "
-        "are listed in removed and stay in Jira."
+        "are listed in removed and stay in Jira. On an integration whose roadmap.type is aha the body may be "
+        "left out (or {}): the feature and its requirements are read from Aha!."
     ),
     tags=["Send"],
     security=API_KEY,
     # The body is read by `parse_body`, not by Powertools; models are named for the description only.
     openapi_extensions=json_body(
-        "aha_jira.models.feature:SendFeatureBody", '{"feature": <Aha! feature resource>}'
+        "aha_jira.models.feature:SendFeatureBody",
+        '{"feature": <Aha! feature resource>}; optional on an Aha! integration (read from Aha!).',
+        required=False,
     ),
     responses={
         200: answer(
@@ -53,19 +57,38 @@ app = make_resolver(validation=False)
             413,
             415,
             422,
+            502,
+            503,
             keyed=True,
             notes={
-                409: "not_tested before a successful test connection, disabled for a disabled integration."
+                404: "An unknown integration, or (a send from Aha!) a feature Aha! does not have "
+                "(`roadmap_feature_not_found`).",
+                409: "not_tested before a successful test connection, disabled for a disabled integration.",
+                422: "Jira refused the content (the field is named in `details`), or, a send from Aha!, Aha! "
+                "refused the API key (`roadmap_auth_failed`) or the feature there is not one a send can carry "
+                "(`roadmap_feature_invalid`).",
+                502: "A send from Aha!: Aha! could not be reached or answered in a way its API does not "
+                "describe; nothing was sent.",
+                503: "A send from Aha!: Aha! is rate limiting the API key (300 requests a minute); try again.",
+                504: "API Gateway's 29 seconds ran out, or (a send from Aha!) Aha! did not answer in time "
+                "(`roadmap_timeout`).",
             },
         ),
     },
 )
 def post_send(integration_id: str, reference: str) -> Response[str]:
     check_path_ids(integration_id, reference)
-    body = parse_body(app.current_event, SendFeatureBody)
+    body = parse_optional_body(app.current_event, SendFeatureBody)
     # API Gateway gives up at 29 s and the function at its timeout: a send stops writing before either.
     deadline = time.time() + app.lambda_context.get_remaining_time_in_millis() / 1000
-    result = send_feature(integration_id, reference, body.feature, send_services(), deadline=deadline)
+    result: SendSynced | SendQueued
+    if body is None:
+        # Imported with the first send from Aha! (the Aha! client comes with it).
+        from aha_jira.roadmap_inbound.send_from_roadmap import send_from_roadmap  # noqa: PLC0415
+
+        result = send_from_roadmap(integration_id, reference, send_services(), deadline=deadline)
+    else:
+        result = send_feature(integration_id, reference, body.feature, send_services(), deadline=deadline)
     status = 202 if isinstance(result, SendQueued) else 200
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=result.model_dump_json()

@@ -54,6 +54,7 @@ FUNCTIONS = {
     "RetryWorkerFunction": "retry_worker",
     "JiraWebhookFunction": "jira_webhook",
     "AdminConsoleFunction": "admin_console",
+    "AhaWebhookFunction": "aha_webhook",
 }
 
 # Runs in the fresh interpreter: argv = [task root, layer's python/ folder, runtime folder, events file].
@@ -319,6 +320,10 @@ def test_the_built_functions_run_on_sample_events(
     delivery["pathParameters"] = {"webhook_token": token}
     received = _invoke(stack, runtime_dir, "JiraWebhookFunction", [delivery], tmp_path)["results"]
     assert received[0]["statusCode"] == 200, received
+
+    # Aha!'s webhook on the sample delivery (a token of no integration here: 404 unknown_webhook).
+    aha = _invoke(stack, runtime_dir, "AhaWebhookFunction", [_event("aha_webhook.json")], tmp_path)["results"]
+    assert aha[0]["statusCode"] == 404 and _body(aha[0])["error"]["code"] == "unknown_webhook", aha
 
     # The admin console from its built folder: the page and an asset, with the console's headers.
     page = _event("get_admin_console.json")

@@ -42,6 +42,7 @@ FUNCTION_DIRS = {
     "retry_worker": "RetryWorkerFunction",
     "jira_webhook": "JiraWebhookFunction",
     "roadmap_delivery": "RoadmapDeliveryFunction",
+    "aha_webhook": "AhaWebhookFunction",
 }
 TRANSACT = {
     "Put": "PutItem",
@@ -244,6 +245,8 @@ def test_every_aws_call_of_the_usual_flows_is_allowed_by_the_functions_policies(
     assert call_api("GET", "/integrations/mob/features")[0] == 200
     assert call_api("GET", "/integrations/mob/features/PROD-2")[0] == 200
     assert call_api("GET", "/integrations/mob/log")[0] == 200
+    # Aha!'s webhook on a token of no integration (its own flows: test_iam_roadmap.py).
+    assert call_api("POST", "/webhooks/aha/" + "x" * 32, {"event": "update_feature"})[0] == 404
     assert call_api("DELETE", "/integrations/mob")[0] in {200, 204}
 
     # The roadmap delivery's flows are test_iam_roadmap_delivery.py's.

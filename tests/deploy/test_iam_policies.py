@@ -47,6 +47,7 @@ LOG_GROUPS = {
     "RetryWorkerLogGroup",
     "JiraWebhookLogGroup",
     "RoadmapDeliveryLogGroup",
+    "AhaWebhookLogGroup",
 }
 # What each function may reach: logical ids (an index counts as its table) and `secret:<kind>`.
 ALLOWED_RESOURCES: dict[str, set[str]] = {
@@ -88,6 +89,15 @@ ALLOWED_RESOURCES: dict[str, set[str]] = {
         "RetryQueue",
         *_OUTBOX,
         "secret:integrations",
+    },
+    # Aha!'s webhooks: the token's integration, the records' links and what was sent, the deliveries
+    # recorded, the sends queued; no secret (nothing is asked of Aha!).
+    "AhaWebhookFunction": {
+        "IntegrationsTable",
+        "IssueLinksTable",
+        "FeaturesTable",
+        "WebhookDeliveriesTable",
+        "RetryQueue",
     },
     # The API's description: no AWS resource at all (its own logs through AWSLambdaBasicExecutionRole).
     "ApiDocsFunction": set(),

@@ -1,8 +1,9 @@
 """The e2e suite's `make run` stack, and everything it lets the secrets check read.
 
 - `stack` (package): `python -m aha_jira_dev.local_stack` as its own process, as a new user starts it, with
-  an API key of its own and Jira simulator accounts whose secrets hold quotes, backslashes and percent
-  signs (`JIRA_SIM_CREDENTIALS`). Its stdout and stderr are drained into a file for the whole run, and its
+  an API key of its own, Jira simulator accounts whose secrets hold quotes, backslashes and percent
+  signs (`JIRA_SIM_CREDENTIALS`), and an Aha! simulator whose bot API key (the demo's roadmap.api_key) is as
+  odd (`AHA_SIM_API_KEYS`). Its stdout and stderr are drained into a file for the whole run, and its
   functions' log lines are captured to another (`INTEGRATION_LOG_FILE`).
 - `e2e_capture` (package): those two files and every answer the tests received from the stack's gateway
   (recorded around `requests.Session.send` while the e2e tests run).
@@ -33,6 +34,8 @@ API_KEY = "e2e-api-key-5c1d7a9e"
 # The simulator's Cloud bot account: its API token as a careless user might paste one.
 SIM_EMAIL = "bot@acme.example"
 SIM_API_TOKEN = "e2e-sim-token-\"dq\"-'sq'-back\\slash-100%25-%2F-&+/=<>"
+# The Aha! simulator's bot key, which the demo integration stores as roadmap.api_key (a Bearer token: Latin-1).
+AHA_BOT_KEY = "e2e-aha-key-\"dq\"-'sq'-back\\slash-100%25-%2F-&+/=<>"
 
 
 def free_port() -> int:
@@ -69,6 +72,7 @@ class OutputDrain(threading.Thread):
 class RunningStack:
     url: str
     jira_url: str
+    aha_url: str
     moto_port: int
     process: subprocess.Popen[bytes]
     drain: OutputDrain
@@ -119,12 +123,18 @@ def e2e_capture(tmp_path_factory: pytest.TempPathFactory) -> E2eCapture:
 
 @pytest.fixture(scope="package")
 def stack(e2e_capture: E2eCapture) -> Iterator[RunningStack]:
-    ports = {"PORT": free_port(), "MOTO_PORT": free_port(), "JIRA_SIM_PORT": free_port()}
+    ports = {
+        "PORT": free_port(),
+        "MOTO_PORT": free_port(),
+        "JIRA_SIM_PORT": free_port(),
+        "AHA_SIM_PORT": free_port(),
+    }
     env = {
         **os.environ,
         **{name: str(port) for name, port in ports.items()},
         "API_KEY": API_KEY,
         "JIRA_SIM_CREDENTIALS": json.dumps({"cloud_email": SIM_EMAIL, "cloud_api_token": SIM_API_TOKEN}),
+        "AHA_SIM_API_KEYS": json.dumps({"bot": AHA_BOT_KEY}),
         "INTEGRATION_LOG_FILE": str(e2e_capture.function_log),
         "PYTHONUTF8": "1",
     }
@@ -144,6 +154,7 @@ def stack(e2e_capture: E2eCapture) -> Iterator[RunningStack]:
     running = RunningStack(
         url=f"http://127.0.0.1:{ports['PORT']}",
         jira_url=f"http://127.0.0.1:{ports['JIRA_SIM_PORT']}",
+        aha_url=f"http://127.0.0.1:{ports['AHA_SIM_PORT']}",
         moto_port=ports["MOTO_PORT"],
         process=process,
         drain=drain,

@@ -28,6 +28,7 @@ from tests.e2e.admin_browser import (
     sign_in_with,
 )
 from tests.e2e.conftest import API_KEY, SIM_API_TOKEN, SIM_EMAIL, E2eCapture, RunningStack, wait_until
+from tests.e2e.test_demo_roadmap import new_aha_feature
 from tests.leak_scan import leaks
 
 HEADERS = {"x-api-key": API_KEY}
@@ -362,6 +363,21 @@ def test_a_400_is_shown_beside_the_field_the_api_named(
     assert missing.status_code == 404
 
 
+def test_a_feature_is_sent_by_reference_from_aha(stack: RunningStack, console_tabs: ConsoleTabs) -> None:
+    """The demo's roadmap is the Aha! simulator: the Send tab sends a feature by its reference alone, read from
+    Aha!, and links to its Jira issue."""
+    reference = new_aha_feature(stack, "Sent from the console")
+    page = console_tabs.open().page
+    page.get_by_role("button", name="Open Demo: Mobile app").click()
+    page.get_by_role("tab", name="Send").click()
+    page.get_by_label("Feature reference", exact=True).fill(reference)
+    page.locator("#send-by-reference").click()
+    expect(page.locator("#send-outcome")).to_contain_text(f"{reference} is in Jira as")
+    key = page.locator("#send-outcome a").first.inner_text()
+    issue = requests.get(f"{stack.jira_url}/_sim/issues/{key}", timeout=10).json()
+    assert issue["fields"]["summary"] == "Sent from the console"
+
+
 def test_hostile_strings_are_shown_as_text(stack: RunningStack, console_tabs: ConsoleTabs) -> None:
     """A feature named `<img src=x onerror=alert(1)>` shows those characters in the result, the feature
     list and the log, and runs nothing (no dialog, no element made from it)."""
@@ -375,7 +391,8 @@ def test_hostile_strings_are_shown_as_text(stack: RunningStack, console_tabs: Co
     page.get_by_label("Aha! feature JSON", exact=True).fill(
         json.dumps(_feature("PROD-66", HOSTILE, HOSTILE_REQUIREMENT))
     )
-    page.get_by_role("button", name="Send", exact=True).click()
+    # The demo's roadmap is Aha!: the tab also offers a send by reference (read from Aha!).
+    page.locator("#send-json-form").get_by_role("button", name="Send", exact=True).click()
     expect(page.locator("#send-outcome")).to_contain_text("PROD-66 is in Jira as")
     idle(page)
     page.get_by_role("tab", name="Features").click()
@@ -405,13 +422,18 @@ def test_a_narrow_screen(stack: RunningStack, console_tabs: ConsoleTabs) -> None
     idle(page)
     expect(page.locator("#features-table thead")).not_to_be_in_viewport()
     screenshot(page, "10-narrow-features")
-    # Keyboard: from the Send tab, Tab reaches the form's controls in order.
+    # Keyboard: from the Send tab, Tab reaches the forms' controls in order (the demo's roadmap is Aha!: the
+    # send by reference comes first).
     page.get_by_role("tab", name="Send").click()
     page.get_by_role("tab", name="Send").focus()
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Feature reference", exact=True)).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#send-by-reference")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.get_by_label("Aha! feature JSON", exact=True)).to_be_focused()
     page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Send", exact=True)).to_be_focused()
+    expect(page.locator("#send-json-form").get_by_role("button", name="Send", exact=True)).to_be_focused()
 
 
 def test_under_the_stage_the_page_calls_the_stage(stack: RunningStack, console_tabs: ConsoleTabs) -> None:

@@ -5,9 +5,10 @@ Webhook tokens may not be in a log line either (answers carry them by design, in
 
 The secrets are used for real first, odd characters and all: the simulator's bot account takes an API token
 with quotes, backslashes and percent signs (the demo and an integration of this test authenticate with it),
-a site's webhook secret with non-ASCII characters signs a delivery the receiver accepts, and a personal
+a site's webhook secret with non-ASCII characters signs a delivery the receiver accepts, a personal
 access token stored (as an older version could) with a line break and a character outside Latin-1 is read
-and refused as a credential problem, never sent.
+and refused as a credential problem, never sent, and the Aha! simulator's bot key, as odd, is the demo's
+roadmap.api_key: a feature is read from Aha! with it, and Aha!'s webhooks reach the demo's roadmap token.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import (
+    AHA_BOT_KEY,
     API_KEY,
     REPO_ROOT,
     SIM_API_TOKEN,
@@ -106,6 +108,8 @@ def secrets_in_use(stack: RunningStack) -> Iterator[SecretsInUse]:
             "legacy personal access token": LEGACY_PAT,
             "clean personal access token": CLEAN_PAT,
             "README API token": README_API_TOKEN,
+            "Aha! API key": AHA_BOT_KEY,
+            "Aha! bearer header": f"Bearer {AHA_BOT_KEY}",
         }
     )
     # 1. An integration that authenticates with the odd API token and signs webhooks with an odd secret.
@@ -152,8 +156,29 @@ def secrets_in_use(stack: RunningStack) -> Iterator[SecretsInUse]:
     # 4. What the simulator saw: calls authenticated as the bot, by basic auth with the odd token.
     calls = requests.get(f"{stack.jira_url}/_sim/calls", timeout=10).json()["calls"]
     run.evidence["basic calls"] = sum(1 for call in calls if call.get("auth") == "basic" and call.get("user"))
-    for answer in (created, _api(stack, "GET", "/integrations/demo")):
+
+    # 5. The Aha! key (the demo's roadmap.api_key): a send reads a feature from Aha! with it; a change in Aha!
+    # comes back through the demo's roadmap.webhook_url (its token).
+    demo = _api(stack, "GET", "/integrations/demo")
+    from_aha = _api(stack, "POST", "/integrations/demo/features/PROD-3/send")
+    assert from_aha.status_code == 200, from_aha.text
+    edited = requests.put(
+        f"{stack.aha_url}/_sim/pm/features/PROD-3", json={"name": "Dark theme, darker"}, timeout=10
+    )
+    assert edited.status_code == 200, edited.text
+    aha_calls = requests.get(f"{stack.aha_url}/_sim/calls", timeout=10).json()["calls"]
+    run.evidence["Aha! reads as the bot"] = sum(
+        1 for call in aha_calls if call.get("user") == "aha-bot@acme.example" and call.get("status") == 200
+    )
+
+    def aha_delivered() -> list[dict[str, Any]]:
+        found = requests.get(f"{stack.aha_url}/_sim/webhook/deliveries", timeout=10).json()["deliveries"]
+        return [item for item in found if item["done"] and item["reference"] == "PROD-3"]
+
+    run.evidence["Aha! deliveries"] = [item["status"] for item in wait_until(aha_delivered, timeout=30)]
+    for answer in (created, demo):
         run.webhook_tokens.add(answer.json()["webhook_url"].rsplit("/", 1)[-1])
+    run.webhook_tokens.add(demo.json()["roadmap"]["webhook_url"].rsplit("/", 1)[-1])
     yield run
 
 
@@ -162,6 +187,10 @@ def test_odd_secrets_are_used_or_refused_as_credentials(secrets_in_use: SecretsI
     assert evidence["test connection"] is True
     assert evidence["basic calls"] > 0
     assert evidence["deliveries"] and set(evidence["deliveries"]) == {200}, evidence["deliveries"]
+    assert evidence["Aha! reads as the bot"] > 0
+    assert evidence["Aha! deliveries"] and set(evidence["Aha! deliveries"]) == {200}, evidence[
+        "Aha! deliveries"
+    ]
     problems = evidence["legacy problems"]
     assert [problem["code"] for problem in problems] == ["auth_failed"], problems
     assert "personal access token" in problems[0]["message"]
@@ -187,6 +216,7 @@ def test_no_secret_in_any_log_line_or_answer(
         "TestConnectionFunction",
         "SendFeatureFunction",
         "JiraWebhookFunction",
+        "AhaWebhookFunction",
     } <= functions, functions
     answers = "\n".join(e2e_capture.answers)
     assert len(e2e_capture.answers) >= 6 and "/integrations/odd" in answers

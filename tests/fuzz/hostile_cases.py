@@ -39,6 +39,8 @@ from tests.fuzz.probes import (
     HostileCase,
     Probe,
     Target,
+    aha_document,
+    aha_webhook,
     api,
     carried_secrets,
     configure_token,
@@ -135,6 +137,7 @@ def hostile_cases() -> list[HostileCase]:
             _put_cases,
             _send_cases,
             _webhook_cases,
+            _aha_webhook_cases,
             _connect_webhook_cases,
             _lifecycle_cases,
             _configure_cases,
@@ -934,6 +937,123 @@ def _webhook_cases() -> None:
             lambda t, p=path, v=value, n=label: webhook(t, n, encode(set_at(webhook_document(t, n), p, v))),
             tolerant=True,
         )
+
+
+# Aha!'s webhook (`POST /webhooks/aha/{roadmap_token}`): the token is the only credential (Aha! signs nothing),
+# the body is strict JSON in one of two formats. Valid bodies start from `probes.aha_document`, a change to the
+# tenant's linked feature that would queue its send.
+AHA_WRONG_TYPES: list[tuple[str, Any]] = [
+    ("event", 5),
+    ("event", None),
+    ("event", ""),
+    ("event", ["update_feature"]),
+    ("event", "update_feature\u0000"),
+    ("event", "e" * 1000),
+    ("feature", None),
+    ("feature", "PROD-1"),
+    ("feature", []),
+    ("feature.reference_num", 5),
+    ("feature.reference_num", "PROD-1\r\nX: 1"),
+    ("feature.reference_num", "r" * 65),
+    ("feature.name", 5),
+    ("feature.name", "n" * MB),
+    ("feature.description", 5),
+    ("feature.tags", "a, b"),
+    ("feature.requirements", {}),
+    ("feature.requirements", [{"name": "no reference"}]),
+    ("feature.original_estimate", -1),
+    ("feature.assigned_to_user", {"email": "not an e-mail"}),
+]
+
+
+def _aha_bodies(target: Target, name: str) -> Iterator[tuple[str, bytes]]:
+    document = aha_document(target, name)
+    for label, raw in NOT_JSON.items():
+        yield label, raw
+    for path, value in AHA_WRONG_TYPES:
+        label = json.dumps(value)
+        yield (
+            f"{path} = {label if len(label) <= 40 else label[:40] + '...'}",
+            encode(set_at(document, path, value)),
+        )
+    yield "no event", encode(drop_at(document, "event"))
+    yield "a feature event without its feature", encode(drop_at(document, "feature"))
+    yield (
+        "a requirement reusing the feature's reference",
+        encode(
+            set_at(
+                document,
+                "feature.requirements",
+                [{"reference_num": target.tenant.roadmap_reference, "name": "x"}],
+            )
+        ),
+    )
+    for label, number in RAW_NUMBERS.items():
+        yield f"feature.original_estimate {label}", with_raw(document, "feature.original_estimate", number)
+    yield "a repeated event", with_raw(document, "event", '"update_feature", "event": "update_feature"')
+    yield (
+        "10,000 nested arrays in a custom field",
+        with_raw(document, "feature.custom_fields.0.value", nested_arrays(10_000)),
+    )
+    audit = {"audit_action": "update", "auditable_type": "Feature", "auditable_id": "1"}
+    yield "an audit without its record", encode({"event": "audit"})
+    yield "an audit that is a list", encode({"event": "audit", "audit": [audit]})
+    for field in ("audit_action", "auditable_type", "auditable_id"):
+        yield f"an audit without {field}", encode({"event": "audit", "audit": drop_at(audit, field)})
+    yield "an audit id that is a bool", encode({"event": "audit", "audit": {**audit, "auditable_id": True}})
+    yield (
+        "an audit with 10,000 changes",
+        encode({"event": "audit", "audit": {**audit, "changes": [{"field_name": "Name"}] * 10_000}}),
+    )
+    yield (
+        "an audit change without field_name",
+        encode({"event": "audit", "audit": {**audit, "changes": [{}]}}),
+    )
+    yield (
+        "an audit user id with a NUL",
+        encode({"event": "audit", "audit": {**audit, "user": {"id": "67\u0000"}}}),
+    )
+
+
+def _aha_webhook_cases() -> None:
+    route = "POST /webhooks/aha/{roadmap_token}"
+    labels = [label for label, _ in _aha_bodies(PLACEHOLDER, "labels")]
+    for index, label in enumerate(labels):
+        _add(
+            f"POST /webhooks/aha/{{token}}: {label}",
+            route,
+            lambda t, i=index, n=label: aha_webhook(t, list(_aha_bodies(t, n))[i][1], expect=BAD_BODY),
+        )
+    for label, bad in BAD_SEGMENTS.items():
+        _add(
+            f"POST /webhooks/aha/{{token}}: token {label}",
+            route,
+            lambda t, b=bad, n=label: aha_webhook(t, encode(aha_document(t, n)), token=b, expect=NOT_FOUND),
+        )
+    for label, token in (
+        ("an unknown token of the right form", "A" * 32),
+        ("the Jira webhook's token", "<jira>"),
+        ("the token one character short", "<short>"),
+        ("the token in upper case", "<upper>"),
+    ):
+
+        def build(t: Target, given: str = token, n: str = label) -> HttpRequest:
+            own = t.tenant.roadmap_token
+            chosen = {"<jira>": t.tenant.webhook_token, "<short>": own[:-1], "<upper>": own.upper()}.get(
+                given, given
+            )
+            return aha_webhook(t, encode(aha_document(t, n)), token=chosen, expect=NOT_FOUND)
+
+        _add(f"POST /webhooks/aha/{{token}}: {label}", route, build)
+    _add(
+        "POST /webhooks/aha/{token}: 6 MB",
+        route,
+        lambda t: aha_webhook(
+            t,
+            encode(set_at(aha_document(t, "6 MB"), "feature.description.body", "d" * 6 * MB)),
+            expect=TOO_LARGE,
+        ),
+    )
 
 
 def _connect_webhook_cases() -> None:

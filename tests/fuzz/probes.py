@@ -59,6 +59,11 @@ class Tenant:
     issue_key: str
     connect_client_key: str
     connect_shared_secret: str
+    # An Aha! integration on the tenant's site (`<integration_id>-aha`, roadmap.type aha with auto_update) and
+    # its feature linked by a send from Aha!; empty when the tenant was set up without the Aha! simulator.
+    roadmap_integration_id: str = ""
+    roadmap_token: str = ""  # the secret part of its roadmap.webhook_url
+    roadmap_reference: str = ""
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -80,6 +85,16 @@ class Tenant:
             self.webhook_token,
             hashlib.sha256(site.encode()).hexdigest()[:32],
             hashlib.sha256(self.connect_client_key.encode()).hexdigest()[:32],
+            *(
+                (
+                    f'INTEGRATION#{self.roadmap_integration_id}"',
+                    f"integrations/{self.roadmap_integration_id}/",
+                    f"aha:{self.roadmap_integration_id}#",
+                    self.roadmap_token,
+                )
+                if self.roadmap_integration_id
+                else ()
+            ),
         )
 
 
@@ -307,6 +322,40 @@ def valid_webhook(target: Target, name: str) -> HttpRequest:
     return webhook(target, name, encode(webhook_document(target, name)))
 
 
+def aha_document(target: Target, name: str) -> dict[str, Any]:
+    """An integration event of Aha!: the tenant's linked feature renamed (a change: queues its send)."""
+    return {
+        "event": "update_feature",
+        "feature": {
+            "reference_num": target.tenant.roadmap_reference,
+            "name": f"Renamed in Aha! {name_token(name)}",
+            "description": {"body": "<p>Works <strong>offline</strong>.</p>"},
+            "workflow_status": {"name": "Ready to develop"},
+            "tags": ["fuzz"],
+            "custom_fields": [{"key": "risk", "value": "low"}],
+            "requirements": [],
+        },
+    }
+
+
+def aha_webhook(
+    target: Target,
+    body: bytes,
+    *,
+    token: str | None = None,
+    headers: tuple[tuple[str, str], ...] = (),
+    expect: frozenset[int] = REFUSED,
+) -> HttpRequest:
+    """A delivery of Aha!'s webhooks to the tenant's roadmap.webhook_url (Aha! signs nothing)."""
+    sent = (("Content-Type", "application/json"), ("User-Agent", "Aha! Webhooks"))
+    path = f"/webhooks/aha/{target.tenant.roadmap_token if token is None else token}"
+    return HttpRequest("POST", path, (*sent, *headers), body, expect)
+
+
+def valid_aha_webhook(target: Target, name: str) -> HttpRequest:
+    return aha_webhook(target, encode(aha_document(target, name)))
+
+
 CONNECT_WEBHOOK_PATH = "/connect/webhooks/jira:issue_updated"
 
 
@@ -502,6 +551,7 @@ __all__ = [
     "Target",
     "Tenant",
     "run_case",
+    "valid_aha_webhook",
     "valid_connect_webhook",
     "valid_installed",
     "valid_put",

@@ -6,7 +6,7 @@ the way Jira does (an RS256-signed `installed` callback). It needs only URLs, so
 gateway of the tests and a `make run` stack in another process alike.
 
 `isolation_attacks()`: for each webhook kind (the admin webhook's token and HMAC, the Connect JWT, the Connect
-lifecycle and configure page), what a caller holding tenant A's credentials sends to reach tenant B's records.
+lifecycle and configure page, Aha!'s webhook and its roadmap token), what a caller holding tenant A's credentials sends to reach tenant B's records.
 `run_attack` sends it and reports a breach when anything of B's changed (`WriteObserver.records_of` B's
 markers) or an answer showed B's identifiers or secrets. The management routes are not among them: one API
 key opens the whole management API (DESIGN.md: API Gateway's key, not a tenant's), so isolation there is not
@@ -87,9 +87,19 @@ def install_connect(
     )
 
 
-def set_up_tenant(app: ConnectApp, *, name: str, integration_id: str, jira_url: str) -> Tenant:
+def set_up_tenant(
+    app: ConnectApp,
+    *,
+    name: str,
+    integration_id: str,
+    jira_url: str,
+    aha_url: str | None = None,
+    roadmap_reference: str = "PROD-1",
+) -> Tenant:
     """An integration on the Jira site at `jira_url` (a simulator) with a webhook secret, tested, with one
-    feature sent (so linked to an issue), and our Connect app installed for the site."""
+    feature sent (so linked to an issue), and our Connect app installed for the site. With `aha_url` (an
+    Aha! simulator), a second integration on the site, `<integration_id>-aha`, whose roadmap is that Aha!
+    account (`auto_update`), tested, with `roadmap_reference` sent from Aha!."""
     info = requests.get(f"{jira_url}/_sim/info", timeout=30).json()
     email, api_token = info["credentials"]["cloud_email"], info["credentials"]["cloud_api_token"]
     webhook_secret = f"{name}-webhook-secret-{secrets.token_hex(12)}"
@@ -130,6 +140,9 @@ def set_up_tenant(app: ConnectApp, *, name: str, integration_id: str, jira_url: 
     shared_secret = f"{name}-shared-secret-{secrets.token_hex(16)}"
     installed = install_connect(app, jira_url, client_key=client_key, shared_secret=shared_secret)
     assert installed.status_code == 200, installed.text
+    roadmap: dict[str, str] = {}
+    if aha_url is not None:
+        roadmap = _set_up_roadmap(app, body, f"{integration_id}-aha", aha_url, roadmap_reference)
     return Tenant(
         name=name,
         integration_id=integration_id,
@@ -143,7 +156,35 @@ def set_up_tenant(app: ConnectApp, *, name: str, integration_id: str, jira_url: 
         issue_key=str(sent.json()["jira"]["key"]),
         connect_client_key=client_key,
         connect_shared_secret=shared_secret,
+        **roadmap,
     )
+
+
+def _set_up_roadmap(
+    app: ConnectApp, jira_body: dict[str, Any], integration_id: str, aha_url: str, reference: str
+) -> dict[str, str]:
+    """The tenant's Aha! integration (the Aha! simulator's bot key, product PROD), tested, `reference` sent
+    from Aha! (a send with no body); its id, webhook token and linked reference."""
+    bot = requests.get(f"{aha_url}/_sim/info", timeout=30).json()["api_keys"]["bot"]["key"]
+    body = {
+        **{key: value for key, value in jira_body.items() if key not in ("webhook", "import")},
+        "name": f"{jira_body['name']} (Aha!)",
+        "product": "PROD",
+        "roadmap": {"type": "aha", "base_url": aha_url, "api_key": bot, "auto_update": True},
+    }
+    headers = {"x-api-key": app.api_key}
+    put = requests.put(f"{app.url}/integrations/{integration_id}", json=body, headers=headers, timeout=30)
+    assert put.status_code in (200, 201), put.text
+    token = put.json()["roadmap"]["webhook_url"].rstrip("/").rsplit("/", 1)[-1]
+    tested = requests.post(
+        f"{app.url}/integrations/{integration_id}/test-connection", headers=headers, timeout=60
+    )
+    assert tested.status_code == 200 and tested.json()["ok"], tested.text
+    sent = requests.post(
+        f"{app.url}/integrations/{integration_id}/features/{reference}/send", headers=headers, timeout=60
+    )
+    assert sent.status_code == 200, sent.text
+    return {"roadmap_integration_id": integration_id, "roadmap_token": token, "roadmap_reference": reference}
 
 
 def read_feature(app: ConnectApp, tenant: Tenant) -> dict[str, Any]:
@@ -220,6 +261,37 @@ def status_change(
         issue_key=issue_of.issue_key,
         status=status,
     )
+
+
+def aha_delivery(token: str, document: dict[str, Any]) -> HttpRequest:
+    """A delivery of Aha!'s webhooks to the roadmap.webhook_url holding `token` (Aha! signs nothing)."""
+    return HttpRequest(
+        "POST",
+        f"/webhooks/aha/{token}",
+        (("Content-Type", "application/json"), ("User-Agent", "Aha! Webhooks")),
+        encode(document),
+    )
+
+
+def aha_change(of: Tenant, name: str = "Renamed by another tenant") -> dict[str, Any]:
+    """Aha!'s integration event: `of`'s linked feature renamed."""
+    return {"event": "update_feature", "feature": {"reference_num": of.roadmap_reference, "name": name}}
+
+
+def aha_audit(of: Tenant) -> dict[str, Any]:
+    """An activity webhook's audit: the product manager renamed `of`'s linked feature."""
+    return {
+        "event": "audit",
+        "audit": {
+            "id": secrets.token_hex(8),
+            "audit_action": "update",
+            "auditable_type": "Feature",
+            "auditable_id": "6700000000000009999",
+            "user": {"id": "6700000000000000002"},
+            "auditable_url": f"https://acme.aha.io/features/{of.roadmap_reference}",
+            "changes": [{"field_name": "Name", "value": "a &rarr; b"}],
+        },
+    }
 
 
 # -- the attacks ------------------------------------------------------------------------------------------
@@ -419,6 +491,21 @@ def isolation_attacks() -> list[Attack]:
             "Connect lifecycle",
             _take_over(new_key=True, spoof_host=True),
         ),
+        Attack(
+            "A's roadmap token, a change of B's feature linked through Aha!",
+            "Aha! webhook",
+            lambda app, a, b: [aha_delivery(a.roadmap_token, aha_change(b))],
+        ),
+        Attack(
+            "A's roadmap token, an audit of B's feature linked through Aha!",
+            "Aha! webhook",
+            lambda app, a, b: [aha_delivery(a.roadmap_token, aha_audit(b))],
+        ),
+        Attack(
+            "A's Jira webhook token on Aha!'s route, a change of B's feature",
+            "Aha! webhook",
+            lambda app, a, b: [aha_delivery(a.webhook_token, aha_change(b))],
+        ),
         # Last: when it succeeds, A's own installation has moved to B's site.
         Attack(
             "A's clientKey re-installed for B's site, then its webhooks",
@@ -451,7 +538,13 @@ def run_attack(
     feature_after = read_feature(app, victim)
     if feature_after != feature_before:
         result.breaches.append(f"B's feature read back changed: {feature_before} -> {feature_after}")
-    shown = [victim.reference, victim.connect_client_key, victim.webhook_token, *victim.secrets]
+    shown = [
+        victim.reference,
+        victim.connect_client_key,
+        victim.webhook_token,
+        victim.roadmap_token,
+        *victim.secrets,
+    ]
     for answer in answers:
         text = answer.body.decode("utf-8", errors="replace")
         named = [value[:24] for value in shown if value and value in text]
@@ -464,6 +557,9 @@ __all__ = [
     "Attack",
     "AttackResult",
     "ConnectApp",
+    "aha_audit",
+    "aha_change",
+    "aha_delivery",
     "connect_app",
     "install_connect",
     "isolation_attacks",

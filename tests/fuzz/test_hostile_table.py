@@ -16,6 +16,7 @@ from tests.fuzz.probes import (
     CaseResult,
     HostileCase,
     run_case,
+    valid_aha_webhook,
     valid_connect_webhook,
     valid_installed,
     valid_put,
@@ -45,6 +46,7 @@ def test_the_valid_requests_the_cases_start_from_are_accepted_and_their_writes_a
         ("webhook", valid_webhook, {200}),
         ("connect webhook", valid_connect_webhook, {200}),
         ("installed", valid_installed, {200}),
+        ("Aha! webhook", valid_aha_webhook, {200}),
     ):
         request = build(target, f"control {name}")
         before = world.observer.snapshot()

@@ -1,7 +1,8 @@
 """The fuzz suite's stack, in the test process and kept for a whole package or module (hundreds of cases
 cannot each afford a fresh one): the session's moto reset and provisioned from template.yaml, two Jira
-simulators (two tenants' sites), the local API gateway over real HTTP with the real handlers, and two tenants
-set up through the API (`tests/fuzz/tenants.py`). Jira signs Connect lifecycle callbacks with the first
+simulators (two tenants' sites), the Aha! simulator (each tenant's Aha! integration links one of its
+features), the local API gateway over real HTTP with the real handlers, and two tenants set up through the
+API (`tests/fuzz/tenants.py`). Jira signs Connect lifecycle callbacks with the first
 simulator's key (`CONNECT_INSTALL_KEYS_URL`). Everything the product and the gateway log is captured.
 """
 
@@ -17,6 +18,7 @@ import pytest
 import requests
 
 from aha_jira.integration_log import logger as integration_logger
+from aha_jira_dev.aha_sim import AhaSimulator
 from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.local_stack.gateway import LocalApiGateway
 from aha_jira_dev.local_stack.handlers import HandlerRegistry
@@ -75,6 +77,7 @@ def in_process_world(template: Template, handlers: HandlerRegistry, moto_endpoin
     provision(template, moto_endpoint)
     sim_a = JiraSimulator(host="127.0.0.1", port=0, mode="cloud").start()
     sim_b = JiraSimulator(host="127.0.0.1", port=0, mode="cloud").start()
+    aha = AhaSimulator(host="127.0.0.1", port=0).start()
     try:
         with (
             pytest.MonkeyPatch.context() as patch,
@@ -83,10 +86,20 @@ def in_process_world(template: Template, handlers: HandlerRegistry, moto_endpoin
         ):
             patch.setenv("CONNECT_INSTALL_KEYS_URL", sim_a.install_keys_url)
             app = connect_app(gateway.url, TEST_API_KEY, sim_a.connect_keys)
-            alpha = set_up_tenant(app, name="alpha", integration_id="alpha", jira_url=sim_a.base_url)
-            beta = set_up_tenant(app, name="beta", integration_id="beta", jira_url=sim_b.base_url)
+            alpha = set_up_tenant(
+                app, name="alpha", integration_id="alpha", jira_url=sim_a.base_url, aha_url=aha.base_url
+            )
+            beta = set_up_tenant(
+                app,
+                name="beta",
+                integration_id="beta",
+                jira_url=sim_b.base_url,
+                aha_url=aha.base_url,
+                roadmap_reference="PROD-2",
+            )
             observer = WriteObserver([sim_a.base_url, sim_b.base_url])
             yield World(app, gateway, alpha, beta, observer, logs)
     finally:
         sim_a.stop()
         sim_b.stop()
+        aha.stop()

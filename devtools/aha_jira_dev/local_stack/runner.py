@@ -1,16 +1,19 @@
 """`make run`: the whole service on 127.0.0.1, no AWS account and no Docker.
 
-moto in server mode (tables and queues provisioned from template.yaml), the Jira simulator, the local API
-gateway routing the template's API events to the real handlers, the SQS poller playing the retry
-worker's event source mapping, the template's schedules (`schedules.py`: the reconcile every
-RECONCILE_INTERVAL_SECONDS, default its rate, 300), and (unless DEMO=0) a demo integration configured against the simulator.
+moto in server mode (tables and queues provisioned from template.yaml), the Jira simulator, the Aha!
+simulator, the local API gateway routing the template's API events to the real handlers, the SQS poller
+playing the event source mappings (the retry worker's, the roadmap delivery worker's), the template's
+schedules (`schedules.py`: each every <FUNCTION>_INTERVAL_SECONDS, default its rate), and (unless DEMO=0) a
+demo integration configured against both simulators.
 
 Environment: PORT (gateway, default 3000), API_KEY (default `local-dev-api-key`), MOTO_PORT (default
-4566), JIRA_SIM_PORT (default 8081), DEMO (default 1), TEMPLATE (default template.yaml); passed through to
+4566), JIRA_SIM_PORT (default 8081), AHA_SIM_PORT (default 8082), DEMO (default 1), TEMPLATE (default
+template.yaml); passed through to
 the functions when set: CONNECT_INSTALL_KEYS_URL (default: the local simulator's install-keys endpoint),
 PUBLIC_BASE_URL (default: the gateway's own URL, `http://127.0.0.1:<PORT>`; set it to a tunnel's URL for a
 real Jira site), CONNECT_APP_KEY. JIRA_SIM_CREDENTIALS (a JSON object, keys as the simulator's
-DEFAULT_CREDENTIALS) replaces the simulator accounts' secrets, e.g. to try credentials with odd characters.
+DEFAULT_CREDENTIALS) replaces the simulator accounts' secrets, e.g. to try credentials with odd characters;
+AHA_SIM_API_KEYS (a JSON object, labels `bot` and `pm`) the Aha! simulator's API keys.
 
 The banner and the log lines show no secret: the API key only when it is the documented default, and no
 webhook URL (its token is a credential; `GET /integrations/{id}` answers it).
@@ -62,7 +65,7 @@ ROADMAP_SWEEP_LOCAL_SECONDS = "5"
 
 
 class JiraSimulatorLike(Protocol):
-    """What the runner uses of aha_jira_dev.jira_sim.JiraSimulator."""
+    """What the runner uses of aha_jira_dev.jira_sim.JiraSimulator (and of the Aha! simulator)."""
 
     @property
     def base_url(self) -> str: ...
@@ -78,6 +81,7 @@ class RunnerConfig:
     api_key: str = DEFAULT_API_KEY
     moto_port: int = DEFAULT_MOTO_PORT
     jira_sim_port: int = 8081
+    aha_sim_port: int = 8082
     demo: bool = True
     template_path: Path = field(default_factory=default_template_path)
     with_simulator: bool = True
@@ -90,6 +94,7 @@ class RunnerConfig:
             api_key=env.get("API_KEY") or DEFAULT_API_KEY,
             moto_port=int(env.get("MOTO_PORT") or DEFAULT_MOTO_PORT),
             jira_sim_port=int(env.get("JIRA_SIM_PORT") or 8081),
+            aha_sim_port=int(env.get("AHA_SIM_PORT") or 8082),
             demo=(env.get("DEMO") or "1").strip().lower() not in ("0", "false", "no"),
             template_path=Path(env["TEMPLATE"]) if env.get("TEMPLATE") else default_template_path(),
         )
@@ -105,6 +110,7 @@ class LocalStack:
         self.moto_url = ""
         self.resources: LocalResources | None = None
         self.simulator: JiraSimulatorLike | None = None
+        self.aha_simulator: JiraSimulatorLike | None = None
         self.gateway: LocalApiGateway | None = None
         self.poller: SqsPoller | None = None
         self.schedules: ScheduleRunner | None = None
@@ -147,6 +153,12 @@ class LocalStack:
                         os.environ["CONNECT_INSTALL_KEYS_URL"] = (
                             f"{self.simulator.base_url}/_sim/connect/install-keys"
                         )
+                try:
+                    self.aha_simulator = _start_aha_simulator(config.aha_sim_port)
+                except (ImportError, AttributeError) as error:
+                    logger.warning("the Aha! simulator is not available (%s); running without it", error)
+                else:
+                    self._stops.append(self.aha_simulator.stop)
 
             self.gateway = LocalApiGateway(
                 self.template, api_key=config.api_key, host=HOST, port=config.port, handlers=handlers
@@ -193,7 +205,11 @@ class LocalStack:
         try:
             return list(
                 configure(
-                    self.gateway.url, self.config.api_key, self.simulator, shown_api_key=self.shown_api_key
+                    self.gateway.url,
+                    self.config.api_key,
+                    self.simulator,
+                    aha_simulator=self.aha_simulator,
+                    shown_api_key=self.shown_api_key,
                 )
             )
         except Exception as error:
@@ -221,6 +237,12 @@ class LocalStack:
             lines.append(f"  Function logs   {self.log_file}   (GET /integrations/<id>/log reads it)")
         if self.simulator is not None:
             lines.append(f"  Jira simulator  {self.simulator.base_url}")
+        if self.aha_simulator is not None:
+            # No API key shown: the demo integration holds the bot's, and a key of one's own is a secret.
+            lines.append(
+                f"  Aha! simulator  {self.aha_simulator.base_url}   (its records: "
+                f"{self.aha_simulator.base_url}/_sim/features; product PROD)"
+            )
         if self.poller is not None and self.poller.sources:
             queues = ", ".join(f"{s.queue} -> {s.function}" for s in self.poller.sources)
             lines.append(f"  SQS poller      {queues}")
@@ -244,6 +266,15 @@ def _start_simulator(port: int) -> JiraSimulatorLike:
     factory = cast(Callable[..., JiraSimulatorLike], module.JiraSimulator)
     credentials = json.loads(os.environ.get("JIRA_SIM_CREDENTIALS") or "{}")
     simulator = factory(host=HOST, port=port, mode="cloud", credentials=credentials)
+    simulator.start()
+    return simulator
+
+
+def _start_aha_simulator(port: int) -> JiraSimulatorLike:
+    module = importlib.import_module("aha_jira_dev.aha_sim")
+    factory = cast(Callable[..., JiraSimulatorLike], module.AhaSimulator)
+    api_keys = json.loads(os.environ.get("AHA_SIM_API_KEYS") or "{}")
+    simulator = factory(host=HOST, port=port, api_keys=api_keys)
     simulator.start()
     return simulator
 

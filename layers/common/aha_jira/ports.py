@@ -189,6 +189,12 @@ class WriteBackLinkStore(Protocol):
         ...
 
 
+class RecordLinks(Protocol):
+    """Sends from Aha! (the webhook, the job): whether a record is linked, and the status Jira gave it."""
+
+    def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
+
+
 class LinkDetacher(Protocol):
     """Removing an integration keeps its links, detached."""
 
@@ -267,6 +273,11 @@ class DeliveryStore(Protocol):
         self, delivery: Delivery, changes: list[TransactionItem], events: Sequence[NewEvent] = ()
     ) -> CommitResult:
         """Record the delivery, make `changes` and write their roadmap `events`, atomically."""
+        ...
+
+    def forget(self, delivery: Delivery) -> None:
+        """Take back this very recording of a delivery (its `attempt`), so that a redelivery is no
+        duplicate: what it was recorded for could not be done."""
         ...
 
 

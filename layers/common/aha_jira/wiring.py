@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from aha_jira.connect.webhook_auth import ConnectWebhookServices
     from aha_jira.jira.rate_budget import SiteBudgets
     from aha_jira.ports import IntegrationLogReader
+    from aha_jira.roadmap_inbound.receive import AhaWebhookServices
     from aha_jira.storage.connect_installations import DynamoConnectInstallations
 
 
@@ -246,4 +247,24 @@ def roadmap_delivery_services() -> DeliveryServices:
         renamer=DynamoRecordRenamer(),
         writebacks=retry_queue(),
         rate_budgets=rate_budgets(),
+    )
+
+
+# Aha!'s webhooks (the Aha! webhook function) ------------------------------------------------------------
+
+
+@cache
+def aha_webhook_services() -> AhaWebhookServices:
+    """Aha!'s deliveries: the roadmap token's integration, the records' links and feature records (what was
+    last sent), the deliveries recorded, the retry queue the sends wait in. No secret, no Aha! client: the
+    webhook asks nothing of Aha!."""
+    from aha_jira.roadmap_inbound.receive import AhaWebhookServices
+
+    return AhaWebhookServices(
+        directory=integrations(),
+        integrations=integrations(),
+        links=issue_links(),
+        features=features(),
+        deliveries=webhook_deliveries(),
+        queue=retry_queue(),
     )

@@ -20,6 +20,7 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_core.exceptions import OpenAPIError
 
+from aha_jira_dev.aha_sim import AhaSimulator
 from aha_jira_dev.integration_bodies import integration_body
 from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.jira_sim.connect_app import lifecycle_payload, lifecycle_token
@@ -135,12 +136,13 @@ def test_a_failed_check_is_caught(contract: Contract, jira_sim: JiraSimulator) -
         )
 
 
-def test_every_operation_answers_as_described(
+def test_every_operation_answers_as_described(  # noqa: PLR0917 (fixtures)
     contract: Contract,
     connect: ConnectApp,
     described: dict[str, Any],
     aws: LocalResources,
     jira_sim: JiraSimulator,
+    aha_sim: AhaSimulator,
 ) -> None:
     c = contract
     # -- the description itself, and Swagger UI
@@ -254,6 +256,23 @@ def test_every_operation_answers_as_described(
     c.call("POST", hook, 401, json=event, keyed=False)
     c.call(
         "POST", "/connect/uninstalled", 200, **lifecycle(connect, "uninstalled", client_key, shared_secret)
+    )
+
+    # -- an Aha! integration: a send with no body (read from Aha!), Aha!'s webhooks
+    roadmap = {"type": "aha", "base_url": aha_sim.base_url, "api_key": aha_sim.bot_key, "auto_update": True}
+    aha_body = {**integration_body(jira_sim), "product": "PROD", "roadmap": roadmap}
+    aha_token = token_of(
+        c.call("PUT", "/integrations/docs-aha", 201, json=aha_body).json()["roadmap"]["webhook_url"]
+    )
+    c.call("POST", "/integrations/docs-aha/test-connection", 200)
+    c.call("POST", "/integrations/docs-aha/features/PROD-1/send", 200)
+    aha_sim.add_fault(method="GET", path=r"^/api/v1/features/PROD-2$", status=503)
+    c.call("POST", "/integrations/docs-aha/features/PROD-2/send", 502)
+    changed = {"event": "update_feature", "feature": {**aha_sim.feature("PROD-1"), "name": "Renamed in Aha!"}}
+    c.call("POST", f"/webhooks/aha/{aha_token}", 200, json=changed, keyed=False)
+    c.call("POST", "/webhooks/aha/not-a-token-0123456789", 404, json=changed, keyed=False)
+    c.call(
+        "POST", f"/webhooks/aha/{aha_token}", 400, json={"event": "audit"}, keyed=False, valid_request=False
     )
 
     # -- removal

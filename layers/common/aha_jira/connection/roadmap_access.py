@@ -78,10 +78,16 @@ def _stored_secret(integration: StoredIntegration, secret_store: SecretStore, ki
 
 
 def aha_client_for(
-    integration: StoredIntegration, secret_store: SecretStore, *, budgets: SiteBudgets | None = None
+    integration: StoredIntegration,
+    secret_store: SecretStore,
+    *,
+    budgets: SiteBudgets | None = None,
+    read_retries: int = 2,
 ) -> AhaClient:
     """The Aha! client of an integration whose `roadmap.type` is `aha`; AhaAuthFailed without a usable key.
-    With `budgets` (the container's, `wiring.rate_budgets`), its requests share the account's budget."""
+    With `budgets` (the container's, `wiring.rate_budgets`), its requests share the account's budget.
+    `read_retries`: how often a read is repeated at once after a brief transient failure (a caller that
+    answers an API request within its 29 s takes none)."""
     # Imported here: requests and the client load with the first Aha! call, not with the use case.
     from aha_jira.aha.client import AhaClient  # noqa: PLC0415
     from aha_jira.aha.transport import AhaTransport  # noqa: PLC0415
@@ -108,6 +114,7 @@ def aha_client_for(
         timeout=roadmap_timeouts(),
         budget=budget,
         sleep=time.sleep,
+        max_read_retries=read_retries,
     )
     return AhaClient(transport)
 

@@ -37,6 +37,7 @@ ERROR_STATUSES: dict[int, str] = {
     422: "Jira refused the content: the field Jira requires or refuses is named (`details`).",
     429: "Too many requests: API Gateway's throttling or the API key's daily quota.",
     500: "The request failed on our side; the hint names the request id to report.",
+    502: "The roadmap (Aha!) could not be reached, or answered in a way its API does not describe.",
     503: "What authenticates the caller could not be read just now (a secret, Atlassian's keys); retry later.",
     504: "The service did not answer within API Gateway's 29 seconds.",
 }
@@ -75,11 +76,16 @@ def errors(*statuses: int, keyed: bool, notes: dict[int, str] | None = None) -> 
     return {status: answer(ERROR_MODEL, described[status]) for status in sorted(wanted)}
 
 
-def json_body(model: str, description: str) -> dict[str, Any]:
+def json_body(model: str, description: str, *, required: bool = True) -> dict[str, Any]:
     """`openapi_extensions=` of a route that parses its JSON body itself, against the pydantic model `model`
-    (`package.module:Class`)."""
+    (`package.module:Class`); `required=False` for a body that may be left out."""
     return {
-        REQUEST_BODY_EXTENSION: {"schema": model_schema(model), "mediaType": JSON, "description": description}
+        REQUEST_BODY_EXTENSION: {
+            "schema": model_schema(model),
+            "mediaType": JSON,
+            "description": description,
+            "required": required,
+        }
     }
 
 

@@ -49,6 +49,10 @@ TAGS = [
     Tag(name="Integration log", description="What the integration did, newest first."),
     Tag(name="Jira webhooks", description="Jira's admin webhooks (token in the URL, optional signature)."),
     Tag(name="Jira via Connect", description="The Atlassian Connect app (legacy, Cloud only)."),
+    Tag(
+        name="Aha! webhooks",
+        description="Aha!'s integration events and activity webhooks (token in the URL).",
+    ),
     Tag(name="API description", description="This description and its Swagger UI."),
 ]
 SECURITY_SCHEMES = {
@@ -179,7 +183,7 @@ def _write_request_body(operation: dict[str, Any]) -> None:
     if declared is not None:
         operation["requestBody"] = {
             "description": declared["description"],
-            "required": True,
+            "required": declared.get("required", True),
             "content": {declared["mediaType"]: {"schema": declared["schema"]}},
         }
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
+from aha_jira.errors import InvalidRequest
 from aha_jira.http_api.bodies import json_document
 from aha_jira.http_api.errors import validation_error
 from aha_jira.integration_log import logger
@@ -25,6 +29,33 @@ def parse_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]
         return model.model_validate(json_document(event))
     except ValidationError as error:
         raise validation_error(error.errors()) from None
+
+
+def parse_optional_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model | None:
+    """`parse_body` for a route whose body may be left out: None for no body, a blank one or `{}`."""
+    if not (event.decoded_body or "").strip():
+        return None
+    document = json_document(event)
+    if document == {}:
+        return None
+    try:
+        return model.model_validate(document)
+    except ValidationError as error:
+        raise validation_error(error.errors()) from None
+
+
+def raw_body(event: APIGatewayProxyEvent) -> bytes:
+    """The body's bytes as the caller sent them (base64-decoded when API Gateway encoded it), for a route
+    that reads them itself (a signature covers them, or they are parsed strictly)."""
+    body = event.body or ""
+    if event.is_base64_encoded:
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidRequest(
+                "The body is not valid base64.", hint="Send the JSON as it is.", code="invalid_body"
+            ) from None
+    return body.encode("utf-8")
 
 
 def public_base_url(event: APIGatewayProxyEvent) -> str:

@@ -8,15 +8,18 @@ send that would overwrite one record with another is refused before anything is 
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from aha_jira.models.limits import (
     MAX_ATTACHMENTS,
     MAX_CUSTOM_FIELDS,
     MAX_FILE_SIZE,
+    MAX_NAME_LENGTH,
     MAX_REQUIREMENTS,
     MAX_TAGS,
     MAX_WORK_UNITS,
@@ -33,6 +36,24 @@ from aha_jira.models.references import Reference
 # Aha!'s `work_units`: how `original_estimate` and `remaining_estimate` are expressed.
 WORK_UNITS_MINUTES = 10
 WORK_UNITS_POINTS = 20
+
+
+# Elements that start a new line of text; everything else of the markup is dropped.
+_LINE_BREAKS = re.compile(r"<\s*/?\s*(?:br|p|div|li|h[1-6]|tr|blockquote|pre)\b[^>]*>", re.IGNORECASE)
+_MARKUP = re.compile(r"<[^>]*>")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def first_line(description_html: str) -> str:
+    """The first line of text of a description, as a record name: whitespace collapsed, at most
+    `MAX_NAME_LENGTH` characters; "" when it has no text."""
+    text = html.unescape(_MARKUP.sub("", _LINE_BREAKS.sub("\n", description_html)))
+    for line in text.split("\n"):
+        words = _CONTROL.sub(" ", line).split()
+        if words:
+            name = " ".join(words)
+            return name if len(name) <= MAX_NAME_LENGTH else name[: MAX_NAME_LENGTH - 1] + "\u2026"
+    return ""
 
 
 class AhaModel(BaseModel):
@@ -122,7 +143,19 @@ class AhaRecord(AhaModel):
 
 
 class AhaRequirement(AhaRecord):
-    pass
+    @model_validator(mode="before")
+    @classmethod
+    def _fallback_name(cls, value: Any) -> Any:
+        # Aha!'s API sends some requirements without a name (DESIGN.md "The feature body"): such a one is
+        # sent with its description's first line, else its reference. A name of another type is refused.
+        if isinstance(value, dict) and value.get("name") in (None, ""):
+            description = value.get("description")
+            body = description.get("body") if isinstance(description, dict) else description
+            fallback = first_line(body) if isinstance(body, str) else ""
+            reference = value.get("reference_num")
+            if fallback or isinstance(reference, str):
+                return {**value, "name": fallback or reference}
+        return value
 
 
 class AhaFeature(AhaRecord):

@@ -65,14 +65,33 @@ class ImportWriteBack(BaseModel):
     remote_link_reference: str | None = None
 
 
-QueueMessage = RetryJob | ImportWriteBack
+class RoadmapSend(BaseModel):
+    """A queue message asking the retry worker to send a linked feature again because it changed in Aha!
+    (`roadmap.auto_update`; `roadmap_inbound/receive.py` queues it). The feature is read from Aha! when the
+    job runs, so the newest state is sent whatever order Aha!'s deliveries came in. An activity webhook's
+    audit that names no reference leaves `reference` None: the job finds it from the Aha! record."""
+
+    kind: Literal["roadmap_send"] = "roadmap_send"
+    job_id: str
+    integration_id: str
+    reference: str | None  # the feature's
+    aha_record_type: Literal["feature", "requirement"] | None = None
+    aha_record_id: str | None = None
+    trigger: str  # the Aha! event: "update_feature", "audit"...
+    delivery: str  # the delivery's identifier (its dedupe key)
+
+
+QueueMessage = RetryJob | ImportWriteBack | RoadmapSend
 
 
 def parse_queue_message(body: str | bytes) -> QueueMessage:
     """A retry-queue message; messages without `kind` are send retries (the first format)."""
     document = json.loads(body)
-    if isinstance(document, dict) and document.get("kind") == "import_writeback":
+    kind = document.get("kind") if isinstance(document, dict) else None
+    if kind == "import_writeback":
         return ImportWriteBack.model_validate(document)
+    if kind == "roadmap_send":
+        return RoadmapSend.model_validate(document)
     return RetryJob.model_validate(document)
 
 

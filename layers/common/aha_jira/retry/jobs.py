@@ -1,11 +1,12 @@
-"""What the retry worker runs for one queue message: a send to retry, or an import's write-back."""
+"""What the retry worker runs for one queue message: a send to retry, an import's write-back, or a send of a
+feature that changed in Aha! (`roadmap.auto_update`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from aha_jira.models.send import ImportWriteBack, RetryOutcome, parse_queue_message
+from aha_jira.models.send import ImportWriteBack, RetryOutcome, RoadmapSend, parse_queue_message
 from aha_jira.retry.worker import run_retry
 from aha_jira.sync.send import SendServices
 
@@ -31,6 +32,13 @@ def run_queue_message(
 
         return write_back_import(
             message, attempt=attempt, max_attempts=max_attempts, services=writeback_services()
+        )
+    if isinstance(message, RoadmapSend):
+        # Imported on the first Aha!-triggered send (the Aha! client comes with it), not with the worker.
+        from aha_jira.roadmap_inbound.resend import run_roadmap_send  # noqa: PLC0415
+
+        return run_roadmap_send(
+            message, attempt=attempt, max_attempts=max_attempts, services=services, deadline=deadline
         )
     return run_retry(
         message, attempt=attempt, max_attempts=max_attempts, services=services, deadline=deadline

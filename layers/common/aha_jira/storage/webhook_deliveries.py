@@ -96,3 +96,16 @@ class DynamoWebhookDeliveries:
             return CommitResult(committed=False, duplicate=True)
         conflicts = [index - 1 for index, code in enumerate(codes) if index and code != "None"]
         return CommitResult(committed=False, conflicts=conflicts)
+
+    def forget(self, delivery: Delivery) -> None:
+        """Delete the delivery's item if this attempt recorded it (a later attempt's is left alone)."""
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key={"pk": _item(delivery)["pk"]},
+                ConditionExpression="attempt = :attempt",
+                ExpressionAttributeValues={":attempt": {"S": delivery.attempt}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise

@@ -20,6 +20,7 @@ from aha_jira.models.feature import AhaFeature
 from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import JiraSnapshot
+from aha_jira.models.roadmap_content import fingerprint
 from aha_jira.models.send import RequirementResult, SendQueued, SendSynced
 from aha_jira.sync.creates import sync_feature_issue, sync_requirements
 from aha_jira.sync.drafting import draft_feature, draft_requirement
@@ -28,8 +29,8 @@ from aha_jira.sync.lookups import JiraDraftLookups
 from aha_jira.sync.refusals import JiraRefused, refusal
 from aha_jira.sync.send_attempt import SendAttempt, SendServices
 
-# The use case: `send_feature` and the adapters it takes (callers import both from here).
-__all__ = ["SendServices", "send_feature"]
+# The use case: `send_feature`, the adapters it takes and its readiness check (callers import them from here).
+__all__ = ["SendServices", "ready_snapshot", "send_feature"]
 
 
 def send_feature(
@@ -56,7 +57,7 @@ def send_feature(
             details=[{"path": "feature.reference_num", "message": "does not match the URL"}],
         )
     integration = load_integration(integration_id, services.integrations)
-    snapshot = _ready_snapshot(integration, services)
+    snapshot = ready_snapshot(integration, services)
     # The Jira client (requests, signers) is imported with the first send, not with the handler.
     from aha_jira.connection.jira_access import jira_client_for  # noqa: PLC0415
 
@@ -144,7 +145,9 @@ def send_feature(
     return result
 
 
-def _ready_snapshot(integration: StoredIntegration, services: SendServices) -> JiraSnapshot:
+def ready_snapshot(integration: StoredIntegration, services: SendServices) -> JiraSnapshot:
+    """The Jira snapshot a send works from: Conflict (409) while the integration is disabled or has no
+    successful test connection for its current configuration."""
     if not integration.enabled:
         raise Conflict(
             f"Integration '{integration.integration_id}' is disabled.",
@@ -226,6 +229,10 @@ def _save_record(send: SendAttempt, current: list[str], *, sent: bool) -> list[s
             updated_at=now,
             last_sent_at=now if sent else (previous.last_sent_at if previous else None),
             imported=previous.imported if previous else False,
+            # Only a complete send: a requirement still waiting must be sent again on the next Aha! change.
+            roadmap_fingerprint=fingerprint(feature)
+            if sent
+            else (previous.roadmap_fingerprint if previous else None),
         )
     )
     return removed
