@@ -44,6 +44,7 @@ LOG_GROUPS = {
     "SendFeatureLogGroup",
     "RetryWorkerLogGroup",
     "JiraWebhookLogGroup",
+    "ReconcileLogGroup",
 }
 # What each function may reach: logical ids (an index counts as its table) and `secret:<kind>`.
 ALLOWED_RESOURCES: dict[str, set[str]] = {
@@ -71,6 +72,16 @@ ALLOWED_RESOURCES: dict[str, set[str]] = {
         "WebhookDeliveriesTable",
         "RetryQueue",  # an import's write-back to Jira is queued for the retry worker
         "secret:sites",
+        "secret:connect",
+    },
+    # The scheduled reconcile: it reads the integrations and calls Jira as a send would, and repairs records
+    # through the webhook's transaction (a delivery record with each repair).
+    "ReconcileFunction": {
+        "IntegrationsTable",
+        "IssueLinksTable",
+        "WebhookDeliveriesTable",
+        "RateBudgetTable",
+        "secret:integrations",
         "secret:connect",
     },
     # The API's description: no AWS resource at all (its own logs through AWSLambdaBasicExecutionRole).

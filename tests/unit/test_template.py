@@ -294,14 +294,20 @@ def test_who_we_are_is_set_on_the_api_stage_not_taken_from_requests(template: Te
         assert "PUBLIC_BASE_URL" not in function.environment, logical_id
 
 
+def _event_kind(event: dict[str, Any]) -> str:
+    if "Records" in event:
+        return "sqs"
+    return "schedule" if event.get("source") == "aws.events" else "api"
+
+
 def _event_files(kind: str) -> list[str]:
-    """Sample events by kind: SQS events have `Records`, API events are REST proxy events."""
-    names = []
-    for path in sorted((TEMPLATE_PATH.parent / "events").glob("*.json")):
-        is_sqs = "Records" in json.loads(path.read_text())
-        if (kind == "sqs") == is_sqs:
-            names.append(path.name)
-    return names
+    """Sample events by kind: SQS events have `Records`, scheduled events come from `aws.events`, API events
+    are REST proxy events."""
+    return [
+        path.name
+        for path in sorted((TEMPLATE_PATH.parent / "events").glob("*.json"))
+        if _event_kind(json.loads(path.read_text())) == kind
+    ]
 
 
 @pytest.mark.parametrize("event_file", _event_files("sqs"))
@@ -312,6 +318,31 @@ def test_sample_sqs_events_match_a_template_event_source(template: Template, eve
         assert record["eventSource"] == "aws:sqs"
         assert record["eventSourceARN"].rsplit(":", 1)[-1] in queues
         assert {"messageId", "receiptHandle", "body", "attributes", "md5OfBody", "awsRegion"} <= set(record)
+
+
+@pytest.mark.parametrize("event_file", _event_files("schedule"))
+def test_sample_scheduled_events_are_eventbridges_for_a_schedule_of_the_template(
+    template: Template, event_file: str
+) -> None:
+    event = json.loads((TEMPLATE_PATH.parent / "events" / event_file).read_text())
+    assert event["detail-type"] == "Scheduled Event" and event["detail"] == {}
+    assert {"version", "id", "account", "time", "region", "resources"} <= set(event)
+    scheduled = [
+        name
+        for name, resource in template.resources.items()
+        if any(
+            (spec.get("Type") in {"Schedule", "ScheduleV2"})
+            for spec in ((resource.get("Properties") or {}).get("Events") or {}).values()
+        )
+    ]
+    assert any(event["resources"][0].endswith(f"rule/aha-jira-{name}Sweep") for name in scheduled), scheduled
+
+
+def test_the_reconcile_runs_on_a_schedule_the_stack_can_change(template: Template) -> None:
+    function = template.resources["ReconcileFunction"]["Properties"]
+    assert function["Events"]["Sweep"]["Type"] == "Schedule"
+    assert function["Events"]["Sweep"]["Properties"]["Schedule"] == {"Ref": "ReconcileSchedule"}
+    assert template.document["Parameters"]["ReconcileSchedule"]["Default"] == "rate(5 minutes)"
 
 
 @pytest.mark.parametrize("event_file", _event_files("api"))

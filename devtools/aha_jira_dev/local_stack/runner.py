@@ -2,7 +2,8 @@
 
 moto in server mode (tables and queues provisioned from template.yaml), the Jira simulator, the local API
 gateway routing the template's API events to the real handlers, the SQS poller playing the retry
-worker's event source mapping, and (unless DEMO=0) a demo integration configured against the simulator.
+worker's event source mapping, the template's schedules (`schedules.py`: the reconcile every
+RECONCILE_INTERVAL_SECONDS, default its rate, 300), and (unless DEMO=0) a demo integration configured against the simulator.
 
 Environment: PORT (gateway, default 3000), API_KEY (default `local-dev-api-key`), MOTO_PORT (default
 4566), JIRA_SIM_PORT (default 8081), DEMO (default 1), TEMPLATE (default template.yaml); passed through to
@@ -47,6 +48,7 @@ from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.log_capture import capture_function_logs, default_log_path
 from aha_jira_dev.local_stack.log_redaction import RedactingFormatter
 from aha_jira_dev.local_stack.provision import LocalResources, provision
+from aha_jira_dev.local_stack.schedules import ScheduleRunner
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from aha_jira_dev.local_stack.template import Template, default_template_path, load_template
 
@@ -102,6 +104,7 @@ class LocalStack:
         self.simulator: JiraSimulatorLike | None = None
         self.gateway: LocalApiGateway | None = None
         self.poller: SqsPoller | None = None
+        self.schedules: ScheduleRunner | None = None
         self._previous_environment: dict[str, str | None] = {}
         self.log_file: Path | None = None
         self._stops: list[Callable[[], None]] = []
@@ -146,6 +149,8 @@ class LocalStack:
 
             self.poller = SqsPoller(self.template, self.resources, handlers=handlers).start()
             self._stops.append(self.poller.stop)
+            self.schedules = ScheduleRunner(self.template, handlers=handlers).start()
+            self._stops.append(self.schedules.stop)
         except BaseException:
             self.stop()
             raise
@@ -210,6 +215,12 @@ class LocalStack:
         if self.poller is not None and self.poller.sources:
             queues = ", ".join(f"{s.queue} -> {s.function}" for s in self.poller.sources)
             lines.append(f"  SQS poller      {queues}")
+        if self.schedules is not None and self.schedules.schedules:
+            runs = ", ".join(
+                f"{s.function.name} every {s.interval_seconds:g} s ({s.variable})"
+                for s in self.schedules.schedules
+            )
+            lines.append(f"  Schedules       {runs}")
         lines += [
             "",
             "Try:",
