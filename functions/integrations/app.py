@@ -55,6 +55,7 @@ def put_integration(integration_id: str, body: Annotated[IntegrationConfigBody, 
         repository=wiring.integrations(),
         secret_store=wiring.secrets(),
         public_base_url=public_base_url(app.current_event),
+        health=wiring.webhook_health(),
     )
     return _json(201 if result.created else 200, result.view)
 

@@ -88,9 +88,14 @@ def test_the_webhook_notes_a_sites_delivery_at_most_once_a_minute(site: Site, aw
     assert "last_delivery_at" in _health_item(aws, site.sim.base_url)
 
 
-def test_a_put_answer_does_not_read_the_health(site: Site, call_api: Call) -> None:
+def test_a_put_answer_shows_the_health_too(site: Site, call_api: Call) -> None:
+    site.send(aha_feature())
     status, view = call_api("PUT", "/integrations/mob", integration_body(site.sim))
-    assert status == 200 and view["webhook"]["health"] is None
+    assert (
+        status == 200
+        and view["webhook"]["health"] == call_api("GET", "/integrations/mob")[1]["webhook"]["health"]
+    )
+    assert view["webhook"]["health"]["last_delivery_at"] is not None
 
 
 def test_the_sweep_notes_linked_changes_once_it_has_a_mark(

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
-
 from aha_jira.errors import InvalidRequest, NotFound
 from aha_jira.integration_log import bind_log_context
+from aha_jira.integrations.health import webhook_health
 from aha_jira.integrations.views import integration_view
 from aha_jira.models.integration import IntegrationList, IntegrationView, StoredIntegration
 from aha_jira.models.limits import is_integration_id
-from aha_jira.models.webhook_health import WebhookHealth
 from aha_jira.ports import IntegrationRepository, WebhookHealthReader
 
 MAX_PAGE_SIZE = 100
@@ -85,29 +82,3 @@ def list_integrations(
         if integration.jira.base_url in sites
     ]
     return IntegrationList(integrations=views, next=next_token)
-
-
-def webhook_health(
-    integrations: list[StoredIntegration], reader: WebhookHealthReader
-) -> dict[str, WebhookHealth]:
-    """`webhook.health` of each integration: its Jira site's last delivery, its repairs of the last day (one
-    batch read for a page of integrations)."""
-    now = time.time()
-    sites, missed = reader.read(
-        [integration.jira.base_url for integration in integrations],
-        [integration.integration_id for integration in integrations],
-        now=now,
-    )
-    answers = {}
-    for integration in integrations:
-        site = sites.get(integration.jira.base_url)
-        delivered = site.last_delivery_at if site is not None else None
-        answers[integration.integration_id] = WebhookHealth(
-            last_delivery_at=(
-                datetime.fromtimestamp(delivered, UTC).isoformat(timespec="seconds")
-                if delivered is not None
-                else None
-            ),
-            missed_last_24h=missed.get(integration.integration_id, 0),
-        )
-    return answers

@@ -350,7 +350,7 @@ class JiraSiteView(BaseModel):
 
 class WebhookView(BaseModel):
     secret_set: bool
-    # Read by GET (one and the list); null in PUT answers, which do not read it.
+    # Always in the API's answers; None only where a caller did not read it (tools).
     health: WebhookHealth | None = None
 
 

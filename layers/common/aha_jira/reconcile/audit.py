@@ -57,26 +57,53 @@ def audit_slice(
     skip: set[str],
 ) -> tuple[list[IssueLink], str | None]:
     """Up to `limit` of the integrations' linked records after `cursor` (`<integration id>|<reference>`),
-    leaving out records of the issues in `skip`; and the cursor to resume from (None: start over)."""
+    going round to the first ones when the last are reached, leaving out records of the issues in `skip`;
+    and the cursor to resume from (None: from the first)."""
     ordered = sorted(integration_ids)
+    if limit <= 0 or not ordered:
+        return [], None
     start, _, after = (cursor or "").partition("|")
     if start not in ordered:
-        start, after = next((i for i in ordered if i > start), ordered[0] if ordered else ""), ""
-    chosen: list[IssueLink] = []
-    if limit <= 0 or not start:
-        return chosen, None
-    for integration in ordered[ordered.index(start) :]:
-        resume: str | None = after if integration == start and after else None
-        while True:
-            page, resume = links.linked_page(integration, resume, _QUERY_PAGE)
-            for link in page:
-                if auditable(link, site_url) and link.issue_id not in skip:
-                    chosen.append(link)
-                    if len(chosen) >= limit:
-                        return chosen, f"{integration}|{link.reference}"
-            if resume is None:
-                break
-    return chosen, None
+        start, after = next((i for i in ordered if i > start), ordered[0]), ""
+    collect = _Collect(links, site_url, skip, limit)
+    # From the cursor to the end, then from the first record up to the cursor.
+    if collect.run(ordered[ordered.index(start) :], start, after or None, until=None):
+        return collect.chosen, collect.cursor
+    if cursor and collect.run(ordered, ordered[0], None, until=(start, after)):
+        return collect.chosen, collect.cursor
+    return collect.chosen, None
+
+
+@dataclass
+class _Collect:
+    links: ReconcileLinkStore
+    site_url: str
+    skip: set[str]
+    limit: int
+    chosen: list[IssueLink] = field(default_factory=list)
+    cursor: str | None = None
+
+    def run(
+        self, integrations: list[str], first: str, after: str | None, *, until: tuple[str, str] | None
+    ) -> bool:
+        """Collect records of `integrations` (the first one after `after`) up to `until`; True once full."""
+        for integration in integrations:
+            if until is not None and integration > until[0]:
+                return False
+            resume = after if integration == first else None
+            while True:
+                page, resume = self.links.linked_page(integration, resume, _QUERY_PAGE)
+                for link in page:
+                    if until is not None and (integration, link.reference) > until:
+                        return False
+                    if auditable(link, self.site_url) and link.issue_id not in self.skip:
+                        self.chosen.append(link)
+                        if len(self.chosen) >= self.limit:
+                            self.cursor = f"{integration}|{link.reference}"
+                            return True
+                if resume is None:
+                    break
+        return False
 
 
 def check_existence(client: JiraClient, slice_: list[IssueLink], *, projects: list[str]) -> AuditResult:
