@@ -55,6 +55,7 @@ def put_integration(integration_id: str, body: Annotated[IntegrationConfigBody, 
         repository=wiring.integrations(),
         secret_store=wiring.secrets(),
         public_base_url=public_base_url(app.current_event),
+        health=wiring.webhook_health(),
     )
     return _json(201 if result.created else 200, result.view)
 
@@ -62,14 +63,20 @@ def put_integration(integration_id: str, body: Annotated[IntegrationConfigBody, 
 @app.get(
     "/integrations/<integration_id>",
     summary="Read an integration (never its secrets)",
-    description="With the last test-connection report and webhook_url, the URL to register in Jira.",
+    description=(
+        "With the last test-connection report, webhook_url (the URL to register in Jira) and "
+        "webhook.health (the site's last delivery, the changes the webhook missed in the last day)."
+    ),
     tags=INTEGRATIONS,
     security=API_KEY,
     responses={200: answer(INTEGRATION, "The integration."), **errors(404, keyed=True)},
 )
 def read_integration(integration_id: str) -> Response[str]:
     view = get_integration(
-        integration_id, repository=wiring.integrations(), public_base_url=public_base_url(app.current_event)
+        integration_id,
+        repository=wiring.integrations(),
+        public_base_url=public_base_url(app.current_event),
+        health=wiring.webhook_health(),
     )
     return _json(200, view)
 
@@ -96,6 +103,7 @@ def read_integrations(
         public_base_url=public_base_url(app.current_event),
         limit=limit,
         after=next,
+        health=wiring.webhook_health(),
     )
     return _json(200, page)
 

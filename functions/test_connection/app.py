@@ -42,6 +42,7 @@ def post_test_connection(integration_id: str) -> Response[str]:
         secret_store=wiring.secrets(),
         installations=wiring.connect_installations(),
         budgets=wiring.rate_budgets(),
+        webhook_health=wiring.webhook_health(),
     )
     return Response(
         status_code=200, content_type=content_types.APPLICATION_JSON, body=report.model_dump_json()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.integration.connect.conftest import connect_app, installed
+from tests.integration.reconcile.conftest import sweep
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
@@ -33,4 +34,4 @@ def translated() -> dict[str, Any]:
     return document
 
 
-__all__ = ["connect_app", "installed", "translated"]
+__all__ = ["connect_app", "installed", "sweep", "translated"]

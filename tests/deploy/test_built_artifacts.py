@@ -343,6 +343,13 @@ def test_the_built_functions_run_on_sample_events(
     ]
     assert retried == [{"batchItemFailures": []}], retried
 
+    # The scheduled reconcile on its sample event: the simulator's site swept through the layer's client.
+    swept = _invoke(stack, runtime_dir, "ReconcileFunction", [_event("reconcile_schedule.json")], tmp_path)[
+        "results"
+    ]
+    [site] = [item for item in swept[0]["sites"] if item["site_url"] == sim.base_url]
+    assert site["outcome"] == "swept" and site["linked_changed"] >= 1 and site["jira_calls"] >= 2, swept
+
 
 def test_the_api_description_function_ships_every_handler_and_no_layer_code(deployed_build: Path) -> None:
     """Its code is every function's folder (CodeUri functions/): the description is generated from them."""

@@ -32,6 +32,7 @@ from aha_jira_dev.local_stack.template import Template
 from tests.deploy.test_iam_policies import _as_list, _role_id, _statements
 from tests.fixtures.api import Call
 from tests.integration.connect.conftest import Installed, connect_integration_body
+from tests.integration.reconcile.conftest import Sweep, settle_for_repair
 from tests.integration.webhooks.conftest import aha_feature, configure_site
 from tests.integration.webhooks.test_imports import run_worker, story
 
@@ -43,6 +44,7 @@ FUNCTION_DIRS = {
     "jira_webhook": "JiraWebhookFunction",
     "roadmap_delivery": "RoadmapDeliveryFunction",
     "aha_webhook": "AhaWebhookFunction",
+    "reconcile": "ReconcileFunction",
 }
 TRANSACT = {
     "Put": "PutItem",
@@ -143,6 +145,13 @@ def recorded(aws: LocalResources) -> Iterator[list[Call_]]:
             client.meta.events.unregister("provide-client-params.*.*", unique_id="iam-coverage")
 
 
+def queued_key(call_api: Call) -> str:
+    """The Jira key of the send that went through the retry queue (PROD-3)."""
+    status, feature = call_api("GET", "/integrations/mob/features/PROD-3")
+    assert status == 200, feature
+    return str(feature["jira"]["key"])
+
+
 def _tables(aws: LocalResources) -> list[str]:
     return [
         "IntegrationsTable",
@@ -207,6 +216,7 @@ def test_every_aws_call_of_the_usual_flows_is_allowed_by_the_functions_policies(
     jira_sim: JiraSimulator,
     gateway: LocalApiGateway,
     worker: SqsPoller,
+    sweep: Sweep,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("RETRY_BASE_DELAY_SECONDS", "0")
@@ -241,6 +251,14 @@ def test_every_aws_call_of_the_usual_flows_is_allowed_by_the_functions_policies(
     run_worker(worker, rounds=12, empty_polls=3)
     client.engineer_delete(sent["requirements"][0]["jira"]["key"])
     site.settle()
+    # The reconcile: a status change and a deletion whose webhooks were lost, repaired by a sweep.
+    jira_sim.lose_webhooks(1.0)
+    client.engineer_transition(sent["jira"]["key"], "Done")
+    client.engineer_delete(queued_key(call_api))
+    site.settle()
+    settle_for_repair()
+    swept = sweep()
+    assert swept["repaired"] == 3, swept  # the status, the feature deleted and its requirement
 
     assert call_api("GET", "/integrations/mob/features")[0] == 200
     assert call_api("GET", "/integrations/mob/features/PROD-2")[0] == 200

@@ -48,6 +48,7 @@ LOG_GROUPS = {
     "JiraWebhookLogGroup",
     "RoadmapDeliveryLogGroup",
     "AhaWebhookLogGroup",
+    "ReconcileLogGroup",
 }
 # What each function may reach: logical ids (an index counts as its table) and `secret:<kind>`.
 ALLOWED_RESOURCES: dict[str, set[str]] = {
@@ -98,6 +99,17 @@ ALLOWED_RESOURCES: dict[str, set[str]] = {
         "FeaturesTable",
         "WebhookDeliveriesTable",
         "RetryQueue",
+    },
+    # The scheduled reconcile: it reads the integrations and calls Jira as a send would, and repairs records
+    # through the webhook's transaction (a delivery record with each repair).
+    "ReconcileFunction": {
+        "IntegrationsTable",
+        "IssueLinksTable",
+        "WebhookDeliveriesTable",
+        "RateBudgetTable",
+        "secret:integrations",
+        "secret:connect",
+        *_OUTBOX,  # a repair's roadmap events, in the webhook's transaction
     },
     # The API's description: no AWS resource at all (its own logs through AWSLambdaBasicExecutionRole).
     "ApiDocsFunction": set(),

@@ -296,7 +296,9 @@ def test_the_whole_configuration_from_the_page(stack: RunningStack, console_tabs
     listed = page.locator("tr[data-integration='console-web']")
     expect(listed).to_contain_text("enabled")
     expect(listed).to_contain_text("passed")
-    expect(listed).to_contain_text("Sent WEB-7")
+    # The Jira webhook's health: its last delivery (the move above came back through it).
+    expect(listed).to_contain_text("Jira webhook")
+    assert listed.locator("td[data-label='Last delivery'] time").count() == 1
     idle(page)
     screenshot(page, "02-integrations")
     _nothing_ran(tab)

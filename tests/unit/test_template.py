@@ -367,6 +367,13 @@ def test_sample_scheduled_events_are_eventbridges_for_a_schedule_of_the_template
     assert any(event["resources"][0].endswith(f"rule/aha-jira-{name}Sweep") for name in scheduled), scheduled
 
 
+def test_the_reconcile_runs_on_a_schedule_the_stack_can_change(template: Template) -> None:
+    function = template.resources["ReconcileFunction"]["Properties"]
+    assert function["Events"]["Sweep"]["Type"] == "Schedule"
+    assert function["Events"]["Sweep"]["Properties"]["Schedule"] == {"Ref": "ReconcileSchedule"}
+    assert template.document["Parameters"]["ReconcileSchedule"]["Default"] == "rate(5 minutes)"
+
+
 @pytest.mark.parametrize("event_file", _event_files("api"))
 def test_sample_events_are_rest_proxy_events_of_template_routes(template: Template, event_file: str) -> None:
     event = json.loads((TEMPLATE_PATH.parent / "events" / event_file).read_text())

@@ -1,6 +1,7 @@
-// The integrations with their state: enabled, tested, the last test's problems, the last delivery.
+// The integrations with their state: enabled, tested, the last test's problems, the Jira webhook's last
+// delivery (webhook.health).
 
-import { ApiError, call, path } from "./api.js";
+import { ApiError, call } from "./api.js";
 import { $, append, badge, clear, el, time } from "./dom.js";
 import { busy } from "./forms.js";
 
@@ -17,26 +18,18 @@ function testCell(report) {
   return cell;
 }
 
-function deliveryCell(id) {
-  return el("span", { id: `delivery-${id}`, className: "help", text: "…" });
-}
-
-/** The last delivery: the Jira webhook's (when the API reports its health), else the newest send. */
-async function fillDelivery(view) {
-  const cell = document.getElementById(`delivery-${view.id}`);
-  if (!cell) return;
-  const webhook = view.webhook?.health?.last_delivery_at;
-  try {
-    const answer = await call("GET", path("integrations", view.id, "features"), { query: { limit: 1 } });
-    const newest = answer.data.features[0];
-    clear(cell);
-    if (webhook) append(cell, el("span", { text: "Jira webhook " }), time(webhook), el("br"));
-    if (newest) append(cell, el("span", { text: `Sent ${newest.reference} ` }), time(newest.last_sent_at || newest.jira?.synced_at));
-    if (!webhook && !newest) cell.textContent = "Nothing sent yet";
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    cell.textContent = "—";
+/** The Jira webhook's health: its site's last delivery, and the changes it missed that the reconcile repaired. */
+function deliveryCell(view) {
+  const health = view.webhook?.health;
+  if (!health) return [el("span", { className: "help", text: "—" })];
+  const cell = health.last_delivery_at
+    ? [el("span", { text: "Jira webhook " }), time(health.last_delivery_at)]
+    : [el("span", { className: "help", text: "No Jira webhook delivery yet" })];
+  if (health.missed_last_24h > 0) {
+    const missed = health.missed_last_24h;
+    cell.push(el("p", { className: "help", text: `${missed} missed change${missed === 1 ? "" : "s"} repaired in 24 h` }));
   }
+  return cell;
 }
 
 function row(view) {
@@ -47,7 +40,7 @@ function row(view) {
     el("td", { "data-label": "Jira", text: `${view.jira.base_url} · ${view.jira.project}` }),
     el("td", { "data-label": "State" }, view.enabled ? badge("on", "enabled") : badge("off", "disabled")),
     el("td", { "data-label": "Last test" }, testCell(view.last_test)),
-    el("td", { "data-label": "Last delivery" }, deliveryCell(view.id)));
+    el("td", { "data-label": "Last delivery" }, deliveryCell(view)));
 }
 
 export async function loadList({ more = false, button = null } = {}) {
@@ -65,10 +58,6 @@ export async function loadList({ more = false, button = null } = {}) {
       const empty = body.rows.length === 0;
       $("integration-table").hidden = empty;
       $("list-empty").hidden = !empty;
-      // A few at a time: a long list must not burst past the API's rate limit.
-      for (let start = 0; start < views.length; start += 4) {
-        await Promise.all(views.slice(start, start + 4).map((view) => fillDelivery(view)));
-      }
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       clear(errorBox);

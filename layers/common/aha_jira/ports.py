@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from aha_jira.models.send import QueueMessage
     from aha_jira.models.site import JiraSiteRecord
     from aha_jira.models.webhook_delivery import CommitResult, Delivery
+    from aha_jira.models.webhook_health import SiteHealth, SweepMark
 
 # Transaction items (DynamoDB `TransactWriteItems` entries) an adapter prepares for a use case to commit
 # together with others: the webhook's delivery and its record changes, an import's link, claim and record.
@@ -447,4 +448,75 @@ class RecordRenamer(Protocol):
 
     def rename_imported(self, request: RenameRequest, *, now: float) -> RenamedRecord | None:
         """None when the record is gone; `RenameRefused` when the new reference is taken or the lease passed."""
+        ...
+
+
+# --- webhook health and the reconcile's sweep marks (storage/webhook_health.py) ------------------------
+
+
+class DeliveryNotes(Protocol):
+    """The webhook receiver's side: that a Jira site's webhook reached us."""
+
+    def note_delivery(self, site_url: str, at: float) -> None:
+        """Remember `at` (epoch seconds) as the site's last delivery: written at most once a minute per
+        container, never backwards; a failure to write is logged, never raised (the delivery goes on)."""
+        ...
+
+
+class WebhookHealthReader(Protocol):
+    """`webhook.health` and test connection's `webhook_silent`."""
+
+    def read(
+        self, site_urls: list[str], integration_ids: list[str], *, now: float
+    ) -> tuple[dict[str, SiteHealth], dict[str, int]]:
+        """Each site's health (a site with nothing stored is left out) and each integration's repairs in
+        the 24 hours before `now` (0 when none)."""
+        ...
+
+
+class SweepStore(Protocol):
+    """The reconcile's state: its mark per Jira site (with a lease, so two sweeps never work one site at
+    once), the newest linked change it saw, and the repairs it made per integration."""
+
+    def claim(self, site_url: str, *, now: float, lease_seconds: float) -> SweepMark | None:
+        """The site's mark, leased to this sweep until `now + lease_seconds`; None while another holds it."""
+        ...
+
+    def finish(self, mark: SweepMark, *, swept_to: int | None, audit_after: str | None) -> None:
+        """Store the new mark (`swept_to` None keeps the old one) and give the lease back."""
+        ...
+
+    def note_linked_change(self, site_url: str, at: float) -> None:
+        """A linked issue of the site changed in Jira at `at` (epoch seconds); kept when newer."""
+        ...
+
+    def add_missed(self, integration_id: str, count: int, *, now: float) -> None:
+        """Count `count` repairs of the integration in the hour of `now`."""
+        ...
+
+
+class ReconcileSiteStore(Protocol):
+    """The reconcile's view of the integrations: every one (to find the sites), a site with its integrations,
+    and a site alone (its request cap, for the Jira client)."""
+
+    def list_page(self, limit: int, after: str | None) -> tuple[list[StoredIntegration], str | None]: ...
+
+    def get_site(self, site_url: str) -> JiraSiteRecord | None: ...
+
+    def get_site_with_integrations(
+        self, site_url: str, integration_ids: list[str]
+    ) -> tuple[JiraSiteRecord | None, dict[str, StoredIntegration]]: ...
+
+
+class ReconcileLinkStore(Protocol):
+    """The reconcile's view of the issue links: records by reference, and each integration's links page by
+    page for the rotating existence check."""
+
+    def get_many(self, integration_id: str, references: list[str]) -> dict[str, IssueLink]: ...
+
+    def linked_page(
+        self, integration_id: str, after: str | None, limit: int
+    ) -> tuple[list[IssueLink], str | None]:
+        """Up to `limit` of the integration's records (in reference order) after the cursor `after`, and
+        the cursor of the next page (None after the last)."""
         ...

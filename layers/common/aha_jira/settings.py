@@ -165,3 +165,19 @@ def roadmap_delivery_timing() -> RoadmapDeliveryTiming:
         lease_seconds=float(os.environ.get("ROADMAP_LEASE_SECONDS") or 120.0),
         sweep_after_seconds=float(os.environ.get("ROADMAP_SWEEP_AFTER_SECONDS") or 30.0),
     )
+
+
+@dataclass(frozen=True)
+class WebhookHealthSettings:
+    # Test connection warns `webhook_silent` when linked issues changed and no delivery came for this long.
+    silent_minutes: float
+    # Linked issues the reconcile looks at again per site and sweep (deletions the webhook never delivered).
+    audit_issues: int
+
+
+def webhook_health_settings() -> WebhookHealthSettings:
+    """Read on every use, like the timeouts: operators tune them per function, tests change them."""
+    return WebhookHealthSettings(
+        silent_minutes=float(os.environ.get("WEBHOOK_SILENT_MINUTES") or 15.0),
+        audit_issues=int(os.environ.get("RECONCILE_AUDIT_ISSUES") or 500),
+    )

@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from aha_jira.roadmap_inbound.receive import AhaWebhookServices
     from aha_jira.storage.connect_installations import DynamoConnectInstallations
 
+if TYPE_CHECKING:
+    from aha_jira.reconcile.sweep import ReconcileServices
+    from aha_jira.storage.webhook_health import DynamoWebhookHealth
+
 
 @cache
 def integrations() -> DynamoIntegrationRepository:
@@ -126,6 +130,7 @@ def webhook_services() -> WebhookServices:
         deliveries=webhook_deliveries(),
         features=features(),
         writebacks=retry_queue(),
+        health=webhook_health(),
     )
 
 
@@ -267,4 +272,30 @@ def aha_webhook_services() -> AhaWebhookServices:
         features=features(),
         deliveries=webhook_deliveries(),
         queue=retry_queue(),
+    )
+
+
+# Webhook health and the scheduled reconcile -------------------------------------------------------------
+
+
+@cache
+def webhook_health() -> DynamoWebhookHealth:
+    """Each site's last webhook delivery (the receiver notes it), the reconcile's marks and repair counts."""
+    from aha_jira.storage.webhook_health import DynamoWebhookHealth
+
+    return DynamoWebhookHealth()
+
+
+@cache
+def reconcile_services() -> ReconcileServices:
+    from aha_jira.reconcile.sweep import ReconcileServices
+
+    return ReconcileServices(
+        integrations=integrations(),
+        secret_store=secrets(),
+        installations=connect_installations(),
+        links=issue_links(),
+        webhooks=webhook_services(),
+        marks=webhook_health(),
+        rate_budgets=rate_budgets(),
     )

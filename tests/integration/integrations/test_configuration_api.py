@@ -78,7 +78,7 @@ def test_create_answers_the_configuration_without_secrets(call_api: Call, aws: L
         "client_key": None,
         "credentials_stored": True,
     }
-    assert body["webhook"] == {"secret_set": True}
+    assert body["webhook"] == {"secret_set": True, "health": {"last_delivery_at": None, "missed_last_24h": 0}}
     assert body["webhook_url"].startswith("https://api.example.test/webhooks/jira/")
     assert body["import"] == {"enabled": True, "issue_types": ["Story", "Bug"], "release": None}
     assert body["mapping"]["fields"] == {"customfield_10050": {"value": {"id": "1"}}}

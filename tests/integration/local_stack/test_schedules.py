@@ -13,6 +13,7 @@ from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.schedules import (
     ScheduleRunner,
+    interval_variable,
     local_schedules,
     rate_seconds,
     schedule_sources,
@@ -172,3 +173,23 @@ def test_the_roadmap_sweep_runs_every_roadmap_delivery_interval_seconds(
     assert all(s.function.name != "roadmap_delivery" for s in runner.schedules)
     # EventBridge's event reaches the sweep (nothing is pending: nothing to enqueue).
     assert ScheduleRunner(repo_template, handlers=handler_registry).fire(quick) == {"enqueued": 0}
+
+
+def test_the_reconcile_runs_every_reconcile_interval_seconds(
+    repo_template: Template, aws: LocalResources, handler_registry: HandlerRegistry
+) -> None:
+    [schedule] = [s for s in local_schedules(repo_template, {}) if s.function.name == "reconcile"]
+    assert schedule.interval_seconds == 300 and schedule.variable == "RECONCILE_INTERVAL_SECONDS"
+    assert interval_variable(schedule.function) == "RECONCILE_INTERVAL_SECONDS"
+    [quick] = [
+        s
+        for s in local_schedules(repo_template, {"RECONCILE_INTERVAL_SECONDS": "0.1"})
+        if s.function.name == "reconcile"
+    ]
+    assert quick.interval_seconds == 0.1
+    runner = ScheduleRunner(
+        repo_template, handlers=handler_registry, environ={"RECONCILE_INTERVAL_SECONDS": "0"}
+    )
+    assert all(s.function.name != "reconcile" for s in runner.schedules)
+    result = ScheduleRunner(repo_template, handlers=handler_registry).fire(quick)
+    assert result == {"sites": [], "repaired": 0, "jira_calls": 0}

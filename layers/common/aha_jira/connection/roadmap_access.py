@@ -28,6 +28,8 @@ AHA_REQUESTS_PER_SECOND = 4.5
 def aha_requests_per_second() -> float:
     """Read on every use, like the timeouts."""
     return float(os.environ.get("AHA_REQUESTS_PER_SECOND") or AHA_REQUESTS_PER_SECOND)
+
+
 # How long one Aha! request may wait for its slot in the budget before the caller gives up and backs off.
 AHA_BUDGET_WAIT_SECONDS = 10.0
 

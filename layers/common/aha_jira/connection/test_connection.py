@@ -8,6 +8,7 @@ the integration and the snapshot beside it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aha_jira.connection.check_run import CheckRun, StopChecks
 from aha_jira.connection.roadmap_check import check_roadmap
+from aha_jira.connection.webhook_check import check_webhook
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.integrations.query import load_integration
 from aha_jira.jira.client import JiraClient
@@ -34,7 +36,8 @@ from aha_jira.models.jira_payloads import (
 )
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot, ProjectSnapshot
 from aha_jira.models.test_report import TestReport, jira_summary, needs_mapping
-from aha_jira.ports import InstallationReader, IntegrationRepository, SecretStore
+from aha_jira.ports import InstallationReader, IntegrationRepository, SecretStore, WebhookHealthReader
+from aha_jira.settings import webhook_health_settings
 
 if TYPE_CHECKING:
     from aha_jira.jira.rate_budget import SiteBudgets
@@ -57,6 +60,7 @@ def test_connection(
     secret_store: SecretStore,
     installations: InstallationReader,
     budgets: SiteBudgets | None = None,
+    webhook_health: WebhookHealthReader | None = None,
 ) -> TestReport:
     # The Jira client (requests, signers) is imported on the first test, not with the handler.
     from aha_jira.connection.jira_access import jira_client_for  # noqa: PLC0415
@@ -82,6 +86,9 @@ def test_connection(
         snapshot = _load(run, client)
     except StopChecks:
         pass
+    if webhook_health is not None:
+        silence = webhook_health_settings().silent_minutes
+        check_webhook(run, webhook_health, now=time.time(), silent_minutes=silence)
     roadmap = check_roadmap(integration, secret_store)
     run.problems.extend(roadmap.problems)
     report = TestReport(

@@ -170,9 +170,23 @@ def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield operation
 
 
+def _without_null_defaults(schema: Any) -> Any:
+    """The schema without `"default": null`: Powertools leaves it out where pydantic writes it, which makes
+    the same model look like two."""
+    if isinstance(schema, dict):
+        return {
+            key: _without_null_defaults(value)
+            for key, value in schema.items()
+            if not (key == "default" and value is None)
+        }
+    if isinstance(schema, list):
+        return [_without_null_defaults(value) for value in schema]
+    return schema
+
+
 def _add_components(seen: dict[str, Any], new: dict[str, Any], source: str) -> None:
     for name, schema in new.items():
-        if name in seen and seen[name] != schema:
+        if name in seen and _without_null_defaults(seen[name]) != _without_null_defaults(schema):
             raise DocumentError(f"two different schemas are named {name} ({source})")
         seen[name] = schema
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from aha_jira.errors import InvalidRequest, NotFound
 from aha_jira.integration_log import Outcome, record_action
+from aha_jira.integrations.health import webhook_health
 from aha_jira.integrations.roadmap_settings import plan_roadmap
 from aha_jira.integrations.secret_names import jira_credentials_secret, site_webhook_secret
 from aha_jira.integrations.views import integration_view
@@ -29,7 +30,7 @@ from aha_jira.models.integration import (
     normalise_base_url,
 )
 from aha_jira.models.limits import is_integration_id
-from aha_jira.ports import IntegrationRepository, SecretStore
+from aha_jira.ports import IntegrationRepository, SecretStore, WebhookHealthReader
 from aha_jira.settings import get_settings
 
 
@@ -63,6 +64,7 @@ def configure_integration(
     repository: IntegrationRepository,
     secret_store: SecretStore,
     public_base_url: str,
+    health: WebhookHealthReader | None = None,
 ) -> ConfigureResult:
     check_integration_id(integration_id)
     try:
@@ -168,8 +170,9 @@ def configure_integration(
         jira_site=site_url,
         version=integration.version,
     )
+    webhook = webhook_health([integration], health).get(integration_id) if health else None
     return ConfigureResult(
-        view=integration_view(integration, site, public_base_url), created=existing is None
+        view=integration_view(integration, site, public_base_url, webhook), created=existing is None
     )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aha_jira.errors import InvalidRequest, NotFound
 from aha_jira.integration_log import bind_log_context
+from aha_jira.integrations.health import webhook_health
 from aha_jira.integrations.views import integration_view
 from aha_jira.models.integration import IntegrationList, IntegrationView, StoredIntegration
 from aha_jira.models.limits import is_integration_id
-from aha_jira.ports import IntegrationRepository
+from aha_jira.ports import IntegrationRepository, WebhookHealthReader
 
 MAX_PAGE_SIZE = 100
 
@@ -38,17 +39,27 @@ def load_integration(integration_id: str, repository: IntegrationRepository) -> 
 
 
 def get_integration(
-    integration_id: str, *, repository: IntegrationRepository, public_base_url: str
+    integration_id: str,
+    *,
+    repository: IntegrationRepository,
+    public_base_url: str,
+    health: WebhookHealthReader | None = None,
 ) -> IntegrationView:
     integration = load_integration(integration_id, repository)
     site = repository.get_site(integration.jira.base_url)
     if site is None:
         raise RuntimeError("integration without its Jira site record")
-    return integration_view(integration, site, public_base_url)
+    webhook = webhook_health([integration], health).get(integration_id) if health else None
+    return integration_view(integration, site, public_base_url, webhook)
 
 
 def list_integrations(
-    *, repository: IntegrationRepository, public_base_url: str, limit: int, after: str | None
+    *,
+    repository: IntegrationRepository,
+    public_base_url: str,
+    limit: int,
+    after: str | None,
+    health: WebhookHealthReader | None = None,
 ) -> IntegrationList:
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidRequest(
@@ -59,8 +70,14 @@ def list_integrations(
         )
     integrations, next_token = repository.list_page(limit, after)
     sites = repository.get_sites([integration.jira.base_url for integration in integrations])
+    webhooks = webhook_health(integrations, health) if health and integrations else {}
     views = [
-        integration_view(integration, sites[integration.jira.base_url], public_base_url)
+        integration_view(
+            integration,
+            sites[integration.jira.base_url],
+            public_base_url,
+            webhooks.get(integration.integration_id),
+        )
         for integration in integrations
         if integration.jira.base_url in sites
     ]

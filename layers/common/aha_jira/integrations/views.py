@@ -11,6 +11,7 @@ from aha_jira.models.integration import (
 )
 from aha_jira.models.roadmap import AhaRoadmapView, NoRoadmapView, RoadmapView, WebhookRoadmapView
 from aha_jira.models.site import JiraSiteRecord
+from aha_jira.models.webhook_health import WebhookHealth
 
 
 def webhook_url(public_base_url: str, site: JiraSiteRecord) -> str:
@@ -38,7 +39,10 @@ def roadmap_view(integration: StoredIntegration, public_base_url: str) -> Roadma
 
 
 def integration_view(
-    integration: StoredIntegration, site: JiraSiteRecord, public_base_url: str
+    integration: StoredIntegration,
+    site: JiraSiteRecord,
+    public_base_url: str,
+    health: WebhookHealth | None = None,
 ) -> IntegrationView:
     auth = integration.jira.auth
     return IntegrationView(
@@ -60,7 +64,7 @@ def integration_view(
         ),
         mapping=integration.mapping.model_dump(mode="json", by_alias=True),
         import_=integration.import_settings,
-        webhook=WebhookView(secret_set=site.webhook_secret_set),
+        webhook=WebhookView(secret_set=site.webhook_secret_set, health=health),
         webhook_url=webhook_url(public_base_url, site),
         roadmap=roadmap_view(integration, public_base_url),
         last_test=integration.last_test,

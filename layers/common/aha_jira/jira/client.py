@@ -31,6 +31,7 @@ from aha_jira.models.jira_payloads import (
 
 MAX_PAGES = 50
 BULK_CREATE_LIMIT = 50
+BULK_FETCH_LIMIT = 100
 
 
 def _segment(value: str) -> str:
@@ -163,9 +164,17 @@ class JiraClient:
         return JiraIssue.model_validate(self.transport.get(f"{self._api}/issue/{_segment(key)}", params))
 
     def search(
-        self, jql: str, fields: list[str], properties: list[str] | None = None, page_size: int = 100
+        self,
+        jql: str,
+        fields: list[str],
+        properties: list[str] | None = None,
+        page_size: int = 100,
+        *,
+        validate_query: str | None = None,
     ) -> Iterator[JiraIssue]:
-        """Every issue matching `jql`: `/search/jql` with token paging on Cloud, `/search` on Data Center."""
+        """Every issue matching `jql`: `/search/jql` with token paging on Cloud, `/search` on Data Center.
+        `validate_query` (Data Center's `validateQuery`): "warn" makes an issue the JQL names that does not
+        exist a warning instead of a 400."""
         if self.is_cloud:
             token: str | None = None
             for _ in range(MAX_PAGES):
@@ -191,6 +200,8 @@ class JiraClient:
             }
             if properties:
                 params["properties"] = ",".join(properties)
+            if validate_query:
+                params["validateQuery"] = validate_query
             page = self.transport.get(f"{self._api}/search", params) or {}
             issues = page.get("issues", [])
             for item in issues:
@@ -198,6 +209,23 @@ class JiraClient:
             start += len(issues)
             if not issues or start >= int(page.get("total", 0)):
                 return
+
+    def bulk_fetch(
+        self, issues: list[str], fields: list[str], properties: list[str] | None = None
+    ) -> list[JiraIssue]:
+        """`POST /issue/bulkfetch` (Cloud), 100 issues a call: the issues that exist and the caller may see,
+        in Jira's order; the others are left out."""
+        found: list[JiraIssue] = []
+        for start in range(0, len(issues), BULK_FETCH_LIMIT):
+            body: dict[str, Any] = {
+                "issueIdsOrKeys": issues[start : start + BULK_FETCH_LIMIT],
+                "fields": fields,
+            }
+            if properties:
+                body["properties"] = properties
+            page = self.transport.post(f"{self._api}/issue/bulkfetch", body) or {}
+            found.extend(JiraIssue.model_validate(item) for item in page.get("issues", []))
+        return found
 
     # --- paging --------------------------------------------------------------------------------
     def _offset_pages(self, path: str, *item_keys: str, page_size: int = 50) -> Iterator[dict[str, Any]]:

@@ -41,6 +41,7 @@ from aha_jira.models.limits import (
 )
 from aha_jira.models.references import ProductPrefix, Reference
 from aha_jira.models.roadmap import NoRoadmap, RoadmapSettings, RoadmapView, StoredRoadmap
+from aha_jira.models.webhook_health import WebhookHealth
 from aha_jira.redaction import register_secret
 
 # A DNS label: letters, digits, '-' and '_' (seen in private zones), not starting or ending with '-'.
@@ -351,6 +352,8 @@ class JiraSiteView(BaseModel):
 
 class WebhookView(BaseModel):
     secret_set: bool
+    # Always in the API's answers; None only where a caller did not read it (tools).
+    health: WebhookHealth | None = None
 
 
 class IntegrationView(BaseModel):

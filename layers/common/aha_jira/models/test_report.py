@@ -31,6 +31,8 @@ ProblemCode = Literal[
     "roadmap_product_not_found",
     "roadmap_status_unknown",
     "roadmap_integration_not_found",
+    # Linked issues changed in Jira and no webhook delivery came (connection/webhook_check.py).
+    "webhook_silent",
 ]
 
 # Fields a send fills itself, so Jira requiring them is not the mapping's concern.

@@ -111,6 +111,27 @@ class DynamoIssueLinkRepository:
         )
         return [_link_from_item(item) for item in answer.get("Items", [])]
 
+    def linked_page(
+        self, integration_id: str, after: str | None, limit: int
+    ) -> tuple[list[IssueLink], str | None]:
+        """Up to `limit` of the integration's records in reference order after the record `after` (the
+        reconcile's rotating existence check); the reference to continue after, None past the last."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :record)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": f"INTEGRATION#{integration_id}"},
+                ":record": {"S": "RECORD#"},
+            },
+            "Limit": limit,
+        }
+        if after:
+            query["ExclusiveStartKey"] = _key(integration_id, after)
+        answer = self._client.query(**query)
+        links = [_link_from_item(item) for item in answer.get("Items", [])]
+        more = answer.get("LastEvaluatedKey") is not None and links
+        return links, (links[-1].reference if more else None)
+
     def find_by_key(self, integration_id: str, issue_key: str) -> IssueLink | None:
         """The record linked to an issue key. Reads the integration's partition with a filter: keys change
         when issues move between projects, so they are not indexed; the issue id index serves webhooks."""

@@ -35,7 +35,7 @@ from aha_jira.models.jira_webhook import (
 from aha_jira.models.jira_webhook import Outcome as WebhookOutcome
 from aha_jira.models.json_input import JsonRefused, parse_json
 from aha_jira.models.webhook_delivery import Delivery
-from aha_jira.ports import DeliveryStore, ImportFeatureStore, RetryQueue, WebhookLinkStore
+from aha_jira.ports import DeliveryNotes, DeliveryStore, ImportFeatureStore, RetryQueue, WebhookLinkStore
 from aha_jira.settings import configured_public_base_url
 from aha_jira.webhooks.authentication import WebhookAuthenticator
 from aha_jira.webhooks.deliveries import delivery_identifier, new_delivery
@@ -68,6 +68,8 @@ class WebhookServices:
     deliveries: DeliveryStore
     features: ImportFeatureStore
     writebacks: RetryQueue
+    # When each site's webhook last reached us (`webhook.health`); None: not recorded (tools, some tests).
+    health: DeliveryNotes | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ def handle_delivery(
     `public_base_url` (this API's) makes the link an imported issue gets back to its roadmap record."""
     received = time.time()
     event = parse_event(body, received_ms=int(received * 1000))
+    if services.health is not None:
+        services.health.note_delivery(routing.site.site_url, received)
     delivery = new_delivery(
         routing.site.site_url, delivery_identifier(headers, body), event.webhook_event, headers, received
     )
@@ -187,6 +191,22 @@ def plan_for(event: JiraWebhookEvent, link: IssueLink, integration: IntegrationC
     if event.webhook_event == "jira:issue_deleted":
         return plan_issue_deleted(event, link, integration, now)
     return plan_issue_updated(event, link, integration, now)
+
+
+def apply_issue_state(
+    event: JiraWebhookEvent,
+    delivery: Delivery,
+    routes: list[tuple[IssueLink, IntegrationContext]],
+    services: WebhookServices,
+    *,
+    now: str,
+) -> tuple[bool, list[tuple[Plan, IntegrationContext]]]:
+    """Plan `event` for each linked record and commit it with `delivery`, exactly as a delivery of it would
+    be: the same ordering, the same transaction (the reconcile's repairs of changes the webhook never
+    delivered, `aha_jira.reconcile`). (whether `delivery` was recorded before, each record's plan)."""
+    routed = [_Routed(plan_for(event, link, integration, now), integration) for link, integration in routes]
+    duplicate, routed = _commit(delivery, routed, services, now, event)
+    return duplicate, [(item.plan, item.integration) for item in routed]
 
 
 def _commit(
