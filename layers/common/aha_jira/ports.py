@@ -10,7 +10,8 @@ cases readable and their dependencies explicit.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 # Annotations only (the module's annotations are never evaluated): importing the ports costs a use case, and
 # a handler's cold start, none of the models it does not use itself.
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
     from aha_jira.models.issue_link import IssueLink, Reservation
     from aha_jira.models.jira_snapshot import JiraSnapshot
     from aha_jira.models.log_query import LogPage, LogQuery
+    from aha_jira.models.release import (
+        ReleaseFailure,
+        ReleaseFanOut,
+        ReleaseFeatureItem,
+        ReleaseFeatureJob,
+        ReleaseSendRecord,
+    )
     from aha_jira.models.send import QueueMessage
     from aha_jira.models.site import JiraSiteRecord
     from aha_jira.models.webhook_delivery import CommitResult, Delivery
@@ -320,3 +328,71 @@ class RoadmapTokenDirectory(Protocol):
     """Which integration an Aha! webhook URL's token belongs to (`POST /webhooks/aha/{token}`)."""
 
     def integration_for_roadmap_token(self, token: str) -> str | None: ...
+
+
+# --- release sends (storage/release_sends.py, storage/release_queue.py) --------------------------------
+
+
+class ReleaseSendStore(Protocol):
+    """A release send's summary and counters, each feature's state and payload, the failures. A feature's
+    state changes only together with the counters it moves (one transaction, conditional on the state it
+    leaves and on the worker's token), so a feature is counted once whatever its messages do."""
+
+    def create(
+        self, record: ReleaseSendRecord, features: Sequence[tuple[str, bytes | None]], *, expires_at: int
+    ) -> None: ...
+
+    def get(self, integration_id: str, send_id: str) -> ReleaseSendRecord | None: ...
+
+    def failures(self, integration_id: str, send_id: str) -> list[ReleaseFailure]: ...
+
+    def feature(self, integration_id: str, send_id: str, reference: str) -> ReleaseFeatureItem | None: ...
+
+    def keep_payload(
+        self, integration_id: str, send_id: str, reference: str, feature: AhaFeature
+    ) -> None: ...
+
+    def begin(
+        self,
+        integration_id: str,
+        send_id: str,
+        reference: str,
+        *,
+        from_state: Literal["pending", "waiting"],
+        token: str,
+        lease_until: float,
+    ) -> Literal["started", "not_running", "changed"]: ...
+
+    def take_over(
+        self, integration_id: str, send_id: str, reference: str, *, token: str, lease_until: float, now: float
+    ) -> bool: ...
+
+    def settle(
+        self,
+        integration_id: str,
+        send_id: str,
+        reference: str,
+        *,
+        token: str,
+        outcome: Literal["done", "failed", "waiting", "cancelled"],
+        jira_calls: int,
+        throttled_ms: int,
+        failure: ReleaseFailure | None = None,
+        at: str = "",
+    ) -> Literal["applied", "not_running", "lost"]: ...
+
+    def drop(self, integration_id: str, send_id: str, reference: str) -> bool: ...
+
+    def cancel(self, integration_id: str, send_id: str, *, at: str) -> ReleaseSendRecord | None: ...
+
+    def finish(self, record: ReleaseSendRecord, *, at: str) -> bool: ...
+
+
+class ReleaseQueue(Protocol):
+    """Where a release send's features wait for the release worker, one message each."""
+
+    def fan_out(self, message: ReleaseFanOut) -> None: ...
+
+    def enqueue(self, jobs: list[ReleaseFeatureJob]) -> None: ...
+
+    def requeue(self, job: ReleaseFeatureJob, delay_seconds: float) -> None: ...

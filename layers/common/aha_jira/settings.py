@@ -142,3 +142,23 @@ def roadmap_timeouts() -> tuple[float, float]:
     connect = float(os.environ.get("ROADMAP_CONNECT_TIMEOUT_SECONDS") or 3.05)
     read = float(os.environ.get("ROADMAP_READ_TIMEOUT_SECONDS") or 10.0)
     return connect, read
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    """Release sends (DESIGN.md "Release sends and Jira's rate limits"): where their state and queue live,
+    and how often a feature is tried again after a transient failure before it is reported failed."""
+
+    table: str
+    queue_url: str
+    max_attempts: int
+
+
+@cache
+def release_settings() -> ReleaseSettings:
+    env = os.environ
+    return ReleaseSettings(
+        table=env.get("RELEASE_SENDS_TABLE", "ReleaseSendsTable"),
+        queue_url=env.get("RELEASE_QUEUE_URL", ""),
+        max_attempts=int(env.get("RELEASE_MAX_ATTEMPTS") or 5),
+    )

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from aha_jira.connect.webhook_auth import ConnectWebhookServices
     from aha_jira.jira.rate_budget import SiteBudgets
     from aha_jira.ports import IntegrationLogReader
+    from aha_jira.releases.services import ReleaseServices
     from aha_jira.storage.connect_installations import DynamoConnectInstallations
 
 
@@ -214,3 +215,17 @@ def rate_budgets() -> SiteBudgets:
     from aha_jira.storage.rate_budget import DynamoRateBudgetStore
 
     return SiteBudgets(DynamoRateBudgetStore())
+
+
+# Release sends ------------------------------------------------------------------------------------------
+
+
+@cache
+def release_services() -> ReleaseServices:
+    """The release use cases (`releases/`): the send's services, the release sends table and the release
+    queue."""
+    from aha_jira.releases.services import ReleaseServices
+    from aha_jira.storage.release_queue import SqsReleaseQueue
+    from aha_jira.storage.release_sends import DynamoReleaseSends
+
+    return ReleaseServices(send=send_services(), sends=DynamoReleaseSends(), queue=SqsReleaseQueue())
