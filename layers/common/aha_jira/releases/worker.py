@@ -4,8 +4,9 @@ A fan-out message queues one message per feature. A feature's message sends that
 case (`sync/send.py`: reservations, stamps, reconcile, exactly once), as the retry worker does, and moves the
 feature's state and the send's counters together (`ports.ReleaseSendStore`):
 
-- a feature already finished, or being sent by a worker whose lease holds, is left alone (a redelivered or
-  duplicated message); a running feature whose worker's lease ran out (the worker died) is taken over;
+- a feature already finished is left alone (a redelivered or duplicated message); one being sent by a worker
+  whose lease holds is looked at again when the lease ends (a duplicate: it then finds the feature finished,
+  or takes it over when that worker died); a running feature whose worker's lease ran out is taken over;
 - a send that was cancelled drops the features that had not started;
 - Jira's refusals (and Aha!'s, for a release read from Aha!) fail the feature with their code and hint;
 - a transient failure queues the feature again (a new message, delayed by the back-off or Jira's wait) and
@@ -121,7 +122,10 @@ def run_feature(job: ReleaseFeatureJob, services: ReleaseServices, *, deadline: 
     ) + LEASE_MARGIN_SECONDS
     if state == "running":
         if item.lease_until > now:
-            return  # another worker is sending it (this message is a duplicate)
+            # Another worker is sending it (this message is a duplicate): look again once its lease ends. If
+            # that worker dies, this message takes the feature over; if it finishes, this one finds it done.
+            services.queue.requeue(job, item.lease_until - now + 1)
+            return
         if not services.sends.take_over(*ids, job.reference, token=token, lease_until=lease_until, now=now):
             return
     elif state in ("pending", "waiting"):
