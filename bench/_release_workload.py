@@ -36,7 +36,7 @@ from typing import Any
 import boto3
 
 from aha_jira_dev.integration_bodies import integration_body
-from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
+from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.local_stack.environment import restore_environment, set_environment
 from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.provision import LocalResources
@@ -417,10 +417,14 @@ class ReleaseRun:
     def check(self) -> None:
         report = self.report
         stamped: dict[str, list[str]] = {}
-        for issue in SimulatorClient(self.stack.sim.base_url).issues(PROJECT):
-            stamp = (issue.get("properties") or {}).get(STAMP) or {}
-            if stamp.get("integration_id") == self.config.integration_id:
-                stamped.setdefault(str(stamp.get("reference")), []).append(str(issue["key"]))
+        # The simulator's store read in-process (its control API renders every issue: too slow for 11,000).
+        store = self.stack.sim.core.store
+        with store.lock:
+            issues = [(issue.key, dict(issue.properties)) for issue in store.issues.values()]
+        for key, properties in issues:
+            stamp = properties.get(STAMP) or {}
+            if isinstance(stamp, dict) and stamp.get("integration_id") == self.config.integration_id:
+                stamped.setdefault(str(stamp.get("reference")), []).append(key)
         report.issues = sum(len(keys) for keys in stamped.values())
         report.duplicates = sorted(ref for ref, keys in stamped.items() if len(keys) > 1)
         wanted = references(self.config)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from aha_jira.models.jira_snapshot import JiraSnapshot
     from aha_jira.models.log_query import LogPage, LogQuery
     from aha_jira.models.release import (
+        FeatureState,
         ReleaseFailure,
         ReleaseFanOut,
         ReleaseFeatureItem,
@@ -334,9 +335,10 @@ class RoadmapTokenDirectory(Protocol):
 
 
 class ReleaseSendStore(Protocol):
-    """A release send's summary and counters, each feature's state and payload, the failures. A feature's
-    state changes only together with the counters it moves (one transaction, conditional on the state it
-    leaves and on the worker's token), so a feature is counted once whatever its messages do."""
+    """A release send's summary, each feature's state and payload, the failures. A feature's state changes by
+    a conditional write on its own item (the state it leaves, the worker's token); the summary then moves its
+    reference into the set of that state, idempotently, which whoever meets the feature next repeats: a
+    feature is counted once whatever its messages do."""
 
     def create(
         self, record: ReleaseSendRecord, features: Sequence[tuple[str, bytes | None]], *, expires_at: int
@@ -361,27 +363,37 @@ class ReleaseSendStore(Protocol):
         from_state: Literal["pending", "waiting"],
         token: str,
         lease_until: float,
-    ) -> Literal["started", "not_running", "changed"]: ...
+    ) -> bool: ...
 
     def take_over(
         self, integration_id: str, send_id: str, reference: str, *, token: str, lease_until: float, now: float
     ) -> bool: ...
 
-    def settle(
+    def leave(
         self,
         integration_id: str,
         send_id: str,
         reference: str,
         *,
         token: str,
-        outcome: Literal["done", "failed", "waiting", "cancelled"],
-        jira_calls: int,
-        throttled_ms: int,
+        to: Literal["done", "failed", "waiting", "cancelled"],
         failure: ReleaseFailure | None = None,
-        at: str = "",
-    ) -> Literal["applied", "not_running", "lost"]: ...
+    ) -> bool: ...
 
     def drop(self, integration_id: str, send_id: str, reference: str) -> bool: ...
+
+    def count(
+        self,
+        integration_id: str,
+        send_id: str,
+        reference: str,
+        state: FeatureState,
+        *,
+        jira_calls: int = 0,
+        throttled_ms: int = 0,
+        failure: ReleaseFailure | None = None,
+        while_running: bool = False,
+    ) -> bool: ...
 
     def cancel(self, integration_id: str, send_id: str, *, at: str) -> ReleaseSendRecord | None: ...
 

@@ -276,3 +276,4 @@ class ReleaseFeatureItem(BaseModel):
     feature: AhaFeature | None = None  # None: to be read from Aha! (a release send from the roadmap)
     run_token: str | None = None
     lease_until: float = 0.0
+    failure: ReleaseFailure | None = None  # a failed feature's code, message and hint

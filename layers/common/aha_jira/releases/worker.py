@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import ValidationError
 
@@ -112,15 +112,20 @@ def fan_out(message: ReleaseFanOut, services: ReleaseServices) -> None:
 def run_feature(job: ReleaseFeatureJob, services: ReleaseServices, *, deadline: float | None) -> None:
     ids = (job.integration_id, job.release_send_id)
     item = services.sends.feature(*ids, job.reference)
-    if item is None or item.state in FINAL_FEATURE_STATES:
-        return  # sent (or failed, or cancelled) already: a message delivered again
-    state = item.state
+    if item is None:
+        return  # expired, or never stored
+    if item.state in FINAL_FEATURE_STATES:
+        # A message of a finished feature (delivered again): its worker may have died before the summary
+        # counted it, so count it again (idempotent), and finish the send if it was the last.
+        services.sends.count(*ids, job.reference, item.state, failure=item.failure)
+        finish_if_settled(services, *ids)
+        return
     now = services.clock()
     token = uuid.uuid4().hex
     lease_until = (
         deadline if deadline is not None else now + NO_DEADLINE_LEASE_SECONDS
     ) + LEASE_MARGIN_SECONDS
-    if state == "running":
+    if item.state == "running":
         if item.lease_until > now:
             # Another worker is sending it (this message is a duplicate): look again once its lease ends. If
             # that worker dies, this message takes the feature over; if it finishes, this one finds it done.
@@ -128,17 +133,16 @@ def run_feature(job: ReleaseFeatureJob, services: ReleaseServices, *, deadline: 
             return
         if not services.sends.take_over(*ids, job.reference, token=token, lease_until=lease_until, now=now):
             return
-    elif state in ("pending", "waiting"):
-        began = services.sends.begin(
-            *ids, job.reference, from_state=state, token=token, lease_until=lease_until
-        )
-        if began == "changed":
-            return  # another message of the feature got there first
-        if began == "not_running":
-            # Cancelled: what had not started is not sent.
-            if services.sends.drop(*ids, job.reference):
-                finish_if_settled(services, *ids)
-            return
+    elif item.state in ("pending", "waiting") and not services.sends.begin(
+        *ids, job.reference, from_state=item.state, token=token, lease_until=lease_until
+    ):
+        return  # another message of the feature got there first
+    if not services.sends.count(*ids, job.reference, "running", while_running=True):
+        # The send was cancelled: what had not started is not sent.
+        services.sends.leave(*ids, job.reference, token=token, to="cancelled")
+        services.sends.count(*ids, job.reference, "cancelled")
+        finish_if_settled(services, *ids)
+        return
     clients: list[JiraClient] = []
     outcome = _send(job, item, services, deadline, clients)
     calls = sum(len(client.transport.calls) for client in clients)
@@ -254,46 +258,38 @@ def _settle(
         services.queue.requeue(
             job.model_copy(update={"attempt": attempts, "rounds": job.rounds + 1}), outcome.delay
         )
-        settled = services.sends.settle(
-            *ids, job.reference, token=token, outcome="waiting", jira_calls=calls, throttled_ms=throttled_ms
-        )
-        if settled == "not_running":  # cancelled meanwhile: it will not be sent
-            services.sends.settle(
-                *ids,
-                job.reference,
-                token=token,
-                outcome="cancelled",
-                jira_calls=calls,
-                throttled_ms=throttled_ms,
+        if not services.sends.leave(*ids, job.reference, token=token, to="waiting"):
+            return  # another worker took the feature over meanwhile: its outcome counts
+        if not services.sends.count(
+            *ids, job.reference, "waiting", while_running=True, jira_calls=calls, throttled_ms=throttled_ms
+        ):
+            # Cancelled meanwhile: it will not be sent.
+            services.sends.drop(*ids, job.reference)
+            services.sends.count(
+                *ids, job.reference, "cancelled", jira_calls=calls, throttled_ms=throttled_ms
             )
             finish_if_settled(services, *ids)
-        elif settled == "applied":
-            record_action(
-                "release.feature",
-                Outcome.QUEUED,
-                integration_id=job.integration_id,
-                reference=job.reference,
-                message=f"Queued again in {outcome.delay:.0f} s: {outcome.reason}",
-                error_code=outcome.code,
-                release_send_id=job.release_send_id,
-                attempt=attempts,
-                delay_seconds=round(outcome.delay, 1),
-            )
+            return
+        record_action(
+            "release.feature",
+            Outcome.QUEUED,
+            integration_id=job.integration_id,
+            reference=job.reference,
+            message=f"Queued again in {outcome.delay:.0f} s: {outcome.reason}",
+            error_code=outcome.code,
+            release_send_id=job.release_send_id,
+            attempt=attempts,
+            delay_seconds=round(outcome.delay, 1),
+        )
         return
     failure = outcome.failure if isinstance(outcome, _Failed) else None
     logged = isinstance(outcome, _Failed) and outcome.logged
-    settled = services.sends.settle(
-        *ids,
-        job.reference,
-        token=token,
-        outcome="failed" if failure else "done",
-        jira_calls=calls,
-        throttled_ms=throttled_ms,
-        failure=failure,
-        at=services.now_iso(),
-    )
-    if settled != "applied":
+    state: Literal["done", "failed"] = "failed" if failure else "done"
+    if not services.sends.leave(*ids, job.reference, token=token, to=state, failure=failure):
         return  # another worker took the feature over meanwhile: its outcome counts
+    services.sends.count(
+        *ids, job.reference, state, jira_calls=calls, throttled_ms=throttled_ms, failure=failure
+    )
     if failure is not None and not logged:
         record_action(
             "release.feature",

@@ -1,18 +1,22 @@
-"""DynamoDB repository of release sends: each send's summary with its counters, each feature's state and
-payload, and the failures (docs/architecture.md "Storage", release sends table).
+"""DynamoDB repository of release sends: each send's summary, each feature's state and payload, the failures
+(docs/architecture.md "Storage", release sends table).
 
 Items, all under `pk = INTEGRATION#<integration id>#RELEASE_SEND#<send id>` (another integration's id
 never reaches them), expiring with `expires_at`:
-- `sk = SEND`: the release, `status`, the counters (`total`, `done`, `failed`, `queued`, `cancelled`,
-  `running`, `remaining`, `jira_calls`, `throttled_ms`), `started_at`, `finished_at`, `source`;
+- `sk = SEND`: the release, `status`, `total`, `started_at`, `finished_at`, `cancelled_at`, `source`, the
+  counters of what the features cost (`jira_calls`, `throttled_ms`), and where each feature stands: string
+  sets of references `running_refs`, `waiting_refs`, `done_refs`, `failed_refs`;
 - `sk = FEATURE#<reference>`: `state` (pending, running, waiting, done, failed, cancelled), the compressed
   feature (`payload`; absent while a send from Aha! has not read it yet), `run_token` and `lease_until` of
-  the worker sending it;
-- `sk = FAILURE#<reference>`: `code`, `message`, `hint` of a failed feature.
+  the worker sending it, and a failed feature's `code`, `message`, `hint`;
+- `sk = FAILURE#<reference>`: `code`, `message`, `hint` of a failed feature (what the progress lists).
 
-Every change of a feature's state moves the summary's counters in the same transaction, conditional on the
-state it leaves (and on the worker's `run_token` for a running feature): a feature is counted once however
-often its message is delivered, and a worker whose lease another took over counts nothing.
+A feature's state changes by conditional writes on its own item (on the state it leaves, and on the worker's
+`run_token` for a running feature): one worker wins each change. The summary then moves the reference into the
+set of its new state, an idempotent write (adding a member twice leaves one), which whoever next meets the
+feature repeats: so a feature is counted once however often its messages are delivered, and a worker that died
+between the two writes leaves nothing miscounted. No transaction: a release's summary is one item that every
+worker writes, and single-item writes never conflict with each other.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
 from aha_jira.models.feature import AhaFeature
 from aha_jira.models.release import (
+    FeatureState,
     ReleaseFailure,
     ReleaseFeatureItem,
     ReleaseSendRecord,
@@ -35,28 +40,15 @@ from aha_jira.models.release import (
 from aha_jira.settings import release_settings
 from aha_jira.storage import aws_clients
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-
 SUMMARY = "SEND"
-_COUNTERS = (
-    "total",
-    "done",
-    "failed",
-    "queued",
-    "cancelled",
-    "running",
-    "remaining",
-    "jira_calls",
-    "throttled_ms",
-)
-_CONFLICT_RETRIES = (
-    8  # a busy release's summary item is in many transactions: DynamoDB cancels overlapping ones
-)
 BATCH_WRITE = 25
-
-Settled = Literal["applied", "not_running", "lost"]
-Began = Literal["started", "not_running", "changed"]
+# The sets a feature's reference sits in, by state (pending and cancelled are in none).
+_SETS: dict[str, str] = {
+    "running": "running_refs",
+    "waiting": "waiting_refs",
+    "done": "done_refs",
+    "failed": "failed_refs",
+}
 
 
 def _pk(integration_id: str, send_id: str) -> str:
@@ -67,29 +59,39 @@ def _key(integration_id: str, send_id: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": _pk(integration_id, send_id)}, "sk": {"S": sk}}
 
 
-def _number(item: dict[str, Any], name: str) -> int:
-    return int(item.get(name, {}).get("N", "0"))
+def _size(item: dict[str, Any], name: str) -> int:
+    return len(item.get(name, {}).get("SS", []))
 
 
 def _record(item: dict[str, Any], integration_id: str, send_id: str) -> ReleaseSendRecord:
+    status = item["status"]["S"]
+    total = int(item["total"]["N"])
+    done, failed = _size(item, "done_refs"), _size(item, "failed_refs")
+    running, waiting = _size(item, "running_refs"), _size(item, "waiting_refs")
+    # A cancelled send sends nothing that had not started: all but what finished or is being sent.
+    cancelled = max(0, total - done - failed - running) if status == "cancelled" else 0
     return ReleaseSendRecord(
         integration_id=integration_id,
         release_send_id=send_id,
         release=item["release"]["S"],
-        status=item["status"]["S"],
+        status=status,
+        total=total,
+        done=done,
+        failed=failed,
+        queued=waiting if status == "running" else 0,
+        cancelled=cancelled,
+        running=running,
+        remaining=total - done - failed - cancelled,
+        jira_calls=int(item.get("jira_calls", {}).get("N", "0")),
+        throttled_ms=int(item.get("throttled_ms", {}).get("N", "0")),
         started_at=item["started_at"]["S"],
         finished_at=item["finished_at"]["S"] if "finished_at" in item else None,
         source=item.get("source", {}).get("S", "body"),
-        **{name: _number(item, name) for name in _COUNTERS},
     )
 
 
-class _Cancelled(Exception):
-    """A transaction DynamoDB cancelled for a failed condition: `codes` per item ("None" when it held)."""
-
-    def __init__(self, codes: list[str]) -> None:
-        super().__init__(codes)
-        self.codes = codes
+def _failed_condition(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class DynamoReleaseSends:
@@ -124,10 +126,12 @@ class DynamoReleaseSends:
             **_key(*ids, SUMMARY),
             "release": {"S": record.release},
             "status": {"S": record.status},
+            "total": {"N": str(record.total)},
             "started_at": {"S": record.started_at},
             "source": {"S": record.source},
+            "jira_calls": {"N": "0"},
+            "throttled_ms": {"N": "0"},
             "expires_at": {"N": str(expires_at)},
-            **{name: {"N": str(getattr(record, name))} for name in _COUNTERS},
         }
         if record.finished_at is not None:
             summary["finished_at"] = {"S": record.finished_at}
@@ -148,11 +152,14 @@ class DynamoReleaseSends:
     # --- reading ------------------------------------------------------------------------------------------
 
     def get(self, integration_id: str, send_id: str) -> ReleaseSendRecord | None:
+        item = self._summary(integration_id, send_id)
+        return _record(item, integration_id, send_id) if item else None
+
+    def _summary(self, integration_id: str, send_id: str) -> dict[str, Any] | None:
         answer = self._client.get_item(
             TableName=self._table, Key=_key(integration_id, send_id, SUMMARY), ConsistentRead=True
         )
-        item = answer.get("Item")
-        return _record(item, integration_id, send_id) if item else None
+        return answer.get("Item")
 
     def failures(self, integration_id: str, send_id: str) -> list[ReleaseFailure]:
         found: list[ReleaseFailure] = []
@@ -167,15 +174,15 @@ class DynamoReleaseSends:
         }
         while True:
             answer = self._client.query(**query)
-            for item in answer.get("Items", []):
-                found.append(
-                    ReleaseFailure(
-                        reference=item["sk"]["S"].removeprefix("FAILURE#"),
-                        code=item["code"]["S"],
-                        message=item["message"]["S"],
-                        hint=item["hint"]["S"],
-                    )
+            found.extend(
+                ReleaseFailure(
+                    reference=item["sk"]["S"].removeprefix("FAILURE#"),
+                    code=item["code"]["S"],
+                    message=item["message"]["S"],
+                    hint=item["hint"]["S"],
                 )
+                for item in answer.get("Items", [])
+            )
             last = answer.get("LastEvaluatedKey")
             if not last:
                 return found
@@ -191,12 +198,21 @@ class DynamoReleaseSends:
         if not item:
             return None
         payload = item.get("payload", {}).get("B")
+        failure = None
+        if "code" in item:
+            failure = ReleaseFailure(
+                reference=reference,
+                code=item["code"]["S"],
+                message=item["message"]["S"],
+                hint=item["hint"]["S"],
+            )
         return ReleaseFeatureItem(
             reference=reference,
             state=item["state"]["S"],
             feature=unpack_feature(payload) if payload else None,
             run_token=item.get("run_token", {}).get("S"),
             lease_until=float(item.get("lease_until", {}).get("N", "0")),
+            failure=failure,
         )
 
     def keep_payload(self, integration_id: str, send_id: str, reference: str, feature: AhaFeature) -> None:
@@ -209,7 +225,7 @@ class DynamoReleaseSends:
             ExpressionAttributeValues={":payload": {"B": pack_feature(feature)}},
         )
 
-    # --- a feature's state, and the counters with it -----------------------------------------------------
+    # --- a feature's state (its own item: the lock) ---------------------------------------------------------
 
     def begin(
         self,
@@ -220,287 +236,219 @@ class DynamoReleaseSends:
         from_state: Literal["pending", "waiting"],
         token: str,
         lease_until: float,
-    ) -> Began:
-        """pending or waiting → running, while the send runs; `changed` when the feature is no longer in
-        `from_state`, `not_running` when the send is not running (cancelled)."""
-        ids = (integration_id, send_id)
-        summary = "ADD running :one" + (", queued :minus" if from_state == "waiting" else "")
-        try:
-            self._transact(
-                [
-                    self._update(
-                        ids,
-                        f"FEATURE#{reference}",
-                        "SET #state = :running, run_token = :token, lease_until = :lease",
-                        "#state = :from",
-                        {
-                            ":running": {"S": "running"},
-                            ":token": {"S": token},
-                            ":lease": {"N": repr(lease_until)},
-                            ":from": {"S": from_state},
-                        },
-                    ),
-                    self._update(
-                        ids,
-                        SUMMARY,
-                        summary,
-                        "#status = :active",
-                        {
-                            ":one": {"N": "1"},
-                            ":active": {"S": "running"},
-                            **({":minus": {"N": "-1"}} if from_state == "waiting" else {}),
-                        },
-                        names={"#status": "status"},
-                    ),
-                ]
-            )
-        except _Cancelled as cancelled:
-            return "changed" if cancelled.codes[0] != "None" else "not_running"
-        return "started"
+    ) -> bool:
+        """pending or waiting → running, held by `token` until `lease_until`; False when the feature is no
+        longer in `from_state` (another message of it got there first)."""
+        return self._feature_update(
+            (integration_id, send_id),
+            reference,
+            "SET #state = :running, run_token = :token, lease_until = :lease",
+            "#state = :from",
+            {
+                ":running": {"S": "running"},
+                ":token": {"S": token},
+                ":lease": {"N": repr(lease_until)},
+                ":from": {"S": from_state},
+            },
+        )
 
     def take_over(
         self, integration_id: str, send_id: str, reference: str, *, token: str, lease_until: float, now: float
     ) -> bool:
-        """A running feature whose worker's lease ran out (the worker died): this worker sends it now."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_key(integration_id, send_id, f"FEATURE#{reference}"),
-                UpdateExpression="SET run_token = :token, lease_until = :lease",
-                ConditionExpression="#state = :running AND lease_until < :now",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":token": {"S": token},
-                    ":lease": {"N": repr(lease_until)},
-                    ":running": {"S": "running"},
-                    ":now": {"N": repr(now)},
-                },
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        """A running feature whose worker's lease ran out (the worker died): `token` holds it now."""
+        return self._feature_update(
+            (integration_id, send_id),
+            reference,
+            "SET run_token = :token, lease_until = :lease",
+            "#state = :running AND lease_until < :now",
+            {
+                ":token": {"S": token},
+                ":lease": {"N": repr(lease_until)},
+                ":running": {"S": "running"},
+                ":now": {"N": repr(now)},
+            },
+        )
 
-    def settle(
+    def leave(
         self,
         integration_id: str,
         send_id: str,
         reference: str,
         *,
         token: str,
-        outcome: Literal["done", "failed", "waiting", "cancelled"],
-        jira_calls: int,
-        throttled_ms: int,
+        to: Literal["done", "failed", "waiting", "cancelled"],
         failure: ReleaseFailure | None = None,
-        at: str = "",
-    ) -> Settled:
-        """running → `outcome` for the worker holding the feature (`token`); `lost` when it no longer does
-        (another worker took it over, or settled it). `waiting` only while the send runs (`not_running`
-        otherwise: the caller settles it `cancelled`)."""
-        ids = (integration_id, send_id)
-        counters = {
-            "done": "ADD done :one, #running :minus, remaining :minus",
-            "failed": "ADD failed :one, #running :minus, remaining :minus",
-            "waiting": "ADD queued :one, #running :minus",
-            "cancelled": "ADD cancelled :one, #running :minus, remaining :minus",
-        }[outcome]
-        items = [
-            self._update(
-                ids,
-                f"FEATURE#{reference}",
-                "SET #state = :to REMOVE run_token, lease_until",
-                "#state = :running AND run_token = :token",
-                {":to": {"S": outcome}, ":running": {"S": "running"}, ":token": {"S": token}},
-            ),
-            self._update(
-                ids,
-                SUMMARY,
-                counters + ", jira_calls :calls, throttled_ms :throttled",
-                "#status = :active" if outcome == "waiting" else "attribute_exists(pk)",
-                {
-                    ":one": {"N": "1"},
-                    ":minus": {"N": "-1"},
-                    ":calls": {"N": str(jira_calls)},
-                    ":throttled": {"N": str(throttled_ms)},
-                    **({":active": {"S": "running"}} if outcome == "waiting" else {}),
-                },
-                names={"#running": "running", **({"#status": "status"} if outcome == "waiting" else {})},
-            ),
-        ]
+    ) -> bool:
+        """running → `to` for the worker holding the feature (`token`); False when it no longer does (another
+        worker took it over). A failure is kept on the item (the summary's FAILURE item is made from it)."""
+        expression = "SET #state = :to REMOVE run_token, lease_until"
+        values: dict[str, Any] = {":to": {"S": to}, ":running": {"S": "running"}, ":token": {"S": token}}
         if failure is not None:
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": {
-                            **_key(*ids, f"FAILURE#{reference}"),
-                            "code": {"S": failure.code},
-                            "message": {"S": failure.message},
-                            "hint": {"S": failure.hint},
-                            "at": {"S": at},
-                        },
-                    }
-                }
-            )
-        try:
-            self._transact(items)
-        except _Cancelled as cancelled:
-            return "lost" if cancelled.codes[0] != "None" else "not_running"
-        return "applied"
+            expression = "SET #state = :to, code = :code, message = :message, hint = :hint REMOVE run_token, lease_until"
+            values |= {
+                ":code": {"S": failure.code},
+                ":message": {"S": failure.message},
+                ":hint": {"S": failure.hint},
+            }
+        return self._feature_update(
+            (integration_id, send_id),
+            reference,
+            expression,
+            "#state = :running AND run_token = :token",
+            values,
+        )
 
     def drop(self, integration_id: str, send_id: str, reference: str) -> bool:
-        """A feature the send's cancel stopped before it started (pending or waiting) → cancelled. The cancel
-        counted it already (`cancelled`, `queued`); here it only leaves `remaining`."""
-        ids = (integration_id, send_id)
-        try:
-            self._transact(
-                [
-                    self._update(
-                        ids,
-                        f"FEATURE#{reference}",
-                        "SET #state = :cancelled",
-                        "#state IN (:pending, :waiting)",
-                        {
-                            ":cancelled": {"S": "cancelled"},
-                            ":pending": {"S": "pending"},
-                            ":waiting": {"S": "waiting"},
-                        },
-                    ),
-                    self._update(
-                        ids, SUMMARY, "ADD remaining :minus", "attribute_exists(pk)", {":minus": {"N": "-1"}}
-                    ),
-                ]
-            )
-        except _Cancelled:
-            return False
-        return True
+        """pending or waiting → cancelled (the send was cancelled before the feature started)."""
+        return self._feature_update(
+            (integration_id, send_id),
+            reference,
+            "SET #state = :cancelled",
+            "#state IN (:pending, :waiting)",
+            {":cancelled": {"S": "cancelled"}, ":pending": {"S": "pending"}, ":waiting": {"S": "waiting"}},
+        )
 
-    # --- the send's status ---------------------------------------------------------------------------------
-
-    def cancel(self, integration_id: str, send_id: str, *, at: str) -> ReleaseSendRecord | None:
-        """running → cancelled: what has not started is counted cancelled at once (`remaining - running`), and
-        nothing waits for a retry any more. None when the send is not running (or unknown)."""
+    def _feature_update(
+        self, ids: tuple[str, str], reference: str, expression: str, condition: str, values: dict[str, Any]
+    ) -> bool:
         try:
-            answer = self._with_retries(
-                lambda: self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(integration_id, send_id, SUMMARY),
-                    UpdateExpression=(
-                        "SET #status = :cancelled, cancelled_at = :at, cancelled = remaining - #running, "
-                        "queued = :zero"
-                    ),
-                    ConditionExpression="#status = :active",
-                    ExpressionAttributeNames={"#status": "status", "#running": "running"},
-                    ExpressionAttributeValues={
-                        ":cancelled": {"S": "cancelled"},
-                        ":at": {"S": at},
-                        ":zero": {"N": "0"},
-                        ":active": {"S": "running"},
-                    },
-                    ReturnValues="ALL_NEW",
-                )
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(*ids, f"FEATURE#{reference}"),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=values,
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if _failed_condition(error):
+                return False
+            raise
+        return True
+
+    # --- the summary: where each feature stands, what they cost ---------------------------------------------
+
+    def count(
+        self,
+        integration_id: str,
+        send_id: str,
+        reference: str,
+        state: FeatureState,
+        *,
+        jira_calls: int = 0,
+        throttled_ms: int = 0,
+        failure: ReleaseFailure | None = None,
+        while_running: bool = False,
+    ) -> bool:
+        """Move the reference into the set of `state` (out of every other: pending and cancelled are in
+        none), adding what the attempt cost. Idempotent but for the costs (repeat it freely after a crash).
+        `while_running`: only while the send runs (False once cancelled). A failure's FAILURE item first."""
+        ids = (integration_id, send_id)
+        if failure is not None:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    **_key(*ids, f"FAILURE#{reference}"),
+                    "code": {"S": failure.code},
+                    "message": {"S": failure.message},
+                    "hint": {"S": failure.hint},
+                },
+            )
+        into = _SETS.get(state)
+        out = [name for name in _SETS.values() if name != into]
+        parts = (
+            [f"ADD {into} :ref, jira_calls :calls, throttled_ms :throttled"]
+            if into
+            else ["ADD jira_calls :calls, throttled_ms :throttled"]
+        )
+        parts.append("DELETE " + ", ".join(f"{name} :ref" for name in out))
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _key(*ids, SUMMARY),
+            "UpdateExpression": " ".join(parts),
+            "ConditionExpression": "#status = :running" if while_running else "attribute_exists(pk)",
+            "ExpressionAttributeValues": {
+                ":ref": {"SS": [reference]},
+                ":calls": {"N": str(jira_calls)},
+                ":throttled": {"N": str(throttled_ms)},
+            },
+        }
+        if while_running:
+            request["ExpressionAttributeNames"] = {"#status": "status"}
+            request["ExpressionAttributeValues"][":running"] = {"S": "running"}
+        try:
+            self._client.update_item(**request)
+        except ClientError as error:
+            if _failed_condition(error):
+                return False
+            raise
+        return True
+
+    def cancel(self, integration_id: str, send_id: str, *, at: str) -> ReleaseSendRecord | None:
+        """running → cancelled (what has not started counts cancelled at once: see `_record`). None when the
+        send is not running (or unknown)."""
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key=_key(integration_id, send_id, SUMMARY),
+                UpdateExpression="SET #status = :cancelled, cancelled_at = :at",
+                ConditionExpression="#status = :running",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":cancelled": {"S": "cancelled"},
+                    ":at": {"S": at},
+                    ":running": {"S": "running"},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if _failed_condition(error):
                 return None
             raise
         return _record(answer["Attributes"], integration_id, send_id)
 
     def finish(self, record: ReleaseSendRecord, *, at: str) -> bool:
-        """Mark a send finished once nothing is left to run: done or failed when every feature settled, and a
-        cancelled send once its last running feature did. False when another container did it first."""
-        names = {"#status": "status", "#running": "running"}
-        if record.status == "running" and record.remaining <= 0:
-            status = "failed" if record.failed > 0 else "done"
-            condition = "#status = :active AND remaining <= :zero AND " + (
-                "failed > :zero" if status == "failed" else "failed = :zero"
-            )
-            values = {":to": {"S": status}, ":active": {"S": "running"}}
+        """Mark the send finished once nothing is left to run: done (or failed, with a failed feature) when
+        every feature is done or failed, a cancelled send once no feature is being sent. Conditional on the
+        sets being as `record` read them, so two containers never both finish it; False when not finished
+        (or another container did it)."""
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":at": {"S": at}}
+        if record.status == "running" and record.done + record.failed >= record.total:
+            status = "failed" if record.failed else "done"
             update = "SET #status = :to, finished_at = :at"
-        elif record.status == "cancelled" and record.running <= 0 and record.finished_at is None:
-            condition = "#status = :cancelled AND #running <= :zero AND attribute_not_exists(finished_at)"
-            values = {":cancelled": {"S": "cancelled"}}
+            condition = f"#status = :running AND {_sized('done_refs', record.done, values)} AND " + _sized(
+                "failed_refs", record.failed, values
+            )
+            values |= {":to": {"S": status}, ":running": {"S": "running"}}
+        elif record.status == "cancelled" and record.running == 0 and record.finished_at is None:
             update = "SET finished_at = :at"
+            condition = "#status = :cancelled AND attribute_not_exists(running_refs) AND attribute_not_exists(finished_at)"
+            values[":cancelled"] = {"S": "cancelled"}
         else:
             return False
         try:
-            self._with_retries(
-                lambda: self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(record.integration_id, record.release_send_id, SUMMARY),
-                    UpdateExpression=update,
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames=names if "#running" in condition else {"#status": "status"},
-                    ExpressionAttributeValues={**values, ":at": {"S": at}, ":zero": {"N": "0"}},
-                )
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(record.integration_id, record.release_send_id, SUMMARY),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if _failed_condition(error):
                 return False
             raise
         return True
 
-    # --- DynamoDB plumbing ---------------------------------------------------------------------------------
 
-    def _update(
-        self,
-        ids: tuple[str, str],
-        sk: str,
-        expression: str,
-        condition: str,
-        values: dict[str, Any],
-        *,
-        names: dict[str, str] | None = None,
-    ) -> dict[str, Any]:
-        all_names = {"#state": "state", **(names or {})}
-        used = {name: value for name, value in all_names.items() if name in expression or name in condition}
-        update: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": _key(*ids, sk),
-            "UpdateExpression": expression,
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-        }
-        if used:
-            update["ExpressionAttributeNames"] = used
-        return {"Update": update}
-
-    def _transact(self, items: list[dict[str, Any]]) -> None:
-        """One transaction; `_Cancelled` with each item's code when a condition failed. A transaction that
-        only met another one on the same item (the summary) is tried again."""
-        for attempt in range(_CONFLICT_RETRIES):
-            try:
-                self._client.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", items))
-                return
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                    raise
-                reasons = cast("list[dict[str, Any]]", error.response.get("CancellationReasons") or [])
-                codes = [str(reason.get("Code") or "None") for reason in reasons]
-                if "ConditionalCheckFailed" in codes:
-                    raise _Cancelled(codes) from None
-                if attempt + 1 < _CONFLICT_RETRIES and set(codes) <= {"None", "TransactionConflict"}:
-                    _pause(attempt)
-                    continue
-                raise
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _with_retries(self, call: Any) -> Any:
-        """A single write to the summary item, tried again while a transaction holds the item."""
-        for attempt in range(_CONFLICT_RETRIES):
-            try:
-                return call()
-            except ClientError as error:
-                code = error.response.get("Error", {}).get("Code")
-                if code != "TransactionConflictException" or attempt + 1 == _CONFLICT_RETRIES:
-                    raise
-                _pause(attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _pause(attempt: int) -> None:
-    time.sleep(min(0.5, 0.02 * 2**attempt) * (0.5 + random.random()))  # noqa: S311 - jitter
+def _sized(name: str, size: int, values: dict[str, Any]) -> str:
+    """A condition that the set `name` has `size` members (an empty set is no attribute in DynamoDB)."""
+    if size == 0:
+        return f"attribute_not_exists({name})"
+    values[f":{name}"] = {"N": str(size)}
+    return f"size({name}) = :{name}"
 
 
 __all__ = ["DynamoReleaseSends"]
