@@ -131,7 +131,9 @@ class RunReport:
         if self.progress.get("failed"):
             problems.append(f"{self.progress['failed']} failed feature(s): {self.progress.get('failures')}")
         if self.duplicates:
-            problems.append(f"{len(self.duplicates)} record(s) with more than one issue: {self.duplicates[:12]}")
+            problems.append(
+                f"{len(self.duplicates)} record(s) with more than one issue: {self.duplicates[:12]}"
+            )
         if self.missing:
             problems.append(f"{len(self.missing)} record(s) with no issue: {self.missing[:12]}")
         if self.unlinked:
@@ -180,7 +182,11 @@ def release_body(config: RunConfig) -> dict[str, Any]:
             }
         )
     return {
-        "release": {"reference_num": f"{config.prefix}-R-1", "name": "Release bench", "release_date": "2027-03-31"},
+        "release": {
+            "reference_num": f"{config.prefix}-R-1",
+            "name": "Release bench",
+            "release_date": "2027-03-31",
+        },
         "features": features,
     }
 
@@ -288,7 +294,15 @@ class ReleaseRun:
     def inject(self) -> None:
         """One fault rule, picked at random, for the next matching calls."""
         kind = self.rng.choice(
-            ("429 " + REASONS[0], "429 " + REASONS[1], "429 " + REASONS[2], "429 " + REASONS[3], "503", "timeout", "drop")
+            (
+                "429 " + REASONS[0],
+                "429 " + REASONS[1],
+                "429 " + REASONS[2],
+                "429 " + REASONS[3],
+                "503",
+                "timeout",
+                "drop",
+            )
         )
         write = ("POST", r"/rest/api/3/issue(/bulk)?$")
         rule: dict[str, Any] = {"method": write[0], "path": write[1], "times": 1}
@@ -437,7 +451,9 @@ class ReleaseRun:
             linked: dict[str, str | None] = {}
             if status == 200:
                 linked[view["reference"]] = (view.get("jira") or {}).get("key")
-                linked |= {item["reference"]: (item.get("jira") or {}).get("key") for item in view["requirements"]}
+                linked |= {
+                    item["reference"]: (item.get("jira") or {}).get("key") for item in view["requirements"]
+                }
             for ref in (reference, *(f"{reference}-{i}" for i in range(1, self.config.requirements + 1))):
                 keys = stamped.get(ref) or []
                 if keys and linked.get(ref) not in keys:

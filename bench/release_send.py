@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         "0, 0, 0",
         not failures,
     )
-    _report.figure("Release send", f"{scale}: wall time (POST to the send's end)", f"{report.wall_seconds:.0f} s")
+    _report.figure(
+        "Release send", f"{scale}: wall time (POST to the send's end)", f"{report.wall_seconds:.0f} s"
+    )
     _report.figure(
         "Release send",
         f"{scale}: Jira calls, the original integration (5 + 4N a feature) vs this one",
