@@ -76,6 +76,7 @@ class RunConfig:
     read_timeout: float = 2.0  # JIRA_READ_TIMEOUT_SECONDS (15 s in AWS)
     visibility_timeout: int = 20  # the release queue's (360 s in the template)
     lease_seconds: float = 10.0  # RESERVATION_LEASE_SECONDS (90 s in AWS)
+    release_lease: float = 15.0  # RELEASE_LEASE_SECONDS (the worker's deadline + 30 s in AWS: 90 s)
     search_consistency: float = 1.0  # SEARCH_CONSISTENCY_SECONDS (15 s in AWS)
     fault_every: float = 4.0  # seconds between two faults injected while the release runs
     kill_rate: float = 0.02  # share of worker invocations killed
@@ -209,6 +210,7 @@ def run_environment(config: RunConfig) -> Iterator[None]:
         values |= {
             "JIRA_READ_TIMEOUT_SECONDS": str(config.read_timeout),
             "RESERVATION_LEASE_SECONDS": str(config.lease_seconds),
+            "RELEASE_LEASE_SECONDS": str(config.release_lease),
             "SEARCH_CONSISTENCY_SECONDS": str(config.search_consistency),
         }
     previous = set_environment(values)
@@ -219,9 +221,10 @@ def run_environment(config: RunConfig) -> Iterator[None]:
 
 
 class _Killer:
-    """Kills a share of the release worker's invocations: the invocation dies at a DynamoDB call (before it
+    """Kills a share of the release worker's invocations: the invocation dies at a DynamoDB write (before it
     links an issue Jira created, or before it records the feature's outcome), as a Lambda container killed
-    there would. Only the release worker's threads are killed (their names say so)."""
+    there would (botocore's `provide-client-params` hook of the shared DynamoDB client raises). Only the
+    release worker's threads are killed (their names say so)."""
 
     def __init__(self, rate: float, rng: random.Random) -> None:
         self.rate = rate
@@ -229,17 +232,19 @@ class _Killer:
         self.killed = 0
         self._lock = threading.Lock()
 
-    def __call__(self, params: dict[str, Any], **_: Any) -> None:
+    def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if not threading.current_thread().name.startswith("sqs-poller-ReleaseWorker"):
             return
+        if model.name != "UpdateItem":
+            return
         table = str(params.get("TableName") or "")
-        items = params.get("TransactItems") or []
-        settling = any("RELEASE_SEND" in json.dumps(item) for item in items)
+        # Before the outcome is recorded (the feature's item leaves running), or before a link is written.
+        settling = "ReleaseSends" in table and "run_token = :token" in str(params.get("ConditionExpression"))
         linking = "IssueLinks" in table
         if not (settling or linking):
             return
         with self._lock:
-            if self.rng.random() >= self.rate / (2 if linking else 1):
+            if self.rng.random() >= self.rate / (10 if linking else 1):
                 return
             self.killed += 1
         raise WorkerKilled("the release worker's container was killed here (injected)")
@@ -313,9 +318,9 @@ class ReleaseRun:
                 status=429,
                 headers={"RateLimit-Reason": reason, "Retry-After": str(wait), "X-RateLimit-Remaining": "0"},
                 body={"errorMessages": ["Rate limit exceeded."], "errors": {}},
-                # A storm: the next few calls of any kind (a per-issue one: writes to one issue) are refused.
+                # A storm: the next six calls to issues (creates, bulk creates, edits) are refused.
                 method="*",
-                path=r"/rest/api/3/issue" if "per-issue" not in reason else r"/rest/api/3/issue/[A-Z]+-\d+",
+                path=r"/rest/api/3/issue",
                 times=6,
             )
         elif kind == "503":
@@ -327,26 +332,16 @@ class ReleaseRun:
         self.stack.sim.add_fault(**rule)
         self.report.faults[kind] += 1
 
-    def redeliver(self) -> None:
-        """SQS delivers at least once: some feature messages are sent again (queued or already handled)."""
-        answer = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        messages = answer.get("Messages", [])
-        for message in messages:
-            if '"release_feature"' in message["Body"] and self.rng.random() < 0.5:
-                self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=message["Body"])
-                self.report.redelivered += 1
-            self.sqs.change_message_visibility(
-                QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-            )
-
-    def redeliver_handled(self, references_sent: list[str]) -> None:
-        """A feature message the worker already handled, delivered once more."""
-        for reference in self.rng.sample(references_sent, min(5, len(references_sent))):
+    def redeliver(self, count: int = 3) -> None:
+        """SQS delivers at least once: a few feature messages delivered again, whatever their feature is doing
+        (waiting in the queue, being sent, or sent already). Sent as new copies: receiving messages to copy
+        them would spend their receive count, which SQS's redrive watches."""
+        for number in self.rng.sample(range(1, self.config.features + 1), min(count, self.config.features)):
             job = {
                 "kind": "release_feature",
                 "integration_id": self.config.integration_id,
                 "release_send_id": self.send_id,
-                "reference": reference,
+                "reference": f"{self.config.prefix}-{number}",
             }
             self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(job))
             self.report.redelivered += 1
@@ -369,7 +364,7 @@ class ReleaseRun:
             killer = _Killer(config.kill_rate if config.faults else 0.0, self.rng)
             dynamodb = _dynamodb_client()
             if config.faults:
-                dynamodb.meta.events.register("before-call.dynamodb.*", killer)
+                dynamodb.meta.events.register("provide-client-params.dynamodb.*", killer, unique_id="kill")
             poller = self.poller()
             logging.getLogger("aha_jira_dev.local_stack.sqs_poller").setLevel(logging.CRITICAL)
             poller.start()
@@ -378,7 +373,7 @@ class ReleaseRun:
             finally:
                 poller.stop()
                 if config.faults:
-                    dynamodb.meta.events.unregister("before-call.dynamodb.*", killer)
+                    dynamodb.meta.events.unregister("provide-client-params.dynamodb.*", unique_id="kill")
                 self.stack.sim.clear_faults()
             report.killed = killer.killed
             report.jira = self.stack.sim.rate_limits()["counters"]
@@ -390,7 +385,6 @@ class ReleaseRun:
         config, report = self.config, self.report
         deadline = time.monotonic() + config.timeout
         next_fault = time.monotonic() + config.fault_every
-        handled_some = False
         while True:
             time.sleep(1.0)
             status, progress = self.stack.call("GET", f"{self.base}/release-sends/{self.send_id}")
@@ -404,9 +398,6 @@ class ReleaseRun:
                     next_fault = time.monotonic() + config.fault_every * self.rng.uniform(0.5, 1.5)
                 if self.rng.random() < config.redeliver_rate * 5:
                     self.redeliver()
-                if not handled_some and progress["done"] > 10:
-                    handled_some = True
-                    self.redeliver_handled([f"{config.prefix}-{n}" for n in range(1, 11)])
             if progress["status"] != "running" and self._depth(self.queue_url) == 0:
                 report.status = progress["status"]
                 report.wall_seconds = time.perf_counter() - started

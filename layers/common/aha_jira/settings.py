@@ -162,3 +162,11 @@ def release_settings() -> ReleaseSettings:
         queue_url=env.get("RELEASE_QUEUE_URL", ""),
         max_attempts=int(env.get("RELEASE_MAX_ATTEMPTS") or 5),
     )
+
+
+def release_lease_seconds() -> float | None:
+    """How long a release worker holds a feature it sends (`RELEASE_LEASE_SECONDS`); None: until its
+    function's deadline and a margin. Read on every use: tests and benchmarks shorten it so that a killed
+    worker's feature is taken over within seconds."""
+    value = (os.environ.get("RELEASE_LEASE_SECONDS") or "").strip()
+    return float(value) if value else None

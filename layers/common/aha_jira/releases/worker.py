@@ -43,7 +43,7 @@ from aha_jira.models.release import (
     parse_release_message,
 )
 from aha_jira.releases.services import ReleaseServices, finish_if_settled
-from aha_jira.settings import release_settings
+from aha_jira.settings import release_lease_seconds, release_settings
 from aha_jira.sync.failures import RetryLater, retry_delay
 from aha_jira.sync.send import send_feature
 
@@ -122,9 +122,13 @@ def run_feature(job: ReleaseFeatureJob, services: ReleaseServices, *, deadline: 
         return
     now = services.clock()
     token = uuid.uuid4().hex
-    lease_until = (
-        deadline if deadline is not None else now + NO_DEADLINE_LEASE_SECONDS
-    ) + LEASE_MARGIN_SECONDS
+    lease = release_lease_seconds()
+    if lease is not None:
+        lease_until = now + lease
+    else:
+        lease_until = (
+            deadline if deadline is not None else now + NO_DEADLINE_LEASE_SECONDS
+        ) + LEASE_MARGIN_SECONDS
     if item.state == "running":
         if item.lease_until > now:
             # Another worker is sending it (this message is a duplicate): look again once its lease ends. If
