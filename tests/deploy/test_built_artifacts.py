@@ -55,6 +55,8 @@ FUNCTIONS = {
     "JiraWebhookFunction": "jira_webhook",
     "AdminConsoleFunction": "admin_console",
     "AhaWebhookFunction": "aha_webhook",
+    "ReleaseSendFunction": "release_send",
+    "ReleaseWorkerFunction": "release_worker",
 }
 
 # Runs in the fresh interpreter: argv = [task root, layer's python/ folder, runtime folder, events file].
@@ -349,6 +351,15 @@ def test_the_built_functions_run_on_sample_events(
     ]
     [site] = [item for item in swept[0]["sites"] if item["site_url"] == sim.base_url]
     assert site["outcome"] == "swept" and site["linked_changed"] >= 1 and site["jira_calls"] >= 2, swept
+    # A release send's progress (an unknown one: 404 in the error shape), and the release worker on the sample
+    # SQS event (a feature of a release send that is not stored: done, no batch item failure).
+    progress = _for_integration(_event("get_release_send.json"), "sim-app")
+    read = _invoke(stack, runtime_dir, "ReleaseSendFunction", [progress], tmp_path)["results"]
+    assert read[0]["statusCode"] == 404 and _body(read[0])["error"]["code"] == "release_send_not_found", read
+    released = _invoke(
+        stack, runtime_dir, "ReleaseWorkerFunction", [_event("release_feature_job.json")], tmp_path
+    )["results"]
+    assert released == [{"batchItemFailures": []}], released
 
 
 def test_the_api_description_function_ships_every_handler_and_no_layer_code(deployed_build: Path) -> None:

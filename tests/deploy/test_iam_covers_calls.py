@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
@@ -45,7 +46,11 @@ FUNCTION_DIRS = {
     "roadmap_delivery": "RoadmapDeliveryFunction",
     "aha_webhook": "AhaWebhookFunction",
     "reconcile": "ReconcileFunction",
+    "release_send": "ReleaseSendFunction",
+    "release_worker": "ReleaseWorkerFunction",
 }
+# Called by their own flow (test_every_aws_call_of_a_release_send_is_allowed_by_the_functions_policies).
+RELEASE_FUNCTIONS = {"ReleaseSendFunction", "ReleaseWorkerFunction"}
 TRANSACT = {
     "Put": "PutItem",
     "Update": "UpdateItem",
@@ -75,7 +80,14 @@ def recorded(aws: LocalResources) -> Iterator[list[Call_]]:
     tables = {aws.table_name(logical): logical for logical in _tables(aws)}
     queues = {
         aws.queue_url(logical): logical
-        for logical in ("RetryQueue", "RetryDeadLetterQueue", "RoadmapDeliveryQueue", "RoadmapDeliveryDLQ")
+        for logical in (
+            "RetryQueue",
+            "RetryDeadLetterQueue",
+            "RoadmapDeliveryQueue",
+            "RoadmapDeliveryDLQ",
+            "ReleaseQueue",
+            "ReleaseDeadLetterQueue",
+        )
     }
     prefix = os.environ["SECRETS_PREFIX"] + "/"
     calls: list[Call_] = []
@@ -160,6 +172,7 @@ def _tables(aws: LocalResources) -> list[str]:
         "WebhookDeliveriesTable",
         "RateBudgetTable",
         "RoadmapEventsTable",
+        "ReleaseSendsTable",
     ]
 
 
@@ -268,7 +281,7 @@ def test_every_aws_call_of_the_usual_flows_is_allowed_by_the_functions_policies(
     assert call_api("DELETE", "/integrations/mob")[0] in {200, 204}
 
     # The roadmap delivery's flows are test_iam_roadmap_delivery.py's.
-    assert {function for function, *_ in recorded} == set(FUNCTION_DIRS.values()) - {
+    assert {function for function, *_ in recorded} == set(FUNCTION_DIRS.values()) - RELEASE_FUNCTIONS - {
         "RoadmapDeliveryFunction"
     }
     retried = {
@@ -335,4 +348,62 @@ def test_every_aws_call_of_the_connect_flows_is_allowed_by_the_functions_policie
         "TestConnectionFunction",
         "SendFeatureFunction",
     } <= functions
+    assert _denied(translated, recorded) == []
+
+
+def test_every_aws_call_of_a_release_send_is_allowed_by_the_functions_policies(  # noqa: PLR0917 (fixtures)
+    translated: dict[str, Any],
+    recorded: list[Call_],
+    call_api: Call,
+    jira_sim: JiraSimulator,
+    gateway: LocalApiGateway,
+    worker: SqsPoller,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A release send, its dry run (reading a user from Jira), its progress, a feature queued again on a 503,
+    a cancel; the worker's fan-out and features."""
+    monkeypatch.setenv("RETRY_BASE_DELAY_SECONDS", "0")
+    configure_site(call_api, jira_sim, gateway, import_types=["Story", "Bug"])
+    features = [aha_feature(f"PROD-{n}") for n in (2, 3, 4)]
+    for feature in features:
+        feature["assigned_to_user"] = {"email": "engineer@acme.example"}
+    body = {"release": {"reference_num": "PROD-R-1", "name": "Release 1"}, "features": features}
+    release = "/integrations/mob/releases/PROD-R-1/send"
+    status, plan = call_api("POST", release, body, query=[("dry_run", "true")])
+    assert status == 200, plan
+    status, started = call_api("POST", release, body)
+    assert status == 202, started
+    source = next(s for s in worker.template.sqs_event_sources if s.queue == "ReleaseQueue")
+    jira_sim.add_fault(method="POST", path=r"/rest/api/3/issue$", status=503, retry_after=0, times=1)
+    for _ in range(20):
+        worker.poll_once(source, wait_time_seconds=0)
+    # The dry run of a sent feature whose assignee the cache forgot reads the user from Jira.
+    dynamodb, table = boto3.client("dynamodb"), os.environ["INTEGRATIONS_TABLE"]
+    for item in dynamodb.scan(TableName=table)["Items"]:
+        if item["sk"]["S"].startswith("LOOKUP#user#"):
+            dynamodb.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+    calls = len(jira_sim.calls)
+    status, plan = call_api("POST", release, body, query=[("dry_run", "true")])
+    assert status == 200, plan
+    assert any(call["path"].endswith("/user/search") for call in jira_sim.calls[calls:])
+    send_id = started["release_send_id"]
+    assert call_api("GET", f"/integrations/mob/release-sends/{send_id}")[0] == 200
+    status, again = call_api("POST", release, body)
+    assert status == 202
+    assert call_api("DELETE", f"/integrations/mob/release-sends/{again['release_send_id']}")[0] == 200
+    for _ in range(10):
+        worker.poll_once(source, wait_time_seconds=0)
+
+    functions = {function for function, *_ in recorded}
+    assert functions >= RELEASE_FUNCTIONS
+    worked = {
+        (action, resource)
+        for function, action, resource, _ in recorded
+        if function == "ReleaseWorkerFunction"
+    }
+    assert {("sqs:SendMessage", "ReleaseQueue"), ("dynamodb:UpdateItem", "ReleaseSendsTable")} <= worked
+    assert ("dynamodb:PutItem", "IssueLinksTable") in worked or (
+        "dynamodb:UpdateItem",
+        "IssueLinksTable",
+    ) in worked
     assert _denied(translated, recorded) == []

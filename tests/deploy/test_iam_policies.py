@@ -49,6 +49,8 @@ LOG_GROUPS = {
     "RoadmapDeliveryLogGroup",
     "AhaWebhookLogGroup",
     "ReconcileLogGroup",
+    "ReleaseSendLogGroup",
+    "ReleaseWorkerLogGroup",
 }
 # What each function may reach: logical ids (an index counts as its table) and `secret:<kind>`.
 ALLOWED_RESOURCES: dict[str, set[str]] = {
@@ -115,6 +117,31 @@ ALLOWED_RESOURCES: dict[str, set[str]] = {
     "ApiDocsFunction": set(),
     # A web page and its assets from the function's own folder: no table, queue, secret or log query.
     "AdminConsoleFunction": set(),
+    # Release sends: the API stores the send and queues its fan-out; a dry run reads the links, the lookup
+    # cache and (for a user the cache forgot) Jira through the site's budget; an empty body reads Aha! with
+    # the integration's roadmap key (secret:integrations).
+    "ReleaseSendFunction": {
+        "IntegrationsTable",
+        "IssueLinksTable",
+        "ReleaseSendsTable",
+        "ReleaseQueue",
+        "RateBudgetTable",
+        "secret:integrations",
+        "secret:connect",
+    },
+    # The release worker sends features as the send function does (without the retry queue: a feature is
+    # queued again on the release queue) and moves each feature's state in the release sends table.
+    "ReleaseWorkerFunction": {
+        "IntegrationsTable",
+        "FeaturesTable",
+        "IssueLinksTable",
+        "RateBudgetTable",
+        "ReleaseSendsTable",
+        "ReleaseQueue",
+        "secret:integrations",
+        "secret:connect",
+        *_OUTBOX,  # a sent feature's roadmap events (linked), in the send's transaction
+    },
 }
 NEVER_USED_ACTIONS = {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:CreateTable", "sqs:PurgeQueue"}
 
@@ -267,6 +294,7 @@ def test_each_function_reaches_only_its_own_resources(translated: dict[str, Any]
         )
         assert "RetryDeadLetterQueue" not in reached
         assert "RoadmapDeliveryDLQ" not in reached
+        assert "ReleaseDeadLetterQueue" not in reached
 
 
 def test_the_retry_worker_polls_only_the_retry_queue(translated: dict[str, Any]) -> None:
@@ -287,6 +315,7 @@ def test_the_retry_worker_polls_only_the_retry_queue(translated: dict[str, Any])
     assert sources == {
         "RetryWorkerFunction": "RetryQueue",
         "RoadmapDeliveryFunction": "RoadmapDeliveryQueue",
+        "ReleaseWorkerFunction": "ReleaseQueue",
     }
 
 
@@ -300,3 +329,28 @@ def test_the_roadmap_worker_polls_only_its_own_queue(translated: dict[str, Any])
     assert polling
     for statement in polling:
         assert _as_list(statement["Resource"]) == [{"Fn::GetAtt": ["RoadmapDeliveryQueue", "Arn"]}]
+
+
+def test_the_release_worker_polls_only_the_release_queue_with_capped_concurrency(
+    translated: dict[str, Any],
+) -> None:
+    """Its own queue only, and at most MaximumConcurrency at once: a big release never takes the account's
+    whole Lambda concurrency."""
+    resources = translated["Resources"]
+    polling = [
+        statement
+        for _, statement in _statements(resources, _role_id(resources, "ReleaseWorkerFunction"))
+        if "sqs:ReceiveMessage" in _as_list(statement["Action"])
+    ]
+    assert polling
+    for statement in polling:
+        assert _as_list(statement["Resource"]) == [{"Fn::GetAtt": ["ReleaseQueue", "Arn"]}]
+    [mapping] = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+        and r["Properties"]["FunctionName"] == {"Ref": "ReleaseWorkerFunction"}
+    ]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["ReleaseQueue", "Arn"]}
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "ReleaseWorkerConcurrency"}}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

@@ -58,6 +58,8 @@ from tests.fuzz.probes import (
     name_token,
     nested_arrays,
     nested_objects,
+    release_document,
+    release_path,
     send_path,
     set_at,
     unsigned_jwt,
@@ -143,6 +145,7 @@ def hostile_cases() -> list[HostileCase]:
             _configure_cases,
             _descriptor_cases,
             _roadmap_events_cases,
+            _release_cases,
         ):
             family()
         names = [case.name for case in _CASES]
@@ -1410,4 +1413,180 @@ def _roadmap_events_cases() -> None:
         "GET /integrations/{integration_id}/events",
         lambda t: api(t, "GET", f"/integrations/{t.tenant.integration_id}/events?after={'9' * 20}"),
         tolerant=True,
+    )
+
+
+# -- release sends (issue 16) ------------------------------------------------------------------------------
+RELEASE_ROUTE = "POST /integrations/{integration_id}/releases/{release_ref}/send"
+RELEASE_SEND_ROUTES = {
+    "GET /integrations/{integration_id}/release-sends/{send_id}": "GET",
+    "DELETE /integrations/{integration_id}/release-sends/{send_id}": "DELETE",
+}
+RELEASE_WRONG_TYPES: list[tuple[str, Any]] = [
+    ("release", "x"),
+    ("release", None),
+    ("release.name", 5),
+    ("release.reference_num", ["R"]),
+    ("features", "x"),
+    ("features", None),
+    ("features", {"0": {}}),
+    ("features.0", 5),
+    ("features.0.name", 5),
+    ("features.0.requirements", "x"),
+    ("features.0.requirements.0.reference_num", "a b"),
+]
+
+
+def _release(
+    name: str,
+    mutate: Callable[[dict[str, Any], str], bytes],
+    *,
+    expect: frozenset[int] | None = None,
+    query: str = "",
+) -> None:
+    """A release send of a fresh release with one thing changed."""
+
+    def build(target: Target) -> HttpRequest:
+        release = fresh_reference(name)
+        body = mutate(release_document(release), release)
+        return api(target, "POST", release_path(target, release) + query, body, expect=expect or BAD_BODY)
+
+    _add(f"POST release send: {name}", RELEASE_ROUTE, build)
+
+
+def _release_cases() -> None:
+    for label, raw in NOT_JSON.items():
+        if label != "an empty body":  # empty is an Aha! integration's way to send a release (400 here too)
+            _release(label, lambda d, r, b=raw: b)
+    _release("an empty body (not an Aha! integration)", lambda d, r: b"")
+    _release("an empty object", lambda d, r: b"{}")
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        _add(
+            f"POST release send: content-type {content_type}",
+            RELEASE_ROUTE,
+            lambda t, c=content_type: api(
+                t,
+                "POST",
+                release_path(t, fresh_reference(c)),
+                encode(release_document(fresh_reference(c))),
+                content_type=c,
+                expect=BAD_TYPE,
+            ),
+        )
+    for path, value in RELEASE_WRONG_TYPES:
+        _release(f"{path} = {json.dumps(value)}", lambda d, r, p=path, v=value: encode(set_at(d, p, v)))
+    _release("no release", lambda d, r: encode(drop_at(d, "release")))
+    _release("no features", lambda d, r: encode(drop_at(d, "features")))
+    _release(
+        "another release in the body than the URL's",
+        lambda d, r: encode(set_at(d, "release.reference_num", r + "0")),
+    )
+    _release(
+        "a feature of another release",
+        lambda d, r: encode(set_at(d, "features.0.release", {"reference_num": r + "0", "name": "Other"})),
+    )
+    _release(
+        "a feature twice",
+        lambda d, r: encode(set_at(d, "features", [*get_at(d, "features"), *get_at(d, "features")])),
+    )
+    _release(
+        "a requirement repeating another feature's reference",
+        lambda d, r: encode(
+            set_at(
+                set_at(d, "features", [*get_at(d, "features"), *release_document(r + "x")["features"]]),
+                "features.1.requirements.0.reference_num",
+                f"{r}-1",
+            )
+        ),
+    )
+    _release(
+        "1,001 features",
+        lambda d, r: encode(
+            set_at(d, "features", [{"reference_num": f"{r}-{n}", "name": "F"} for n in range(1001)])
+        ),
+        expect=TOO_LARGE,
+    )
+    _release(
+        "100,000 features",
+        lambda d, r: b'{"release": {"name": "R"}, "features": [' + b",".join([b"{}"] * 100_000) + b"]}",
+        expect=TOO_LARGE,
+    )
+    _release("a 1 MB release name", lambda d, r: encode(set_at(d, "release.name", "r" * MB)))
+    _release("original_estimate NaN", lambda d, r: with_raw(d, "features.0.original_estimate", "NaN"))
+    _release("dry_run=maybe", lambda d, r: encode(d), query="?dry_run=maybe")
+    _release("dry_run=", lambda d, r: encode(d), query="?dry_run=")
+    over = b'{"release": {"name": "' + b"x" * (6 * MB) + b'"}, "features": []}'
+    _add(
+        "POST release send: a body over 5 MiB",
+        RELEASE_ROUTE,
+        lambda t: api(t, "POST", release_path(t, fresh_reference("6 MB")), over, expect=TOO_LARGE),
+    )
+    for label, bad in BAD_SEGMENTS.items():
+        _add(
+            f"POST release send: integration id {label}",
+            RELEASE_ROUTE,
+            lambda t, b=bad, n=label: api(
+                t,
+                "POST",
+                release_path(t, fresh_reference(n), b),
+                encode(release_document(fresh_reference(n))),
+                expect=NOT_FOUND,
+            ),
+        )
+        _add(
+            f"POST release send: release {label}",
+            RELEASE_ROUTE,
+            lambda t, b=bad, n=label: api(
+                t,
+                "POST",
+                f"/integrations/{t.tenant.integration_id}/releases/{b}/send",
+                encode(release_document(fresh_reference(n))),
+                expect=frozenset({400, 404}),
+            ),
+        )
+        for route, method in RELEASE_SEND_ROUTES.items():
+            _add(
+                f"{route}: integration id {label}",
+                route,
+                lambda t, b=bad, m=method: api(
+                    t, m, f"/integrations/{b}/release-sends/{'0' * 32}", expect=NOT_FOUND
+                ),
+            )
+            _add(
+                f"{route}: send id {label}",
+                route,
+                lambda t, b=bad, m=method: api(
+                    t, m, f"/integrations/{t.tenant.integration_id}/release-sends/{b}", expect=NOT_FOUND
+                ),
+            )
+    for route, method in RELEASE_SEND_ROUTES.items():
+        _add(
+            f"{route}: an unknown send id of the right form",
+            route,
+            lambda t, m=method: api(
+                t, m, f"/integrations/{t.tenant.integration_id}/release-sends/{'a' * 32}", expect=NOT_FOUND
+            ),
+        )
+        _add(
+            f"{route}: no API key",
+            route,
+            lambda t, m=method: api(
+                t,
+                m,
+                f"/integrations/{t.tenant.integration_id}/release-sends/{'a' * 32}",
+                key=False,
+                expect=frozenset({403}),
+            ),
+        )
+    _add(
+        "POST release send: no API key",
+        RELEASE_ROUTE,
+        lambda t: api(
+            t,
+            "POST",
+            release_path(t, fresh_reference("no key")),
+            encode(release_document(fresh_reference("no key"))),
+            key=False,
+            expect=frozenset({403}),
+        ),
     )

@@ -78,6 +78,7 @@ class Tenant:
         return (
             f'INTEGRATION#{self.integration_id}"',
             f"INTEGRATION#{self.integration_id}/",
+            f"INTEGRATION#{self.integration_id}#",  # a release send's items (its pk names the integration)
             f"integrations/{self.integration_id}/",
             f'{site}"',
             f"{site}#",
@@ -276,6 +277,21 @@ def send_path(target: Target, reference: str, integration_id: str | None = None)
 def valid_send(target: Target, name: str) -> HttpRequest:
     reference = fresh_reference(name)
     return api(target, "POST", send_path(target, reference), encode(feature_document(reference)))
+
+
+def release_document(reference: str, features: int = 1) -> dict[str, Any]:
+    """A valid release send body: `features` features (each with one requirement) of the release `reference`."""
+    documents = [feature_document(f"{reference}-{n}")["feature"] for n in range(1, features + 1)]
+    return {"release": {"reference_num": reference, "name": "Fuzzed release"}, "features": documents}
+
+
+def release_path(target: Target, release: str, integration_id: str | None = None) -> str:
+    return f"/integrations/{integration_id or target.tenant.integration_id}/releases/{segment(release)}/send"
+
+
+def valid_release(target: Target, name: str) -> HttpRequest:
+    release = fresh_reference(name)
+    return api(target, "POST", release_path(target, release), encode(release_document(release)))
 
 
 def webhook_document(target: Target, name: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from tests.fuzz.probes import (
     valid_connect_webhook,
     valid_installed,
     valid_put,
+    valid_release,
     valid_send,
     valid_webhook,
 )
@@ -43,6 +44,7 @@ def test_the_valid_requests_the_cases_start_from_are_accepted_and_their_writes_a
     for name, build, accepted in (
         ("put", valid_put, {201}),
         ("send", valid_send, {200}),
+        ("release send", valid_release, {202}),
         ("webhook", valid_webhook, {200}),
         ("connect webhook", valid_connect_webhook, {200}),
         ("installed", valid_installed, {200}),

@@ -51,6 +51,7 @@ EXPECTED_TABLES: dict[str, dict[str, Any]] = {
         "indexes": {"pending": ["sweep_pk", "sweep_sk"]},
         "ttl": "expires_at",
     },
+    "ReleaseSendsTable": {"keys": ["pk", "sk"], "indexes": {}, "ttl": "expires_at"},
 }
 
 
@@ -177,6 +178,31 @@ def test_roadmap_deliveries_redrive_to_their_dead_letter_queue_under_an_alarm(te
     # The sweep: a schedule on the same function.
     schedule = worker["Events"]["Sweep"]
     assert schedule["Type"] == "Schedule" and schedule["Properties"]["Schedule"] == "rate(1 minute)"
+
+
+def test_the_release_queue_redrives_to_its_dead_letter_queue_and_caps_its_workers(template: Template) -> None:
+    release = template.queues["ReleaseQueue"]
+    assert release.dead_letter_queue == "ReleaseDeadLetterQueue"
+    assert release.max_receive_count == 5
+    assert release.properties["SqsManagedSseEnabled"] is True
+    [source] = [s for s in template.sqs_event_sources if s.queue == "ReleaseQueue"]
+    assert source.function == "ReleaseWorkerFunction" and source.report_batch_item_failures
+    # A running feature's lease is the worker's deadline plus 30 s (releases/worker.py): a message that
+    # comes back after a crash must find it run out, so the visibility timeout outlasts both.
+    assert release.visibility_timeout >= 6 * template.functions[source.function].timeout_seconds
+    assert release.visibility_timeout > template.functions[source.function].timeout_seconds + 30
+    # MaximumConcurrency (the parameter's default locally): the release never takes the account's concurrency.
+    assert source.maximum_concurrency == int(
+        template.document["Parameters"]["ReleaseWorkerConcurrency"]["Default"]
+    )
+    assert 2 <= source.maximum_concurrency <= 10
+    dead = template.queues["ReleaseDeadLetterQueue"]
+    assert dead.properties["MessageRetentionPeriod"] == 14 * 24 * 3600
+    alarm = template.resources["ReleaseDeadLetterQueueAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReleaseDeadLetterQueue", "QueueName"]}}
+    ]
+    assert alarm["Threshold"] == 0 and alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
 
 def test_an_alarm_watches_the_dead_letter_queue(template: Template) -> None:

@@ -111,7 +111,9 @@ def failed_ids(result: Any, message_ids: Sequence[str]) -> set[str]:
 
 
 class SqsPoller:
-    """Polls every SQS event source of the template, each in its own thread."""
+    """Polls every SQS event source of the template, each in its own thread (a source with
+    `ScalingConfig.MaximumConcurrency` in that many threads, as Lambda runs that many invocations at once;
+    `concurrency` overrides it per queue)."""
 
     def __init__(
         self,
@@ -121,12 +123,14 @@ class SqsPoller:
         handlers: HandlerRegistry | None = None,
         wait_time_seconds: int = 2,
         sources: Sequence[SqsEventSource] | None = None,
+        concurrency: Mapping[str, int] | None = None,
     ) -> None:
         self.template = template
         self.resources = resources
         self.handlers = handlers or HandlerRegistry(template)
         self.wait_time_seconds = wait_time_seconds
         self.sources = [s for s in (template.sqs_event_sources if sources is None else sources) if s.enabled]
+        self.concurrency = dict(concurrency or {})
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._client: SQSClient = boto3.session.Session(region_name=resources.region).client(
@@ -185,12 +189,21 @@ class SqsPoller:
             return self
         self._stop.clear()
         for source in self.sources:
-            thread = threading.Thread(
-                target=self._run, args=(source,), name=f"sqs-poller-{source.function}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+            for number in range(self.threads_for(source)):
+                thread = threading.Thread(
+                    target=self._run,
+                    args=(source,),
+                    name=f"sqs-poller-{source.function}-{number}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
         return self
+
+    def threads_for(self, source: SqsEventSource) -> int:
+        """Invocations of the source's function at once: `concurrency` for its queue, else its
+        MaximumConcurrency, else one."""
+        return max(1, self.concurrency.get(source.queue) or source.maximum_concurrency or 1)
 
     def _run(self, source: SqsEventSource) -> None:
         while not self._stop.is_set():

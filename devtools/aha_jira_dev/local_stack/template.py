@@ -173,6 +173,9 @@ class SqsEventSource:
     batch_size: int
     report_batch_item_failures: bool
     enabled: bool = True
+    # `ScalingConfig.MaximumConcurrency`: how many invocations Lambda runs at once for the source (None: not
+    # capped; the local poller then runs one).
+    maximum_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -438,9 +441,17 @@ class Template:
                         report_batch_item_failures="ReportBatchItemFailures"
                         in (properties.get("FunctionResponseTypes") or []),
                         enabled=_truthy(properties.get("Enabled", True)),
+                        maximum_concurrency=self._maximum_concurrency(properties),
                     )
                 )
         return result
+
+    def _maximum_concurrency(self, properties: Mapping[str, Any]) -> int | None:
+        scaling = properties.get("ScalingConfig") or {}
+        value = scaling.get("MaximumConcurrency") if isinstance(scaling, Mapping) else None
+        if value is None:
+            return None
+        return int(self.resolve(value, refs={}, attributes={}))
 
     # -- data -------------------------------------------------------------------------------------------
     @property

@@ -181,3 +181,31 @@ def webhook_health_settings() -> WebhookHealthSettings:
         silent_minutes=float(os.environ.get("WEBHOOK_SILENT_MINUTES") or 15.0),
         audit_issues=int(os.environ.get("RECONCILE_AUDIT_ISSUES") or 500),
     )
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    """Release sends (DESIGN.md "Release sends and Jira's rate limits"): where their state and queue live,
+    and how often a feature is tried again after a transient failure before it is reported failed."""
+
+    table: str
+    queue_url: str
+    max_attempts: int
+
+
+@cache
+def release_settings() -> ReleaseSettings:
+    env = os.environ
+    return ReleaseSettings(
+        table=env.get("RELEASE_SENDS_TABLE", "ReleaseSendsTable"),
+        queue_url=env.get("RELEASE_QUEUE_URL", ""),
+        max_attempts=int(env.get("RELEASE_MAX_ATTEMPTS") or 5),
+    )
+
+
+def release_lease_seconds() -> float | None:
+    """How long a release worker holds a feature it sends (`RELEASE_LEASE_SECONDS`); None: until its
+    function's deadline and a margin. Read on every use: tests and benchmarks shorten it so that a killed
+    worker's feature is taken over within seconds."""
+    value = (os.environ.get("RELEASE_LEASE_SECONDS") or "").strip()
+    return float(value) if value else None

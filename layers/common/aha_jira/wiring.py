@@ -17,33 +17,28 @@ from aha_jira.settings import integration_log_source
 # ruff: noqa: PLC0415 - the imports inside the functions below are the point of this module.
 
 if TYPE_CHECKING:
-    from aha_jira.storage.features import DynamoFeatureRepository
-    from aha_jira.storage.integrations import DynamoIntegrationRepository
-    from aha_jira.storage.issue_links import DynamoIssueLinkRepository
-    from aha_jira.storage.retry_queue import SqsRetryQueue
-    from aha_jira.storage.secrets import SecretsManagerStore
-    from aha_jira.storage.webhook_deliveries import DynamoWebhookDeliveries
-    from aha_jira.sync.send import SendServices
-    from aha_jira.webhooks.import_writeback import WriteBackServices
-    from aha_jira.webhooks.receive import WebhookServices
-
-if TYPE_CHECKING:
-    from aha_jira.roadmap.outcomes import DeliveryServices
-    from aha_jira.storage.roadmap_events import DynamoRoadmapEvents
-
-if TYPE_CHECKING:
     from aha_jira.connect.configure import ConfigureServices
     from aha_jira.connect.lifecycle import LifecycleServices
     from aha_jira.connect.verification import SharedSecrets
     from aha_jira.connect.webhook_auth import ConnectWebhookServices
     from aha_jira.jira.rate_budget import SiteBudgets
     from aha_jira.ports import IntegrationLogReader
+    from aha_jira.reconcile.sweep import ReconcileServices
+    from aha_jira.releases.services import ReleaseServices
+    from aha_jira.roadmap.outcomes import DeliveryServices
     from aha_jira.roadmap_inbound.receive import AhaWebhookServices
     from aha_jira.storage.connect_installations import DynamoConnectInstallations
-
-if TYPE_CHECKING:
-    from aha_jira.reconcile.sweep import ReconcileServices
+    from aha_jira.storage.features import DynamoFeatureRepository
+    from aha_jira.storage.integrations import DynamoIntegrationRepository
+    from aha_jira.storage.issue_links import DynamoIssueLinkRepository
+    from aha_jira.storage.retry_queue import SqsRetryQueue
+    from aha_jira.storage.roadmap_events import DynamoRoadmapEvents
+    from aha_jira.storage.secrets import SecretsManagerStore
+    from aha_jira.storage.webhook_deliveries import DynamoWebhookDeliveries
     from aha_jira.storage.webhook_health import DynamoWebhookHealth
+    from aha_jira.sync.send import SendServices
+    from aha_jira.webhooks.import_writeback import WriteBackServices
+    from aha_jira.webhooks.receive import WebhookServices
 
 
 @cache
@@ -299,3 +294,17 @@ def reconcile_services() -> ReconcileServices:
         marks=webhook_health(),
         rate_budgets=rate_budgets(),
     )
+
+
+# Release sends ------------------------------------------------------------------------------------------
+
+
+@cache
+def release_services() -> ReleaseServices:
+    """The release use cases (`releases/`): the send's services, the release sends table and the release
+    queue."""
+    from aha_jira.releases.services import ReleaseServices
+    from aha_jira.storage.release_queue import SqsReleaseQueue
+    from aha_jira.storage.release_sends import DynamoReleaseSends
+
+    return ReleaseServices(send=send_services(), sends=DynamoReleaseSends(), queue=SqsReleaseQueue())

@@ -274,6 +274,24 @@ def test_every_operation_answers_as_described(  # noqa: PLR0917 (fixtures)
     c.call(
         "POST", f"/webhooks/aha/{aha_token}", 400, json={"event": "audit"}, keyed=False, valid_request=False
     )
+    # -- release sends: the plan, a send, its progress, its cancel (no worker runs here: it stays running)
+    release = {
+        "release": {"reference_num": "PROD-R-1", "name": "Release 1"},
+        "features": [aha_feature("PROD-5"), aha_feature("PROD-6")],
+    }
+    releases = "/integrations/docs/releases/PROD-R-1/send"
+    c.call("POST", f"{releases}?dry_run=true", 200, json=release)
+    started = c.call("POST", releases, 202, json=release).json()
+    release_send = f"/integrations/docs/release-sends/{started['release_send_id']}"
+    c.call("GET", release_send, 200)
+    c.call("DELETE", release_send, 200)
+    c.call("DELETE", release_send, 409)
+    c.call("GET", f"/integrations/docs/release-sends/{'0' * 32}", 404)
+    c.call("POST", "/integrations/nope/releases/PROD-R-1/send", 404, json=release)
+    repeated = {**release, "features": [aha_feature("PROD-5"), aha_feature("PROD-5")]}
+    c.call("POST", releases, 400, json=repeated)
+    many = {**release, "features": [{"reference_num": f"PROD-{n}", "name": "F"} for n in range(7, 1008)]}
+    c.call("POST", releases, 413, json=many)
 
     # -- removal
     c.call("DELETE", "/integrations/docs", 204)

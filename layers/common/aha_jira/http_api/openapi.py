@@ -24,6 +24,9 @@ MODEL_KEYWORD = "x-aha-jira-model"
 # The operation extension that carries a request body until `openapi_document` writes it as `requestBody`.
 REQUEST_BODY_EXTENSION = "x-aha-jira-request-body"
 ERROR_MODEL = "aha_jira.models.answers:ErrorAnswer"
+# The operation extension that carries query parameters a route reads itself (without Powertools' validation,
+# whose `Query` annotations cost a cold start), until `openapi_document` writes them as `parameters`.
+QUERY_PARAMETERS_EXTENSION = "x-aha-jira-query"
 
 ERROR_STATUSES: dict[int, str] = {
     400: "The request cannot be read: a body that is not what this route takes (`invalid_body`, every refused "
@@ -98,3 +101,14 @@ def form_body(fields: dict[str, str], required: list[str], description: str) -> 
     }
     media_type = "application/x-www-form-urlencoded"
     return {REQUEST_BODY_EXTENSION: {"schema": schema, "mediaType": media_type, "description": description}}
+
+
+def query_parameters(parameters: dict[str, tuple[dict[str, Any], str]]) -> dict[str, Any]:
+    """`openapi_extensions=` of a route that reads optional query parameters itself: name → (JSON schema,
+    description)."""
+    return {
+        QUERY_PARAMETERS_EXTENSION: [
+            {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+            for name, (schema, text) in parameters.items()
+        ]
+    }

@@ -31,7 +31,13 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn,
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from aha_jira.http_api.openapi import API_KEY_SCHEME, COMPONENTS, MODEL_KEYWORD, REQUEST_BODY_EXTENSION
+from aha_jira.http_api.openapi import (
+    API_KEY_SCHEME,
+    COMPONENTS,
+    MODEL_KEYWORD,
+    QUERY_PARAMETERS_EXTENSION,
+    REQUEST_BODY_EXTENSION,
+)
 
 TITLE = "aha-jira"
 API_VERSION = "1.0.0"
@@ -54,6 +60,7 @@ TAGS = [
         description="Aha!'s integration events and activity webhooks (token in the URL).",
     ),
     Tag(name="API description", description="This description and its Swagger UI."),
+    Tag(name="Release sends", description="Send a whole release (or plan it), follow it, cancel it."),
 ]
 SECURITY_SCHEMES = {
     API_KEY_SCHEME: APIKey(
@@ -156,6 +163,7 @@ def _generate(functions_root: Path) -> dict[str, Any]:
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
     for operation in _operations(document):
         _write_request_body(operation)
+        _write_query_parameters(operation)
         _drop_validation_answers(operation)
     _write_models(document, schemas)
     _drop_unreferenced(document)
@@ -200,6 +208,13 @@ def _write_request_body(operation: dict[str, Any]) -> None:
             "required": declared.get("required", True),
             "content": {declared["mediaType"]: {"schema": declared["schema"]}},
         }
+
+
+def _write_query_parameters(operation: dict[str, Any]) -> None:
+    """`openapi.query_parameters`: query parameters a route reads itself, beside its path parameters."""
+    declared = operation.pop(QUERY_PARAMETERS_EXTENSION, None)
+    if declared is not None:
+        operation["parameters"] = [*operation.get("parameters", []), *declared]
 
 
 def _write_models(document: dict[str, Any], schemas: dict[str, Any]) -> None:

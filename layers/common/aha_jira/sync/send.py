@@ -11,6 +11,8 @@ in flight) leave the feature payload and a retry job queued, and the caller gets
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aha_jira.errors import AhaJiraError, Conflict, InvalidRequest
 from aha_jira.integration_log import Outcome, record_action
@@ -29,6 +31,9 @@ from aha_jira.sync.lookups import JiraDraftLookups
 from aha_jira.sync.refusals import JiraRefused, refusal
 from aha_jira.sync.send_attempt import SendAttempt, SendServices
 
+if TYPE_CHECKING:
+    from aha_jira.jira.client import JiraClient
+
 # The use case: `send_feature`, the adapters it takes and its readiness check (callers import them from here).
 __all__ = ["SendServices", "ready_snapshot", "send_feature"]
 
@@ -42,13 +47,17 @@ def send_feature(
     job_id: str | None = None,
     queue_on_transient: bool = True,
     deadline: float | None = None,
+    on_client: Callable[[JiraClient], None] | None = None,
 ) -> SendSynced | SendQueued:
     """Send the feature. With `queue_on_transient` (the API), a transient failure queues a retry and
     answers SendQueued; without it (the retry worker), RetryLater is raised for the worker to schedule.
 
     `deadline` (the function's timeout, on `services.clock`): no Jira write starts that could still be
     running then. The send stops before it, and what is left goes to the retry queue like a transient
-    failure: records already written are linked, and the retry skips them (unchanged) and goes on."""
+    failure: records already written are linked, and the retry skips them (unchanged) and goes on.
+
+    `on_client` is handed the send's Jira client before its first call (a release send counts its calls and
+    the time it waited on Jira's limits from the client's transport, whatever the outcome)."""
     if feature.reference_num != reference:
         raise InvalidRequest(
             f"feature.reference_num: '{feature.reference_num}' does not match the reference in the URL '{reference}'",
@@ -86,6 +95,8 @@ def send_feature(
             retry_id=job_id,
         )
         raise refused from None
+    if on_client is not None:
+        on_client(client)
     send = SendAttempt(
         services,
         integration,
