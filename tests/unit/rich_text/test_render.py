@@ -19,7 +19,8 @@ HTML = "<p>Ship <b>it</b> &amp; more</p>"
 
 def test_public_interface() -> None:
     assert sorted(rich_text.__all__) == [
-        "RichTextFormat", "adf_to_text", "html_to_adf", "html_to_wiki", "render", "wiki_to_text",
+        "HostedImage", "ImageHost", "RichTextFormat", "adf_to_html", "adf_to_text", "html_to_adf",
+        "html_to_wiki", "render", "wiki_to_html", "wiki_to_text",
     ]  # fmt: skip
     assert [member.value for member in RichTextFormat] == ["adf", "wiki"]
 
