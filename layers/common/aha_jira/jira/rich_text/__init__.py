@@ -22,6 +22,7 @@ from typing import Any
 
 from .adf import adf_to_text, html_to_adf
 from .hosting import HostedImage, ImageHost, no_hosting
+from .html_tree import tagless_text
 from .wiki import html_to_wiki, wiki_to_text
 
 __all__ = [
@@ -30,8 +31,10 @@ __all__ = [
     "RichTextFormat",
     "adf_to_html",
     "adf_to_text",
+    "first_line",
     "html_to_adf",
     "html_to_wiki",
+    "no_hosting",
     "render",
     "wiki_to_html",
     "wiki_to_text",
@@ -51,6 +54,18 @@ def render(html: str, fmt: RichTextFormat, images: ImageHost = no_hosting) -> di
     if RichTextFormat(fmt) is RichTextFormat.ADF:
         return html_to_adf(html, images)
     return html_to_wiki(html, images)
+
+
+def first_line(html: str) -> str:
+    """The plain text of a description's first line (e.g. a summary for a record without a name); "" when
+    it has no text. Never raises."""
+    from .flattening import first_text_line  # noqa: PLC0415 - only records without a name need it
+    from .html_reader import build_document  # noqa: PLC0415
+
+    try:
+        return first_text_line(build_document(html or "").blocks)
+    except Exception:
+        return tagless_text(html)
 
 
 def adf_to_html(

@@ -25,7 +25,7 @@ from .document import (
 )
 from .inline_runs import merge_spans
 
-__all__ = ["CHECKED_PREFIX", "UNCHECKED_PREFIX", "inline_lines", "task_list_as_bullets"]
+__all__ = ["CHECKED_PREFIX", "UNCHECKED_PREFIX", "first_text_line", "inline_lines", "task_list_as_bullets"]
 
 # A checklist item where only lines fit: its state as a ballot box.
 CHECKED_PREFIX, UNCHECKED_PREFIX = "☑ ", "☐ "
@@ -96,3 +96,19 @@ def task_list_as_bullets(block: TaskList, checked: str, unchecked: str) -> ListB
             blocks.insert(0, Paragraph([marker]))
         items.append(blocks)
     return ListBlock(False, items)
+
+
+def first_text_line(blocks: Sequence[Block]) -> str:
+    """The text of the first line that has any (line breaks end lines; images count by their alt text)."""
+    for line in inline_lines(blocks):
+        text = ""
+        for inline in [*line, HardBreak()]:
+            if isinstance(inline, HardBreak):
+                if text.strip():
+                    return text.strip()
+                text = ""
+            elif isinstance(inline, Span):
+                text += inline.text
+            else:
+                text += inline.alt
+    return ""
