@@ -135,8 +135,8 @@ class SendLinkStore(Protocol):
         """The roadmap URL the issue links back to now."""
         ...
 
-    def note_status_push(self, link: IssueLink, jira_status_id: str, *, first: bool) -> None:
-        """A transition about to be made: its webhook will be the integration's own echo."""
+    def note_status_push(self, link: IssueLink, pushed_statuses: list[str]) -> None:
+        """A transition about to be made: its webhook (and those of the latest pushes) are our echo."""
         ...
 
     def save_status_sent(

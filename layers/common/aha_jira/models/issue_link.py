@@ -110,7 +110,7 @@ class IssueLink(BaseModel):
     # What the send last told Jira of the record (each written by the send only, `storage/issue_links.py`):
     record_url: str | None = None  # the roadmap record's URL (a payload without `url` keeps the link back)
     sent_status: str | None = None  # the roadmap status the last send carried (a change moves the issue)
-    # Jira statuses the latest status push moved the issue through: their webhooks are its echo.
+    # Jira statuses the latest status pushes moved the issue to (the last few): their webhooks are our echo.
     pushed_statuses: list[str] = Field(default_factory=list)
     attachments: dict[str, UploadedAttachment] = Field(default_factory=dict)  # by Aha! attachment key
     upload_token: str | None = None  # the send uploading attachments now, until its lease ends

@@ -132,8 +132,12 @@ def _check(url: str, *, allow_loopback: bool) -> None:
     except site_guard.SiteUnresolvable as error:
         _unresolved[host] = now + _UNRESOLVED_SECONDS
         raise DownloadFailed(error.message) from None
-    except site_guard.SiteGuardError as error:
-        raise DownloadFailed(error.message) from None
+    except site_guard.SiteRefused as error:
+        if error.reason == "not_https":
+            raise DownloadFailed(f"{_shown(url)} does not use https.") from None
+        raise DownloadFailed(error.message) from None  # names the host and its address, not the URL
+    except site_guard.SiteGuardError:
+        raise DownloadFailed(f"{_shown(url)} is not an address that can be called.") from None
 
 
 def _length(value: str | None) -> int | None:

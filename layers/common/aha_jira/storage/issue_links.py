@@ -226,18 +226,12 @@ class DynamoIssueLinkRepository:
         """The roadmap URL the issue now links back to (a later payload without `url` keeps it)."""
         self._update_linked(link, "SET record_url = :url", {":url": {"S": record_url}})
 
-    def note_status_push(self, link: IssueLink, jira_status_id: str, *, first: bool) -> None:
-        """Before each transition of a status push: its target, so that its webhook is known as our echo
-        (`first` starts the push's list afresh)."""
-        expression = (
-            "SET pushed_statuses = :ids"
-            if first
-            else "SET pushed_statuses = list_append(if_not_exists(pushed_statuses, :none), :ids)"
+    def note_status_push(self, link: IssueLink, pushed_statuses: list[str]) -> None:
+        """Before each transition of a status push: the Jira statuses the latest pushes moved the issue to,
+        this one's target last, so that their webhooks are known as our echo."""
+        self._update_linked(
+            link, "SET pushed_statuses = :ids", {":ids": {"L": [{"S": value} for value in pushed_statuses]}}
         )
-        values: dict[str, Any] = {":ids": {"L": [{"S": jira_status_id}]}}
-        if not first:
-            values[":none"] = {"L": []}
-        self._update_linked(link, expression, values)
 
     def save_status_sent(
         self,

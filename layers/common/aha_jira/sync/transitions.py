@@ -15,8 +15,9 @@ with it (DESIGN.md "Two-way content"), through several transitions when the work
   it started when exploring led nowhere).
 - Transition screens: their required fields take `mapping.transition_fields`; one Jira still finds empty is
   a 422 naming the field, as a create's.
-- Echo: each transition's target is noted on the link before it is made, so its webhook is known as the
-  integration's own (`webhooks/echo.py`), not a roadmap change.
+- Echo: each transition's target is noted on the link before it is made (with the latest pushes', whose
+  webhooks may still be on their way), so its webhook is known as the integration's own
+  (`webhooks/echo.py`), not a roadmap change.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ __all__ = ["MAX_CALLS", "MAX_STEPS", "push_status", "status_changed"]
 
 MAX_STEPS = 6  # transitions one status change may make
 MAX_CALLS = 16  # Jira calls one status change may make
+# Targets of the latest transitions kept on the link: a push's webhooks may still be on their way when the
+# next push starts, and must still be known as ours.
+PUSHED_KEPT = 12
 GRAPH_TTL_SECONDS = 24 * 3600
 _CATEGORY_ORDER = {"new": 0, "indeterminate": 1, "done": 2}
 
@@ -118,6 +122,7 @@ class _Walk:
         self.issue_type_id = ""
         self.calls_before = len(send.client.transport.calls)
         self.moves: list[Edge] = []
+        self.pushed = list(link.pushed_statuses)
         self.current = StatusRef(id="", name="")
         self.start = self.current
 
@@ -126,6 +131,8 @@ class _Walk:
     def run(self) -> None:
         timer = Timer()
         self.current = self.start = self._look()
+        if not self._is_target(self.current) and not self._in_workflow():
+            self._give_up()  # no status of the issue's workflow is mapped there: nothing to explore
         visited = {self.current.id}
         while not self._is_target(self.current):
             path = self._plan(self.current.id, self._is_target)
@@ -138,9 +145,13 @@ class _Walk:
                 if not self._move(edge):
                     break  # the workflow was not as known: looked again, plan again
                 visited.add(self.current.id)
+                if self._is_target(self.current):
+                    break
                 if not self._known(self.current.id):
+                    # Somewhere new: learn what it offers (and where the issue really is), then plan again.
                     self.current = self._look()
                     visited.add(self.current.id)
+                    break
         if self.moves:
             names = " → ".join([self.start.name, *(edge.to_name for edge in self.moves)])
             record_action(
@@ -162,6 +173,14 @@ class _Walk:
 
     def _budget_left(self, calls: int = 1) -> bool:
         return len(self.moves) < MAX_STEPS and self._calls() + calls <= MAX_CALLS
+
+    def _in_workflow(self) -> bool:
+        """Whether a target is among the statuses of the issue's type (as test connection read them);
+        True when they are not known."""
+        issue_type = self.send.snapshot.issue_type(self.issue_type_id)
+        if issue_type is None or not issue_type.statuses:
+            return True
+        return any(self._is_target(status) for status in issue_type.statuses)
 
     def _is_target(self, status: StatusRef) -> bool:
         return status.id.casefold() in self.targets or status.name.strip().casefold() in self.targets
@@ -252,7 +271,7 @@ class _Walk:
             self._give_up()
         ensure_time_for_a_write(self.send)
         fields = self._screen_fields(edge) if edge.screen else {}
-        self.send.services.links.note_status_push(self.link, edge.to_id, first=not self.moves)
+        self._note(edge)
         try:
             self.send.client.transition_issue(self.key, edge.transition_id, fields)
         except JiraRejected as error:
@@ -266,6 +285,13 @@ class _Walk:
         self.moves.append(edge)
         self.current = StatusRef(id=edge.to_id, name=edge.to_name)
         return True
+
+    def _note(self, edge: Edge) -> None:
+        """Before the transition: its target among the statuses whose webhooks are the integration's own."""
+        self.pushed = [value for value in self.pushed if value != edge.to_id][-(PUSHED_KEPT - 1) :] + [
+            edge.to_id
+        ]
+        self.send.services.links.note_status_push(self.link, self.pushed)
 
     def _screen_fields(self, edge: Edge) -> dict[str, Any]:
         """Values for the transition screen's fields that `mapping.transition_fields` gives."""
@@ -315,14 +341,14 @@ class _Walk:
         )
 
     def _give_up(self) -> NoReturn:
-        offered = self.graph.get(self.current.id, [])
-        moved_from = self.current
         if self.moves and self.current.id != self.start.id:
             self._return_to_start()
+        offered = self.graph.get(self.start.id, [])
         available = ", ".join(f"'{edge.name}' (to {edge.to_name})" for edge in offered) or "none"
+        tried = f" (explored {len(self.moves)} transition(s))" if self.moves else ""
         left = f"; it stays in '{self.current.name}'" if self.current.id != self.start.id else ""
         raise JiraRefused(
-            f"Jira offers no way to move {self.key} from '{moved_from.name}' to a status mapped to roadmap status '{self.roadmap_status}' (tried {len(self.moves)} transition(s)){left}. The transitions it offers: {available}.",
+            f"Jira offers no way to move {self.key} from '{self.start.name}' to a status mapped to roadmap status '{self.roadmap_status}'{tried}{left}. The transitions it offers there: {available}.",
             hint="Map the roadmap status to a Jira status the workflow can reach (mapping.statuses), or add the transition to the workflow in Jira, then send again.",
             code="no_transition",
             details=[
@@ -343,7 +369,7 @@ class _Walk:
         for edge in path[:MAX_STEPS]:
             if edge.screen:
                 return
-            self.send.services.links.note_status_push(self.link, edge.to_id, first=False)
+            self._note(edge)
             try:
                 self.send.client.transition_issue(self.key, edge.transition_id, {})
             except JiraError:
