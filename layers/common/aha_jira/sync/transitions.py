@@ -288,9 +288,8 @@ class _Walk:
 
     def _note(self, edge: Edge) -> None:
         """Before the transition: its target among the statuses whose webhooks are the integration's own."""
-        self.pushed = [value for value in self.pushed if value != edge.to_id][-(PUSHED_KEPT - 1) :] + [
-            edge.to_id
-        ]
+        kept = [value for value in self.pushed if value != edge.to_id][-(PUSHED_KEPT - 1) :]
+        self.pushed = [*kept, edge.to_id]
         self.send.services.links.note_status_push(self.link, self.pushed)
 
     def _screen_fields(self, edge: Edge) -> dict[str, Any]:
