@@ -735,6 +735,22 @@ def _send_cases() -> None:
         _send(f"{path} = {json.dumps(value)}", lambda d, r, p=path, v=value: encode(set_at(d, p, v)))
     _send("no reference_num", lambda d, r: encode(drop_at(d, "feature.reference_num")))
     _send("no name", lambda d, r: encode(drop_at(d, "feature.name")))
+    # A release is not a feature (Aha!'s release payload sent to the feature route).
+    _send(
+        "a release's keys (released, theme)",
+        lambda d, r: encode(set_at(set_at(d, "feature.released", False), "feature.theme", {"body": "x"})),
+    )
+    _send(
+        "a requirement without a reference",
+        lambda d, r: encode(drop_at(d, "feature.requirements.0.reference_num")),
+    )
+    _send(
+        "an epic without a name", lambda d, r: encode(set_at(d, "feature.epic", {"reference_num": "FZ-E-1"}))
+    )
+    _send(
+        "an attachment id that is an object",
+        lambda d, r: encode(set_at(d, "feature.attachments", [{"id": {"x": 1}}])),
+    )
     _send(
         "a reference_num other than the URL's",
         lambda d, r: encode(set_at(d, "feature.reference_num", r + "0")),

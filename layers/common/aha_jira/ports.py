@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from aha_jira.models.feature import AhaFeature
     from aha_jira.models.feature_record import FeatureRecord
     from aha_jira.models.integration import StoredIntegration
-    from aha_jira.models.issue_link import IssueLink, Reservation
+    from aha_jira.models.issue_link import IssueLink, Reservation, UploadedAttachment
     from aha_jira.models.jira_snapshot import JiraSnapshot
     from aha_jira.models.log_query import LogPage, LogQuery
     from aha_jira.models.release import (
@@ -155,6 +155,34 @@ class SendLinkStore(Protocol):
     def save_synced(self, link: IssueLink) -> None:
         """Store what a re-send changed on a linked record (the send's own attributes only)."""
         ...
+
+    def save_record_url(self, link: IssueLink, record_url: str) -> None:
+        """The roadmap URL the issue links back to now."""
+        ...
+
+    def note_status_push(self, link: IssueLink, pushed_statuses: list[str]) -> None:
+        """A transition about to be made: its webhook (and those of the latest pushes) are our echo."""
+        ...
+
+    def save_status_sent(
+        self,
+        link: IssueLink,
+        *,
+        sent_status: str,
+        jira_status: str | None = None,
+        jira_status_id: str | None = None,
+        roadmap_status: str | None = None,
+    ) -> None:
+        """The roadmap status the send carried, and the Jira status it moved the issue to, if it did."""
+        ...
+
+    def take_upload_lease(self, link: IssueLink, *, token: str, until: float, now: float) -> bool:
+        """Hold the record's attachment uploads; False while another send holds them."""
+        ...
+
+    def record_upload(self, link: IssueLink, key: str, uploaded: UploadedAttachment) -> None: ...
+
+    def release_upload_lease(self, link: IssueLink, *, token: str) -> None: ...
 
 
 class ImportLinkStore(Protocol):

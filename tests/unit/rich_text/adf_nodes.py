@@ -93,3 +93,53 @@ def th(*content: Node | str, colspan: int = 1, rowspan: int = 1) -> Node:
 
 def td(*content: Node | str, colspan: int = 1, rowspan: int = 1) -> Node:
     return _cell("tableCell", content, colspan, rowspan)
+
+
+def image(url: str, alt: str = "", href: str | None = None) -> Node:
+    attrs: Node = {"type": "external", "url": url}
+    if alt:
+        attrs["alt"] = alt
+    media: Node = {"type": "media", "attrs": attrs}
+    if href is not None:
+        media["marks"] = [link(href)]
+    return {"type": "mediaSingle", "attrs": {"layout": "center"}, "content": [media]}
+
+
+def task_list(*items: Node) -> Node:
+    """A taskList; its `localId`s are whatever the writer gave (`without_local_ids` drops them to compare)."""
+    return {"type": "taskList", "content": list(items)}
+
+
+def task(state: str, *content: Node | str) -> Node:
+    node: Node = {"type": "taskItem", "attrs": {"state": state}}
+    if content:
+        node["content"] = [text(c) if isinstance(c, str) else c for c in content]
+    return node
+
+
+def sub(value: str) -> Node:
+    return text(value, {"type": "subsup", "attrs": {"type": "sub"}})
+
+
+def sup(value: str) -> Node:
+    return text(value, {"type": "subsup", "attrs": {"type": "sup"}})
+
+
+def color(hex_color: str) -> Node:
+    return {"type": "textColor", "attrs": {"color": hex_color}}
+
+
+def without_local_ids(node: object) -> object:
+    """The document with task lists' and items' `localId`s removed (they are opaque ids)."""
+    if isinstance(node, list):
+        return [without_local_ids(child) for child in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: without_local_ids(value) for key, value in node.items()}
+    if node.get("type") in ("taskList", "taskItem"):
+        attrs = {k: v for k, v in node.get("attrs", {}).items() if k != "localId"}
+        if attrs:
+            out["attrs"] = attrs
+        else:
+            out.pop("attrs", None)
+    return out

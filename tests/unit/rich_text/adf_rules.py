@@ -1,25 +1,34 @@
-"""A strict checker for the ADF subset the converter may produce.
+"""A strict checker for the ADF subset the converter may produce, on top of Atlassian's own schema.
 
-Stricter than Jira where it costs nothing (no unknown keys, merged neighbouring text runs, tables
-that are rectangular once spans are applied), so a converter regression fails here before Jira
-would refuse the body.
+Every document is first checked against Atlassian's full ADF schema (`tests/adf_schema.py`), then against
+rules stricter than Jira where it costs nothing (no unknown keys, merged neighbouring text runs, tables
+that are rectangular once spans are applied, images only as external media), so a converter regression
+fails here before Jira would refuse the body.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from tests.adf_schema import adf_schema_errors
+
 INLINE = frozenset({"text", "hardBreak"})
 BLOCKS_IN_DOC = frozenset(
-    {"paragraph", "heading", "bulletList", "orderedList", "codeBlock", "blockquote", "rule", "table"}
-)
+    {
+        "paragraph", "heading", "bulletList", "orderedList", "taskList", "codeBlock", "blockquote",
+        "rule", "table", "mediaSingle",
+    }
+)  # fmt: skip
 LIST_ITEM_FIRST = frozenset({"paragraph", "codeBlock"})
-LIST_ITEM_REST = frozenset({"paragraph", "codeBlock", "bulletList", "orderedList"})
-BLOCKS_IN_QUOTE = frozenset({"paragraph", "codeBlock", "bulletList", "orderedList"})
+LIST_ITEM_REST = frozenset({"paragraph", "codeBlock", "bulletList", "orderedList", "taskList", "mediaSingle"})
+BLOCKS_IN_QUOTE = frozenset({"paragraph", "codeBlock", "bulletList", "orderedList", "mediaSingle"})
 BLOCKS_IN_CELL = frozenset(
-    {"paragraph", "heading", "bulletList", "orderedList", "codeBlock", "blockquote", "rule"}
-)
-MARKS = frozenset({"strong", "em", "underline", "strike", "code", "link"})
+    {
+        "paragraph", "heading", "bulletList", "orderedList", "taskList", "codeBlock", "blockquote", "rule",
+        "mediaSingle",
+    }
+)  # fmt: skip
+MARKS = frozenset({"strong", "em", "underline", "strike", "code", "link", "subsup", "textColor"})
 ALLOWED_KEYS = {
     "doc": {"type", "version", "content"},
     "text": {"type", "text", "marks"},
@@ -31,6 +40,10 @@ ALLOWED_KEYS = {
     "table": {"type", "attrs", "content"},
     "tableHeader": {"type", "attrs", "content"},
     "tableCell": {"type", "attrs", "content"},
+    "mediaSingle": {"type", "attrs", "content"},
+    "media": {"type", "attrs", "marks"},
+    "taskList": {"type", "attrs", "content"},
+    "taskItem": {"type", "attrs", "content"},
 }
 
 
@@ -39,7 +52,10 @@ class AdfError(AssertionError):
 
 
 def validate_adf(doc: Any) -> None:
-    """Raise AdfError naming the path of the first rule `doc` breaks."""
+    """Raise AdfError naming the path of the first rule `doc` breaks (Atlassian's schema first)."""
+    problems = adf_schema_errors(doc)
+    if problems:
+        raise AdfError(f"not valid against Atlassian's ADF schema: {problems[0]}")
     if not isinstance(doc, dict) or doc.get("type") != "doc" or doc.get("version") != 1:
         raise AdfError("root must be {'type': 'doc', 'version': 1, ...}")
     _keys(doc, "doc")
@@ -81,8 +97,8 @@ def _children(
 def _node(node: dict[str, Any], path: str) -> None:  # noqa: PLR0912 - one branch per node type
     kind = node["type"]
     _keys(node, path)
-    if "marks" in node and kind != "text":
-        _fail(path, "only text nodes carry marks")
+    if "marks" in node and kind not in ("text", "media"):
+        _fail(path, "only text and media nodes carry marks")
     if kind == "text":
         _text(node, path, code_block=False)
     elif kind in ("hardBreak", "rule"):
@@ -116,6 +132,25 @@ def _node(node: dict[str, Any], path: str) -> None:  # noqa: PLR0912 - one branc
         _table(node, path)
     elif kind == "tableRow":
         _children(node, path, frozenset({"tableHeader", "tableCell"}), minimum=1)
+    elif kind == "mediaSingle":
+        if node.get("attrs") != {"layout": "center"}:
+            _fail(path, "mediaSingle attrs are {'layout': 'center'}")
+        _children(node, path, frozenset({"media"}), minimum=1)
+        if len(node["content"]) != 1:
+            _fail(path, "a mediaSingle holds exactly one media")
+    elif kind == "media":
+        _media(node, path)
+    elif kind == "taskList":
+        _local_id(node, path, {"localId"})
+        _children(node, path, frozenset({"taskItem", "taskList"}), minimum=1)
+        if node["content"][0]["type"] != "taskItem":
+            _fail(path, "a taskList starts with a taskItem")
+    elif kind == "taskItem":
+        _local_id(node, path, {"localId", "state"})
+        if node["attrs"]["state"] not in ("DONE", "TODO"):
+            _fail(path, "a taskItem's state is DONE or TODO")
+        if "content" in node:
+            _inline_children(node, path)
     elif kind in ("tableHeader", "tableCell"):
         attrs = node.get("attrs", {})
         for name, value in attrs.items():
@@ -124,6 +159,24 @@ def _node(node: dict[str, Any], path: str) -> None:  # noqa: PLR0912 - one branc
         _children(node, path, BLOCKS_IN_CELL, minimum=1)
     else:
         _fail(path, f"unexpected node type {kind}")
+
+
+def _local_id(node: dict[str, Any], path: str, keys: set[str]) -> None:
+    attrs = node.get("attrs")
+    if not isinstance(attrs, dict) or set(attrs) != keys or not attrs.get("localId"):
+        _fail(path, f"{node['type']} attrs are {sorted(keys)} with a non-empty localId")
+
+
+def _media(node: dict[str, Any], path: str) -> None:
+    attrs = node.get("attrs", {})
+    if attrs.get("type") != "external" or set(attrs) - {"type", "url", "alt"}:
+        _fail(path, "media is external, with a url and maybe an alt")
+    if not str(attrs.get("url", "")).lower().startswith(("http://", "https://")):
+        _fail(path, f"media url {attrs.get('url')!r} is not http(s)")
+    for mark in node.get("marks", []):
+        if mark.get("type") != "link":
+            _fail(path, "media carries only a link mark")
+        _mark(mark, path)
 
 
 def _inline_children(node: dict[str, Any], path: str) -> None:
@@ -152,6 +205,8 @@ def _text(node: dict[str, Any], path: str, *, code_block: bool) -> None:
         _fail(path, f"duplicate marks {kinds}")
     if set(kinds) - MARKS:
         _fail(path, f"unknown marks {sorted(set(kinds) - MARKS)}")
+    if [kind for kind in kinds if kind == "subsup"].__len__() > 1:
+        _fail(path, "one subsup mark at most")
     if "code" in kinds and set(kinds) - {"code", "link"}:
         _fail(path, f"code combines only with link, not {kinds}")
     for mark in marks:
@@ -159,6 +214,17 @@ def _text(node: dict[str, Any], path: str, *, code_block: bool) -> None:
 
 
 def _mark(mark: dict[str, Any], path: str) -> None:
+    if mark["type"] == "subsup":
+        if mark != {"type": "subsup", "attrs": {"type": mark.get("attrs", {}).get("type")}} or mark["attrs"][
+            "type"
+        ] not in ("sub", "sup"):
+            _fail(path, "a subsup mark is {'type': 'subsup', 'attrs': {'type': 'sub'|'sup'}}")
+        return
+    if mark["type"] == "textColor":
+        color = mark.get("attrs", {}).get("color", "")
+        if set(mark) != {"type", "attrs"} or set(mark["attrs"]) != {"color"} or len(color) != 7:
+            _fail(path, "a textColor mark is {'type': 'textColor', 'attrs': {'color': '#rrggbb'}}")
+        return
     if mark["type"] != "link":
         if set(mark) != {"type"}:
             _fail(path, f"{mark['type']} mark takes no attributes")

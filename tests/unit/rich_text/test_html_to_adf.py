@@ -8,25 +8,33 @@ from typing import Any
 import pytest
 
 from aha_jira.jira.rich_text import html_to_adf
+from aha_jira.jira.rich_text.hosting import HostedImage
 from aha_jira.jira.rich_text.table_layout import MAX_COLUMNS
 
 from .adf_nodes import (
     br,
     code_block,
+    color,
     doc,
     h,
+    image,
     li,
     link,
     ol,
     p,
     quote,
     rule,
+    sub,
+    sup,
     table,
+    task,
+    task_list,
     td,
     text,
     th,
     tr,
     ul,
+    without_local_ids,
 )
 from .adf_rules import validate_adf
 from .aha_descriptions import ALL, USER_STORY, reference_bodies
@@ -201,26 +209,109 @@ def test_inner_link_replaces_outer_link() -> None:
     )
 
 
-def test_images_become_links_to_the_image() -> None:
+def test_images_become_media_blocks_splitting_their_paragraph() -> None:
     html = (
-        '<p><img src="https://cdn.example/a.png" alt="Checkout flow"> '
+        '<p>Before <img src="https://cdn.example/a.png" alt="Checkout flow"> '
         '<img src="https://cdn.example/b.png"> '
         '<img src="data:image/png;base64,AAAA" alt="inline"> '
         '<img src="/relative.png"></p>'
     )
     assert adf(html) == doc(
-        p(
-            text("Checkout flow", link("https://cdn.example/a.png")),
-            " ",
-            text("https://cdn.example/b.png", link("https://cdn.example/b.png")),
-            " inline",
-        )
+        p("Before"),
+        image("https://cdn.example/a.png", "Checkout flow"),
+        image("https://cdn.example/b.png"),
+        p("inline"),
     )
 
 
 def test_image_inside_a_link_keeps_the_link() -> None:
     html = '<a href="https://example.com"><img src="https://cdn.example/a.png" alt="logo"></a>'
-    assert adf(html) == doc(p(text("logo", link("https://example.com"))))
+    assert adf(html) == doc(image("https://cdn.example/a.png", "logo", href="https://example.com"))
+
+
+def test_an_image_in_a_heading_follows_it_and_one_in_a_checklist_item_is_a_link() -> None:
+    html = (
+        '<h2>Flow <img src="https://cdn.example/f.png" alt="flow"></h2>'
+        '<ul data-type="taskList"><li data-checked="true">see <img src="https://cdn.example/s.png"></li></ul>'
+    )
+    assert without_local_ids(adf(html)) == doc(
+        h(2, "Flow"),
+        image("https://cdn.example/f.png", "flow"),
+        task_list(task("DONE", "see ", text("https://cdn.example/s.png", link("https://cdn.example/s.png")))),
+    )
+
+
+def test_hosted_images_are_shown_from_the_issue_attachment() -> None:
+    hosted = HostedImage("Austria.png", "https://acme.atlassian.net/rest/api/3/attachment/content/10001")
+    result = html_to_adf(
+        '<p><img src="https://aha.example/a/original.png?1"> <img src="https://cdn.example/other.png"></p>',
+        images=lambda src: hosted if src.startswith("https://aha.example/") else None,
+    )
+    validate_adf(result)
+    assert result == doc(image(hosted.url, "Austria.png"), image("https://cdn.example/other.png"))
+
+
+# -- marks the roadmap's editor writes ---------------------------------------------------------------
+
+
+def test_subscript_superscript_and_text_colour() -> None:
+    html = (
+        "<p>H<sub>2</sub>O, E = mc<sup>2</sup>, <sup><sub>inner wins</sub></sup> "
+        '<span style="color: rgb(222, 53, 11)">red <b>bold</b></span> '
+        '<font color="navy">navy</font> <span style="color:#0F0">short hex</span> '
+        '<span style="color: rgba(0,0,0,0.5)">see-through</span> <span style="color: var(--x)">var</span> '
+        "<code><sup>code</sup></code></p>"
+    )
+    assert adf(html) == doc(
+        p(
+            "H", sub("2"), "O, E = mc", sup("2"), ", ", sub("inner wins"), " ",
+            text("red ", color("#de350b")), text("bold", "strong", color("#de350b")), " ",
+            text("navy", color("#000080")), " ", text("short hex", color("#00ff00")),
+            " see-through var ", text("code", "code"),
+        )
+    )  # fmt: skip
+
+
+def test_checklists_keep_their_state_and_nesting() -> None:
+    html = (
+        '<ul data-type="taskList">'
+        '<li data-type="taskItem" data-checked="true"><label><input type="checkbox" checked></label>'
+        "<div><p>Write the spec</p></div></li>"
+        '<li data-type="taskItem" data-checked="false"><div><p>Review it</p>'
+        '<ul data-type="taskList"><li data-checked="true">with design</li></ul>'
+        "<ul><li>a note</li></ul></div></li></ul>"
+        '<ul class="contains-task-list"><li class="task-list-item"><input type="checkbox" checked> GitHub style</li>'
+        '<li class="task-list-item"><input type="checkbox"> open</li></ul>'
+    )
+    result = adf(html)
+    assert without_local_ids(result) == doc(
+        task_list(
+            task("DONE", "Write the spec"),
+            task("TODO", "Review it", br(), "• a note"),
+            task_list(task("DONE", "with design")),
+        ),
+        task_list(task("DONE", "GitHub style"), task("TODO", "open")),
+    )
+    ids = [node["attrs"]["localId"] for node in _walk(result) if node["type"] in ("taskList", "taskItem")]
+    assert len(set(ids)) == len(ids) == 8
+    assert html_to_adf(html) == result  # the same ids every time: an unchanged description hashes the same
+
+
+def test_a_checklist_in_a_quote_is_a_list_with_its_state_in_text() -> None:
+    html = '<blockquote><ul data-type="taskList"><li data-checked="true">done</li><li>open</li></ul></blockquote>'
+    assert adf(html) == doc(quote(ul(li("☑ done"), li("☐ open"))))
+
+
+def test_anchors_keep_their_text_and_in_page_links_point_nowhere() -> None:
+    html = '<h2><a id="scope" name="scope"></a>Scope</h2><p>See <a href="#scope">the scope</a>.</p>'
+    assert adf(html) == doc(h(2, "Scope"), p("See the scope."))
+
+
+def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [node]
+    for child in node.get("content", []):
+        found.extend(_walk(child))
+    return found
 
 
 # -- lists -----------------------------------------------------------------------------------------
@@ -380,8 +471,8 @@ def test_entities_are_decoded() -> None:
 
 
 def test_unknown_tags_keep_their_text() -> None:
-    assert adf("<p><font color=red>red</font> <x-widget>custom</x-widget> <sup>2</sup></p>") == doc(
-        p("red custom 2")
+    assert adf("<p><font face=serif>serif</font> <x-widget>custom</x-widget> <mark>2</mark></p>") == doc(
+        p("serif custom 2")
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aha_jira.jira.rich_text import html_to_wiki
+from aha_jira.jira.rich_text.hosting import HostedImage
 
 from .aha_descriptions import PRICING_TABLE, RELEASE_NOTES, SPECIAL_CHARACTERS, USER_STORY, reference_bodies
 
@@ -233,7 +234,37 @@ def test_images() -> None:
         '<img src="data:image/png;base64,AA" alt="inline pic"></p>'
     )
     assert html_to_wiki(html) == (
-        "!https://cdn.example/a%20b.png! [!https://cdn.example/logo.png!|https://example.com] inline pic"
+        "!https://cdn.example/a%20b.png|alt=diagram! [!https://cdn.example/logo.png!|https://example.com] inline pic"
+    )
+
+
+def test_hosted_images_are_embedded_by_file_name() -> None:
+    def hosted(src: str) -> HostedImage | None:
+        if src.endswith("/a.png"):
+            return HostedImage("Austria map.png", "https://jira.example/secure/attachment/1/a.png")
+        if src.endswith("/b.png"):  # a name wiki cannot embed: shown from its URL on the issue
+            return HostedImage("odd|name!.png", "https://jira.example/secure/attachment/2/b.png")
+        return None
+
+    html = '<p><img src="https://aha.example/a.png" alt="a, with comma"> <img src="https://aha.example/b.png"></p>'
+    assert html_to_wiki(html, images=hosted) == (
+        "!Austria map.png! !https://jira.example/secure/attachment/2/b.png!"
+    )
+
+
+def test_subscript_superscript_and_colour() -> None:
+    html = '<p>H<sub>2</sub>O and <sup>note</sup> then <span style="color:#DE350B">red <b>bold</b></span></p>'
+    assert html_to_wiki(html) == "H{~}2{~}O and ^note^ then {color:#de350b}red *bold*{color}"
+
+
+def test_checklists_are_bullets_with_their_state() -> None:
+    html = (
+        '<ul data-type="taskList"><li data-checked="true">Write the spec</li>'
+        '<li data-checked="false">Review<ul data-type="taskList"><li data-checked="true">design</li></ul></li></ul>'
+        '<table><tr><td><ul class="checklist"><li class="checked">in a cell</li></ul></td></tr></table>'
+    )
+    assert html_to_wiki(html) == (
+        "* \\[x\\] Write the spec\n* \\[ \\] Review\n** \\[x\\] design\n\n|☑ in a cell|"
     )
 
 

@@ -19,7 +19,8 @@ HTML = "<p>Ship <b>it</b> &amp; more</p>"
 
 def test_public_interface() -> None:
     assert sorted(rich_text.__all__) == [
-        "RichTextFormat", "adf_to_text", "html_to_adf", "html_to_wiki", "render", "wiki_to_text",
+        "HostedImage", "ImageHost", "RichTextFormat", "adf_to_html", "adf_to_text", "first_line",
+        "html_to_adf", "html_to_wiki", "no_hosting", "render", "wiki_to_html", "wiki_to_text",
     ]  # fmt: skip
     assert [member.value for member in RichTextFormat] == ["adf", "wiki"]
 
@@ -71,3 +72,19 @@ def test_wiki_reader_falls_back_to_the_raw_markup(
     assert wiki_to_text("  *raw* markup \n") == "*raw* markup"
     assert [r.levelno for r in caplog.records if r.name == wiki_module.__name__] == [logging.ERROR]
     caplog.clear()
+
+
+@pytest.mark.parametrize(
+    ("html", "line"),
+    [
+        ("<p>First requirement<br></p>", "First requirement"),
+        ("<p><br></p><h2>  Title <b>bold</b> </h2><p>rest</p>", "Title bold"),
+        ("<p>one<br>two</p>", "one"),
+        ("<ul><li>item</li></ul>", "• item"),
+        ('<p><img src="https://x.example/a.png" alt="diagram"></p>', "diagram"),
+        ("", ""),
+        ("<p> </p>", ""),
+    ],
+)
+def test_first_line(html: str, line: str) -> None:
+    assert rich_text.first_line(html) == line

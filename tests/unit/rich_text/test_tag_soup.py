@@ -9,8 +9,11 @@ from typing import Any
 import pytest
 
 from aha_jira.jira.rich_text import adf_to_text, html_to_adf, html_to_wiki, wiki_to_text
+from aha_jira.jira.rich_text.adf_html import adf_document
 from aha_jira.jira.rich_text.adf_writer import document_to_adf
 from aha_jira.jira.rich_text.html_reader import build_document
+from aha_jira.jira.rich_text.html_writer import document_to_html
+from aha_jira.jira.rich_text.wiki_html import wiki_document
 from aha_jira.jira.rich_text.wiki_writer import document_to_wiki
 
 from .adf_rules import validate_adf
@@ -18,7 +21,8 @@ from .adf_rules import validate_adf
 TAGS = [
     "p", "div", "span", "br", "b", "strong", "i", "em", "u", "s", "del", "code", "kbd", "pre", "a", "a", "img",
     "ul", "ol", "li", "li", "table", "table", "thead", "tbody", "tr", "tr", "td", "td", "th", "th", "caption", "h1", "h2", "h3", "h6",
-    "blockquote", "hr", "script", "style", "x-widget", "font", "sup", "dl", "dt", "dd", "section", "col",
+    "blockquote", "hr", "script", "style", "x-widget", "font", "sup", "sub", "dl", "dt", "dd", "section", "col",
+    "span", "ul", "li", "input", "label",
 ]  # fmt: skip
 ATTRIBUTES = {
     "a": ['href="https://x.example/a_b?c=1|2"', 'href="mailto:pm@x.example"', 'href="javascript:alert(1)"',
@@ -30,6 +34,11 @@ ATTRIBUTES = {
     "ol": ['start="5"', 'start="0"', 'start="-3"', 'start="zz"'],
     "pre": ['class="language-python"', 'class="lang-<x>"', 'data-lang="c#"'],
     "code": ['class="language-sql"'],
+    "span": ['style="color: #de350b"', 'style="color: rgb(0, 82, 204)"', 'style="color: red; color: bogus"'],
+    "font": ['color="#00ff00"', 'color="nonsense"'],
+    "ul": ['data-type="taskList"', 'class="checklist"'],
+    "li": ['data-checked="true"', 'data-checked="false"', 'class="checked"', 'data-type="taskItem"'],
+    "input": ['type="checkbox" checked', 'type="checkbox"'],
 }  # fmt: skip
 TEXTS = [
     "word", "word", "word", " ", "\n", "  spaced  ", "\t", "*", "**", "_", "+", "^", "~", "{", "}", "[", "]", "|",
@@ -87,6 +96,11 @@ def test_tag_soup_never_raises_and_is_always_valid(chunk: int) -> None:
         adf_text, wiki_text = adf_to_text(adf), wiki_to_text(wiki)
         # Both formats carry the same words (images differ: alt text in ADF, URL in wiki).
         assert adf_text.count("word") == wiki_text.count("word"), soup
+        # Read back as HTML (the strict readers, without their safety nets): the words are all there.
+        for back in (document_to_html(adf_document(adf)), document_to_html(wiki_document(wiki))):
+            assert "<script" not in back and "javascript:" not in back
+            assert build_document(back) == build_document(back)
+            assert adf_to_text(html_to_adf(back)).count("word") == adf_text.count("word"), soup
 
 
 def test_the_soups_exercise_the_hard_parts() -> None:
@@ -127,3 +141,8 @@ def test_random_text_round_trips_through_wiki_escaping(seed: int) -> None:
         expected = " ".join(text.split())
         assert wiki_to_text(html_to_wiki(html)) == expected, html
         assert adf_to_text(html_to_adf(html)) == expected, html
+        # And back to HTML: the same text.
+        assert build_document(document_to_html(wiki_document(html_to_wiki(html)))) == build_document(html), (
+            html
+        )
+        assert build_document(document_to_html(adf_document(html_to_adf(html)))) == build_document(html), html

@@ -125,8 +125,9 @@ def test_summary_counts_characters_as_jira_does() -> None:
     assert summary == "😀" * 127 + "…"
 
 
-def test_blank_name_falls_back_to_the_reference() -> None:
-    assert draft(feature(name="   ")).create_fields["summary"] == "MOB-12"
+def test_blank_name_falls_back_to_the_description_then_the_reference() -> None:
+    assert draft(feature(name="   ")).create_fields["summary"] == "Works without a network."
+    assert draft(feature(name="   ", description={"body": "<p> </p>"})).create_fields["summary"] == "MOB-12"
 
 
 # --- description and the link back -------------------------------------------------------------------

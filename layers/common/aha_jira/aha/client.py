@@ -40,7 +40,7 @@ M = TypeVar("M", bound=BaseModel)
 
 MAX_PAGES = 50
 PAGE_SIZE = 100  # Aha! answers at most 200 a page
-_COLLECTION: dict[RecordKind, str] = {"feature": "features", "requirement": "requirements"}
+_COLLECTION: dict[RecordKind, str] = {"feature": "features", "requirement": "requirements", "epic": "epics"}
 _ANSWER_HINT = (
     "Check that roadmap.base_url is the address of the Aha! account; if it is, Aha! answered in a way its "
     "API does not describe: the work is retried, and the integration log keeps the answer's problem."

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
-RecordKind = Literal["feature", "requirement"]
+RecordKind = Literal["feature", "requirement", "epic"]
 
 
 def _id_text(value: Any) -> Any:

@@ -176,7 +176,13 @@ def _load(run: CheckRun, client: JiraClient) -> JiraSnapshot | None:
         linking_enabled=linking_enabled,
     )
 
-    mapped_types = [item for item in (feature_type, requirement_type) if item is not None]
+    # `mapping.epics`: the Jira epic type the roadmap's epics become, loaded like the mapped types.
+    epic_type = (
+        _find_type(run, issue_types, mapping.epics.issue_type, "mapping.epics.issue_type")
+        if mapping.epics is not None
+        else None
+    )
+    mapped_types = [item for item in (feature_type, requirement_type, epic_type) if item is not None]
     create_fields: dict[str, dict[str, CreateMetaField]] = {}
     for issue_type in {item.id: item for item in mapped_types}.values():
         loaded = run.step(
@@ -217,6 +223,7 @@ def _load(run: CheckRun, client: JiraClient) -> JiraSnapshot | None:
         ],
         feature_issue_type_id=feature_type.id if feature_type else None,
         requirement_issue_type_id=requirement_type.id if requirement_type else None,
+        epic_issue_type_id=epic_type.id if epic_type else None,
         requirement_mode=mode,
         link_type=link_type,
         fields=fields,

@@ -7,7 +7,14 @@ import re
 from aha_jira.errors import InvalidRequest, NotFound
 from aha_jira.integrations.query import load_integration
 from aha_jira.models.feature_record import FeatureRecord
-from aha_jira.models.feature_view import FeatureList, FeatureView, JiraState, RecordView, TimeTracking
+from aha_jira.models.feature_view import (
+    FeatureList,
+    FeatureView,
+    JiraState,
+    RecordView,
+    SprintView,
+    TimeTracking,
+)
 from aha_jira.models.issue_link import IssueLink, JiraSide
 from aha_jira.models.references import is_reference
 from aha_jira.ports import FeatureReader, IntegrationRepository, LinkReader
@@ -35,6 +42,8 @@ def _record_view(
             synced_at=link.synced_at if link else None,
             resolution=side.jira_resolution,
             updated_at=side.jira_updated_at,
+            sprint=SprintView(**side.sprint.model_dump()) if side.sprint else None,
+            rank=side.rank,
         ),
         time_tracking=TimeTracking(
             spent_seconds=side.spent_seconds, remaining_seconds=side.remaining_seconds

@@ -10,20 +10,25 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+from aha_jira.jira.multipart import MultipartFile
 from aha_jira.jira.transport import JiraTransport
 from aha_jira.models.jira_payloads import (
+    AttachmentRef,
+    AttachmentSettings,
     BulkCreateResult,
     Configuration,
     CreatedIssue,
     CreateMetaField,
     FieldRef,
     IssueLinkTypeRef,
+    IssueStatus,
     IssueTypeRef,
     IssueTypeStatuses,
     JiraIssue,
     Myself,
     ProjectRef,
     ServerInfo,
+    TransitionRef,
     UserPermission,
     UserRef,
     VersionRef,
@@ -162,6 +167,59 @@ class JiraClient:
         if properties:
             params["properties"] = ",".join(properties)
         return JiraIssue.model_validate(self.transport.get(f"{self._api}/issue/{_segment(key)}", params))
+
+    # --- workflow transitions ---------------------------------------------------------------------
+    def issue_status(self, key: str) -> IssueStatus:
+        """The issue's status and type, and the transitions it offers from there, in one call."""
+        answer = self.transport.get(
+            f"{self._api}/issue/{_segment(key)}", {"fields": "status,issuetype", "expand": "transitions"}
+        )
+        fields = (answer or {}).get("fields") or {}
+        return IssueStatus.model_validate(
+            {
+                "id": answer.get("id"),
+                "key": answer.get("key"),
+                "status": fields.get("status"),
+                "issue_type_id": (fields.get("issuetype") or {}).get("id"),
+                "transitions": answer.get("transitions") or [],
+            }
+        )
+
+    def transition_screen(self, key: str, transition_id: str) -> TransitionRef | None:
+        """One transition the issue offers now, with its screen's fields (`required`, allowed values)."""
+        answer = self.transport.get(
+            f"{self._api}/issue/{_segment(key)}/transitions",
+            {"transitionId": transition_id, "expand": "transitions.fields"},
+        )
+        found = [TransitionRef.model_validate(item) for item in (answer or {}).get("transitions") or []]
+        return next((item for item in found if item.id == transition_id), None)
+
+    def transition_issue(self, key: str, transition_id: str, fields: dict[str, Any] | None = None) -> None:
+        body: dict[str, Any] = {"transition": {"id": transition_id}}
+        if fields:
+            body["fields"] = fields
+        self.transport.post(f"{self._api}/issue/{_segment(key)}/transitions", body)
+
+    # --- attachments --------------------------------------------------------------------------------
+    def attachment_settings(self) -> AttachmentSettings:
+        return AttachmentSettings.model_validate(self.transport.get(f"{self._api}/attachment/meta") or {})
+
+    def issue_attachments(self, key: str) -> list[AttachmentRef]:
+        answer = self.transport.get(f"{self._api}/issue/{_segment(key)}", {"fields": "attachment"})
+        items = ((answer or {}).get("fields") or {}).get("attachment") or []
+        return [AttachmentRef.model_validate(item) for item in items]
+
+    def upload_attachment(self, key: str, body: MultipartFile) -> AttachmentRef:
+        """Upload one file (its body streamed as it is read: the request is never repeated)."""
+        answer = self.transport.request(
+            "POST",
+            f"{self._api}/issue/{_segment(key)}/attachments",
+            data=body,
+            headers={"X-Atlassian-Token": "no-check", "Content-Type": body.content_type},
+            repeatable=False,
+        )
+        items = answer if isinstance(answer, list) else [answer]
+        return AttachmentRef.model_validate(items[0] if items else {})
 
     def search(
         self,

@@ -120,7 +120,11 @@ class JiraTransport:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
+        data: Any = None,
+        repeatable: bool = True,
     ) -> Any:
+        """`data`: a body other than JSON (an upload's stream, sent as it is read). `repeatable` False: the
+        request cannot be sent twice (a stream is read once), so a 429 is raised rather than repeated."""
         if not self._site_checked:
             try:
                 check_site(self.base_url, allow_loopback=self._allow_loopback)
@@ -138,7 +142,7 @@ class JiraTransport:
             if kind is not None:
                 self._wait_for_budget(kind, not_before, refused)
             try:
-                return self._send_once(method, path, params, json_body, headers, kind=kind)
+                return self._send_once(method, path, params, json_body, headers, kind=kind, data=data)
             except JiraRateLimited as error:
                 if self._budget is None:
                     wait = self._inline_wait(method, error, attempt)
@@ -147,7 +151,8 @@ class JiraTransport:
                     self._wait(wait)
                     continue
                 throttled += 1
-                if throttled > MAX_THROTTLED_RETRIES:
+                # Only reads are repeated without a budget (`_inline_wait`); a stream only once, ever.
+                if throttled > (MAX_THROTTLED_RETRIES if repeatable else 0):
                     raise
                 retry_after = error.retry_after
                 if retry_after is None:
@@ -220,6 +225,7 @@ class JiraTransport:
         headers: Mapping[str, str] | None,
         *,
         kind: RequestKind | None = None,
+        data: Any = None,
     ) -> Any:
         import requests  # noqa: PLC0415 - imported by __init__ already: a dictionary look-up
         from requests import exceptions as rex  # noqa: PLC0415
@@ -229,6 +235,7 @@ class JiraTransport:
             f"{self.base_url}{path}",
             params=dict(params or {}),
             json=json_body,
+            data=data,
             headers={"Accept": "application/json", **(headers or {})},
         )
         try:

@@ -1,9 +1,11 @@
 """An Aha! feature as its REST API and event payloads carry it (the body of the send route).
 
 Unknown keys are accepted and ignored: Aha! adds fields over time. What a send needs is typed here;
-`reference_num` and `name` are required, everything else may be absent or null. Every value has the
-limits of `models.limits`, and a feature's references are unique (its own and its requirements'), so a
-send that would overwrite one record with another is refused before anything is written.
+`reference_num` is required, and a feature's `name` (Aha! sends some requirements without one: the send
+gives them a fallback summary), everything else may be absent or null. Every value has the limits of
+`models.limits`, and a feature's references are unique (its own and its requirements'), so a send that
+would overwrite one record with another is refused before anything is written. A release sent as a feature
+(Aha!'s release payload under `feature`) is refused: it would become a story named like the release.
 """
 
 from __future__ import annotations
@@ -61,13 +63,35 @@ class AhaModel(BaseModel):
     model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
+class AhaAttachment(AhaModel):
+    # Aha!'s attachment id: what a send recognises an attachment by (with its size) once uploaded.
+    id: ShortText | None = None
+    file_name: RecordName | None = None
+    download_url: Url | None = None
+    content_type: ShortText | None = None
+    file_size: int | None = Field(default=None, ge=0, le=MAX_FILE_SIZE)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: Any) -> Any:
+        # Aha! ids are strings in its API; some payloads carry them as numbers.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class AhaDescription(AhaModel):
     body: Description = ""
+    # Files the description shows or links (inline images among them); uploaded with the record's own.
+    attachments: list[AhaAttachment] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
 
     @field_validator("body", mode="before")
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
         return "" if value is None else value
+
+    @field_validator("attachments", mode="before")
+    @classmethod
+    def _no_attachments(cls, value: Any) -> Any:
+        return [] if value is None else value
 
 
 class AhaWorkflowStatus(AhaModel):
@@ -86,13 +110,6 @@ class AhaUser(AhaModel):
     name: RecordName | None = None
 
 
-class AhaAttachment(AhaModel):
-    file_name: RecordName | None = None
-    download_url: Url | None = None
-    content_type: ShortText | None = None
-    file_size: int | None = Field(default=None, ge=0, le=MAX_FILE_SIZE)
-
-
 class AhaCustomField(AhaModel):
     key: RecordName
     name: RecordName | None = None
@@ -104,7 +121,8 @@ class AhaRecord(AhaModel):
     """What features and requirements have in common."""
 
     reference_num: Reference
-    name: RecordName
+    # Required for a feature (below); a requirement without one gets a fallback summary when sent.
+    name: RecordName | None = None
     description: AhaDescription = Field(default_factory=AhaDescription)
     workflow_status: AhaWorkflowStatus | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
@@ -141,6 +159,10 @@ class AhaRecord(AhaModel):
     def custom_field(self, key: str) -> AhaCustomField | None:
         return next((item for item in self.custom_fields if item.key == key), None)
 
+    def all_attachments(self) -> list[AhaAttachment]:
+        """The record's own attachments, then its description's."""
+        return [*self.attachments, *self.description.attachments]
+
 
 class AhaRequirement(AhaRecord):
     @model_validator(mode="before")
@@ -158,9 +180,52 @@ class AhaRequirement(AhaRecord):
         return value
 
 
+class AhaEpic(AhaModel):
+    """An Aha! epic or initiative as a feature carries it (`feature.epic`, `feature.initiative`): sent as a
+    Jira epic the feature's issue is a child of, when `mapping.epics` asks for it."""
+
+    reference_num: Reference
+    name: RecordName
+    url: Url | None = None
+    description: AhaDescription = Field(default_factory=AhaDescription)
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _description_text(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if isinstance(value, str):
+            return {"body": value}
+        return value
+
+
+# Aha!'s release references (`PROD-R-1`) and the keys only a release has.
+_RELEASE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*-R-\d+")
+_RELEASE_KEYS = ("released", "parking_lot", "release_date", "theme")
+
+
 class AhaFeature(AhaRecord):
+    name: RecordName
     release: AhaRelease | None = None
     requirements: list[AhaRequirement] = Field(default_factory=list, max_length=MAX_REQUIREMENTS)
+    epic: AhaEpic | None = None
+    initiative: AhaEpic | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_a_release(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            reference = value.get("reference_num")
+            release_keys = [key for key in _RELEASE_KEYS if key in value]
+            if release_keys or (isinstance(reference, str) and _RELEASE_REFERENCE.fullmatch(reference)):
+                shown = f" {reference}" if isinstance(reference, str) and len(reference) <= 64 else ""
+                raise PydanticCustomError(
+                    "not_a_feature",
+                    "is a release{shown}, not a feature: send a release's features with "
+                    "POST /integrations/<id>/releases/<release reference>/send",
+                    {"shown": shown},
+                )
+        return value
 
     @field_validator("requirements", mode="before")
     @classmethod

@@ -5,6 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 
+class SprintView(BaseModel):
+    id: str
+    name: str | None = None
+    state: str | None = None  # active, future or closed
+
+
 class JiraState(BaseModel):
     key: str | None
     id: str | None
@@ -13,6 +19,8 @@ class JiraState(BaseModel):
     synced_at: str | None
     resolution: str | None = None  # Jira's resolution, from webhooks
     updated_at: str | None = None  # when a Jira webhook last changed the record
+    sprint: SprintView | None = None  # Jira Software: the issue's sprint (None: the backlog, or not known)
+    rank: str | None = None  # Jira Software: the issue's rank (orders issues like the board does)
 
 
 class TimeTracking(BaseModel):

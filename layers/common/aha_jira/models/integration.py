@@ -166,6 +166,14 @@ FieldMapping = Annotated[
 ]
 
 
+class EpicMapping(StrictModel):
+    """`mapping.epics`: a feature's Aha! epic (`source: "epic"`) or initiative (`"initiative"`) is sent as a
+    Jira epic of `issue_type`, and the feature's issue becomes its child."""
+
+    issue_type: Name = "Epic"
+    source: Literal["epic", "initiative"] = "epic"
+
+
 class Mapping(StrictModel):
     feature_issue_type: Name
     requirement_issue_type: Name
@@ -174,6 +182,11 @@ class Mapping(StrictModel):
     fields: dict[Name, FieldMapping] = Field(default_factory=dict, max_length=MAX_FIELD_MAPPINGS)
     send_tags: bool = True
     send_release: bool = True
+    # Values for fields a workflow transition's screen requires (a status change moving the issue), by id.
+    transition_fields: dict[Name, ConstantField] = Field(default_factory=dict, max_length=MAX_FIELD_MAPPINGS)
+    epics: EpicMapping | None = None
+    # Attachments (the record's and its description's) are uploaded to the issue.
+    send_attachments: bool = True
 
     @field_validator("statuses")
     @classmethod

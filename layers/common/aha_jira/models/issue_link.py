@@ -6,7 +6,8 @@ the issue. A reservation whose outcome is unknown (Jira may have created the iss
 lost) is `uncertain`; whoever takes it over reconciles through the issue's stamp before creating.
 
 Three writers share the record, each with its own part:
-- the send: the reservation, the issue, the content hash and sync time (`IssueLink`'s own fields);
+- the send: the reservation, the issue, the content hash and sync time, and what it last told Jira of the
+  record: its roadmap URL, its roadmap status, the attachments it uploaded (`IssueLink`'s own fields);
 - the Jira webhook: what the record knows of its issue (`IssueLink.jira`, a `JiraSide`), and nothing else;
 - an import's write-back: `writeback_at`.
 One item holds them all, flat (`storage/issue_links.py`); the webhook's write is derived from `JiraSide`.
@@ -19,7 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-RecordKind = Literal["feature", "requirement"]
+# An epic is the Jira epic of an Aha! epic or initiative its features are children of (`sync/epics.py`).
+RecordKind = Literal["feature", "requirement", "epic"]
 LinkState = Literal["reserved", "linked"]
 
 
@@ -37,6 +39,24 @@ class WorklogEntry(BaseModel):
     own worklog, and arrive in any order)."""
 
     changes: list[WorklogChange] = Field(default_factory=list)
+
+
+class UploadedAttachment(BaseModel):
+    """A roadmap attachment on the Jira issue: uploaded once (recognised by its Aha! id and size)."""
+
+    size: int | None = None
+    jira_id: str
+    file_name: str
+    content_url: str  # where Jira serves it: inline images are shown from there
+    source_url: str | None = None  # the roadmap's download URL (an `<img>` showing it is matched by it)
+
+
+class Sprint(BaseModel):
+    """The issue's open sprint (Jira Software), from the Sprint changelog items webhooks carry."""
+
+    id: str
+    name: str | None = None
+    state: str | None = None
 
 
 class JiraSide(BaseModel):
@@ -65,6 +85,8 @@ class JiraSide(BaseModel):
     remaining_seconds: int | None = None
     webhook_rev: int = 0  # bumped by every webhook write: optimistic concurrency between deliveries
     jira_updated_at: str | None = None  # when a webhook last changed the record (ISO 8601)
+    sprint: Sprint | None = None  # Jira Software: the issue's sprint (None: backlog, or never seen)
+    rank: str | None = None  # Jira Software: the issue's rank (LexoRank), from the issue in the event
 
 
 class IssueLink(BaseModel):
@@ -85,6 +107,14 @@ class IssueLink(BaseModel):
     imported: bool = False
     # Imported records: when the roadmap reference was written back to the Jira issue (None: pending).
     writeback_at: str | None = None
+    # What the send last told Jira of the record (each written by the send only, `storage/issue_links.py`):
+    record_url: str | None = None  # the roadmap record's URL (a payload without `url` keeps the link back)
+    sent_status: str | None = None  # the roadmap status the last send carried (a change moves the issue)
+    # Jira statuses the latest status pushes moved the issue to (the last few): their webhooks are our echo.
+    pushed_statuses: list[str] = Field(default_factory=list)
+    attachments: dict[str, UploadedAttachment] = Field(default_factory=dict)  # by Aha! attachment key
+    upload_token: str | None = None  # the send uploading attachments now, until its lease ends
+    upload_lease_until: float = 0.0
     jira: JiraSide = Field(default_factory=JiraSide)
 
     def with_jira(self, **changes: Any) -> IssueLink:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 
 class JiraPayload(BaseModel):
@@ -149,3 +149,47 @@ class JiraIssue(JiraPayload):
     key: str
     fields: dict[str, Any] = Field(default_factory=dict)
     properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class TransitionRef(JiraPayload):
+    """A transition the issue offers now (`GET issue?expand=transitions`, `GET issue/{key}/transitions`)."""
+
+    id: str
+    name: str = ""
+    to: StatusRef
+    has_screen: bool = Field(default=False, alias="hasScreen")
+    # With `expand=transitions.fields`: the transition screen's fields, keyed by id.
+    fields: dict[str, CreateMetaField] = Field(default_factory=dict)
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _keyed(cls, value: Any) -> Any:
+        # The field metadata carries no id of its own here: the key is the id.
+        if isinstance(value, dict):
+            return {
+                key: {"fieldId": key, **item} if isinstance(item, dict) else item
+                for key, item in value.items()
+            }
+        return value
+
+
+class IssueStatus(JiraPayload):
+    """An issue's status and issue type, with the transitions it offers from there."""
+
+    id: str
+    key: str
+    status: StatusRef
+    issue_type_id: str | None = None
+    transitions: list[TransitionRef] = Field(default_factory=list)
+
+
+class AttachmentSettings(JiraPayload):
+    enabled: bool = True
+    upload_limit: int | None = Field(default=None, alias="uploadLimit")
+
+
+class AttachmentRef(JiraPayload):
+    id: str
+    filename: str = ""
+    size: int | None = None
+    content: str | None = None  # where Jira serves the file

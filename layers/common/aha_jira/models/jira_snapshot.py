@@ -42,6 +42,8 @@ class JiraSnapshot(BaseModel):
     issue_types: list[IssueTypeSnapshot]
     feature_issue_type_id: str | None = None
     requirement_issue_type_id: str | None = None
+    # `mapping.epics`: the Jira epic type the roadmap's epics (or initiatives) are sent as.
+    epic_issue_type_id: str | None = None
     requirement_mode: RequirementMode | None = None
     link_type: IssueLinkTypeRef | None = None
     fields: list[FieldRef] = Field(default_factory=list)

@@ -19,6 +19,7 @@ no delivery can claim a place after every event still to come.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -159,6 +160,20 @@ class WebhookIssueLink(JiraWebhookPayload):
         return other.id if other else None
 
 
+# Jira Software's fields have site-specific ids (`customfield_NNNNN`): they are recognised by their shape.
+_CUSTOM_FIELD = re.compile(r"customfield_[0-9]{1,18}")
+_RANK = re.compile(r"[0-9]\|[0-9a-z]{1,64}:[0-9a-z]{0,64}")
+_MAX_SPRINTS = 50
+
+
+class SprintValue(JiraWebhookPayload):
+    """One sprint of an issue's Sprint field (Cloud's shape: `{id, name, state, boardId, goal, ...}`)."""
+
+    id: JiraId
+    name: JiraName | None = None
+    state: JiraName | None = None
+
+
 class WebhookIssueFields(JiraWebhookPayload):
     summary: JiraName | None = None
     # v2 representation: a wiki-markup string; ADF (a dict) is accepted should a delivery carry it.
@@ -172,6 +187,31 @@ class WebhookIssueFields(JiraWebhookPayload):
     timespent: WorkSeconds | None = None
     timeestimate: WorkSeconds | None = None
     timeoriginalestimate: WorkSeconds | None = None
+    # Jira Software, by field id: a Rank's LexoRank string, a Sprint field's sprints (`_software` below).
+    ranks: dict[str, str] = Field(default_factory=dict)
+    sprints: dict[str, list[SprintValue]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _software(cls, value: Any) -> Any:
+        """Custom fields shaped like Jira Software's Rank (`0|i00100:`) and Sprint (a list of sprints) are
+        kept by id; every other custom field is ignored, as before."""
+        if not isinstance(value, dict):
+            return value
+        ranks: dict[str, str] = {}
+        sprints: dict[str, list[Any]] = {}
+        for key, item in value.items():
+            if not (isinstance(key, str) and _CUSTOM_FIELD.fullmatch(key)):
+                continue
+            if isinstance(item, str) and _RANK.fullmatch(item):
+                ranks[key] = item
+            elif (
+                isinstance(item, list)
+                and 0 < len(item) <= _MAX_SPRINTS
+                and all(isinstance(sprint, dict) and "id" in sprint and "state" in sprint for sprint in item)
+            ):
+                sprints[key] = item
+        return {**value, "ranks": ranks, "sprints": sprints}
 
     def has(self, name: str) -> bool:
         """Whether the delivery carried the field at all (a null value is still information)."""

@@ -15,6 +15,15 @@ class JiraIssueRef(BaseModel):
     url: str
 
 
+class SendWarning(BaseModel):
+    """Something the send could not carry to Jira (an assignee Jira does not know, an attachment over Jira's
+    size limit...): reported, never dropped silently; the rest of the send went through."""
+
+    code: str
+    message: str
+    hint: str
+
+
 class RequirementResult(BaseModel):
     reference: str
     jira: JiraIssueRef | None
@@ -29,6 +38,9 @@ class SendSynced(BaseModel):
     updated: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
+    warnings: list[SendWarning] = Field(default_factory=list)
+    # The Jira epic of the feature's Aha! epic (or initiative), when `mapping.epics` sends it.
+    epic: RequirementResult | None = None
 
 
 class SendQueued(BaseModel):

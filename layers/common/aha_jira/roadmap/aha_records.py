@@ -70,6 +70,8 @@ def _work_done(client: AhaClient, kind: RecordKind, reference: str) -> float:
 
 
 def deliver_time(client: AhaClient, record: RecordDelivery, event: RoadmapEvent) -> Outcome:
+    if event.kind == "epic":
+        return Skipped("Aha! tracks no time on epics (its API has no time tracking events for them)")
     tracking = event.data.get("time_tracking") or {}
     return sync_time(
         client, record, event.kind, tracking.get("spent_seconds"), tracking.get("remaining_seconds")

@@ -22,7 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from aha_jira.models.issue_link import IssueLink, JiraSide, Reservation
+from aha_jira.models.issue_link import IssueLink, JiraSide, Reservation, UploadedAttachment
 from aha_jira.models.roadmap_event import NewEvent
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
@@ -270,6 +270,119 @@ class DynamoIssueLinkRepository:
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
+
+    # --- what a send tells Jira beyond the issue's content (sync/transitions.py, sync/attachments.py) ---
+
+    def save_record_url(self, link: IssueLink, record_url: str) -> None:
+        """The roadmap URL the issue now links back to (a later payload without `url` keeps it)."""
+        self._update_linked(link, "SET record_url = :url", {":url": {"S": record_url}})
+
+    def note_status_push(self, link: IssueLink, pushed_statuses: list[str]) -> None:
+        """Before each transition of a status push: the Jira statuses the latest pushes moved the issue to,
+        this one's target last, so that their webhooks are known as our echo."""
+        self._update_linked(
+            link, "SET pushed_statuses = :ids", {":ids": {"L": [{"S": value} for value in pushed_statuses]}}
+        )
+
+    def save_status_sent(
+        self,
+        link: IssueLink,
+        *,
+        sent_status: str,
+        jira_status: str | None = None,
+        jira_status_id: str | None = None,
+        roadmap_status: str | None = None,
+    ) -> None:
+        """The roadmap status a send carried; with the Jira status it moved the issue to, that status on the
+        record's Jira side too (`webhook_rev` bumped: a webhook write that read the record before retries)."""
+        sets = ["sent_status = :sent"]
+        values: dict[str, Any] = {":sent": {"S": sent_status}}
+        if jira_status is not None:
+            sets += [
+                "jira_status = :jira_status",
+                "roadmap_status = :roadmap_status",
+                "webhook_rev = if_not_exists(webhook_rev, :zero) + :one",
+            ]
+            values |= {
+                ":jira_status": {"S": jira_status},
+                ":roadmap_status": {"S": roadmap_status or sent_status},
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+            }
+            if jira_status_id is not None:
+                sets.append("jira_status_id = :jira_status_id")
+                values[":jira_status_id"] = {"S": jira_status_id}
+        self._update_linked(link, "SET " + ", ".join(sets), values)
+
+    def take_upload_lease(self, link: IssueLink, *, token: str, until: float, now: float) -> bool:
+        """Hold the record's attachment uploads (one send at a time uploads them); False while another
+        send's lease runs."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(link.integration_id, link.reference),
+                UpdateExpression=(
+                    "SET upload_token = :token, upload_lease_until = :until, "
+                    "attachments = if_not_exists(attachments, :empty)"
+                ),
+                ConditionExpression=(
+                    "#state = :linked AND (attribute_not_exists(upload_lease_until) OR upload_lease_until < :now"
+                    " OR upload_token = :token)"
+                ),
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":token": {"S": token},
+                    ":until": {"N": repr(until)},
+                    ":now": {"N": repr(now)},
+                    ":empty": {"M": {}},
+                    ":linked": {"S": "linked"},
+                },
+            )
+        except ClientError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    def record_upload(self, link: IssueLink, key: str, uploaded: UploadedAttachment) -> None:
+        """An attachment now on the issue (under the upload lease taken by `take_upload_lease`)."""
+        self._update_linked(
+            link,
+            "SET attachments.#key = :uploaded",
+            {":uploaded": to_item({"v": uploaded.model_dump()})["v"]},
+            names={"#key": key},
+        )
+
+    def release_upload_lease(self, link: IssueLink, *, token: str) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(link.integration_id, link.reference),
+                UpdateExpression="SET upload_lease_until = :zero REMOVE upload_token",
+                ConditionExpression="upload_token = :token",
+                ExpressionAttributeValues={":zero": {"N": "0"}, ":token": {"S": token}},
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+
+    def _update_linked(
+        self, link: IssueLink, expression: str, values: dict[str, Any], names: dict[str, str] | None = None
+    ) -> None:
+        """Change send-owned attributes of a linked record (a record detached or re-reserved meanwhile is
+        left as it is)."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(link.integration_id, link.reference),
+                UpdateExpression=expression,
+                ConditionExpression="#state = :linked",
+                ExpressionAttributeNames={"#state": "state", **(names or {})},
+                ExpressionAttributeValues={**values, ":linked": {"S": "linked"}},
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
 
     def detach_all(
         self, integration_id: str, event_for: Callable[[IssueLink], NewEvent | None] | None = None

@@ -34,14 +34,17 @@ def _live(link: IssueLink | None) -> bool:
 
 
 def sync_feature_issue(send: SendAttempt, draft: IssueDraft, link: IssueLink | None) -> JiraIssueRef:
-    """The feature's issue: edited when linked, otherwise reserved, then reconciled or created."""
+    """The feature's (or its epic's) issue: edited when linked, otherwise reserved, then reconciled or
+    created."""
     if link is not None and _live(link):
         return update_if_changed(send, draft, link)
     body = {
         "fields": draft.create_fields,
         "properties": [stamp_property(draft.reference, send.token, send.integration_id)],
     }
-    reserved = reserve(send, [draft], kind="feature", feature_reference=draft.reference)
+    reserved = reserve(
+        send, [draft], kind="epic" if draft.kind == "epic" else "feature", feature_reference=draft.reference
+    )
     if draft.reference in reserved.already_linked:
         return update_if_changed(send, draft, reserved.already_linked[draft.reference])
     if draft.reference in reserved.found:

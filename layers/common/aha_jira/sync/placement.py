@@ -15,7 +15,7 @@ def placement(snapshot: JiraSnapshot, feature_issue: JiraIssueRef) -> tuple[dict
     if mode == "subtask" or (mode == "epic_child" and snapshot.api_version == 3):
         return {"parent": {"key": feature_issue.key}}, {}
     if mode == "epic_child":
-        epic_link = _epic_link_field(snapshot)
+        epic_link = epic_link_field(snapshot)
         return ({epic_link: feature_issue.key} if epic_link else {}), {}
     if mode == "link" and snapshot.link_type is not None:
         link = {"type": {"name": snapshot.link_type.name}, "inwardIssue": {"key": feature_issue.key}}
@@ -23,7 +23,8 @@ def placement(snapshot: JiraSnapshot, feature_issue: JiraIssueRef) -> tuple[dict
     return {}, {}
 
 
-def _epic_link_field(snapshot: JiraSnapshot) -> str | None:
+def epic_link_field(snapshot: JiraSnapshot) -> str | None:
+    """The Epic Link custom field (Jira Software on Data Center), by its schema."""
     for item in snapshot.fields:
         if item.schema_ is not None and (item.schema_.custom or "").endswith(":gh-epic-link"):
             return item.id

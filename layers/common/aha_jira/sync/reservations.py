@@ -190,6 +190,9 @@ def link_issue(
             "content_hash": None if reconciled else draft.content_hash,
             "synced_at": send.now_iso(),
             "uncertain": False,
+            # What this send told Jira of the record: its link back, its roadmap status.
+            "record_url": draft.record_url,
+            "sent_status": draft.roadmap_status,
         }
     )
     # The link and its roadmap event (`record.linked`) commit together (the outbox).

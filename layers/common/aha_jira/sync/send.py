@@ -1,8 +1,10 @@
 """Send a feature to Jira (`POST /integrations/{id}/features/{reference}/send`), exactly once: the use case.
 
-It drafts the feature and its requirements, syncs the feature's issue and then its requirements' issues
-(`creates.py`: reserved and created when not linked yet; `edits.py`: edited only when their content changed),
-and keeps the feature record. A create that may have reached Jira is never made again blindly: the next
+It sends the feature's epic first when the mapping asks (`epics.py`), drafts the feature and its
+requirements, syncs the feature's issue and then its requirements' issues (`creates.py`: reserved and created
+when not linked yet; `edits.py`: edited only when their content changed), then what follows once they exist
+(`follow_ups.py`: status changes, attachments, the link back), and keeps the feature record. What it could
+not carry is in the answer's `warnings` (`warnings.py`). A create that may have reached Jira is never made again blindly: the next
 attempt reconciles it (`reservations.py`). Transient failures (429, 5xx, timeouts, a send of the same feature
 in flight) leave the feature payload and a retry job queued, and the caller gets 202; Jira's refusals are 422
 (`failures.py`).
@@ -12,24 +14,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aha_jira.errors import AhaJiraError, Conflict, InvalidRequest
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.integrations.query import load_integration
 from aha_jira.jira.errors import JiraError
-from aha_jira.models.feature import AhaFeature
+from aha_jira.models.feature import AhaFeature, AhaRecord, AhaRequirement
 from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.integration import StoredIntegration
+from aha_jira.models.issue_link import IssueLink
 from aha_jira.models.jira_snapshot import JiraSnapshot
 from aha_jira.models.roadmap_content import fingerprint
 from aha_jira.models.send import RequirementResult, SendQueued, SendSynced
+from aha_jira.sync.attachments import hosted_images
 from aha_jira.sync.creates import sync_feature_issue, sync_requirements
-from aha_jira.sync.drafting import draft_feature, draft_requirement
+from aha_jira.sync.drafting import IssueDraft, RecordContext, draft_feature, draft_requirement
+from aha_jira.sync.epics import feature_epic, sync_epic
 from aha_jira.sync.failures import RetryLater, ensure_time_for_a_write, queue_retry, transient_or_refused
+from aha_jira.sync.follow_ups import RecordSent, follow_up
 from aha_jira.sync.lookups import JiraDraftLookups
 from aha_jira.sync.refusals import JiraRefused, refusal
 from aha_jira.sync.send_attempt import SendAttempt, SendServices
+from aha_jira.sync.warnings import warn_all
 
 if TYPE_CHECKING:
     from aha_jira.jira.client import JiraClient
@@ -149,6 +156,7 @@ def send_feature(
         updated_records=result.updated,
         unchanged_records=result.unchanged,
         removed_records=result.removed,
+        warnings=[warning.code for warning in result.warnings],
         retry_id=job_id,
         jira_calls=len(client.transport.calls),
         jira_writes=sum(1 for method, _ in client.transport.calls if method != "GET"),
@@ -180,21 +188,42 @@ def _send(send: SendAttempt) -> SendSynced:
     services, feature = send.services, send.feature
     ensure_time_for_a_write(send)  # drafting may create a fix version
     lookups = JiraDraftLookups(send.client, send.snapshot, services.lookup_cache, send.integration_id)
+    epic = feature_epic(send)
+    references = [feature.reference_num, *(r.reference_num for r in feature.requirements)]
+    links = services.links.get_many(send.integration_id, references + ([epic.reference_num] if epic else []))
+    previous = services.features.get(send.integration_id, feature.reference_num)
     try:
-        feature_draft = draft_feature(feature, send.integration, send.snapshot, lookups)
-        requirement_drafts = [
-            draft_requirement(requirement, feature, send.integration, send.snapshot, lookups)
-            for requirement in feature.requirements
+        parent = sync_epic(send, epic, links.get(epic.reference_num), lookups) if epic else {}
+        feature_context = _context(
+            links.get(feature.reference_num), previous.url if previous else None, parent
+        )
+        feature_draft = draft_feature(
+            feature, send.integration, send.snapshot, lookups, context=feature_context
+        )
+        sent = [
+            _record_sent(
+                send, feature, draft=feature_draft, links=links, context=feature_context, lookups=lookups
+            )
         ]
+        for requirement in feature.requirements:
+            context = _context(links.get(requirement.reference_num), None, {})
+            draft = draft_requirement(
+                requirement, feature, send.integration, send.snapshot, lookups, context=context
+            )
+            sent.append(
+                _record_sent(send, requirement, draft=draft, links=links, context=context, lookups=lookups)
+            )
     except JiraError as error:
         raise transient_or_refused(send, error, feature.reference_num) from None
+    requirement_drafts = [item.draft for item in sent[1:]]
+    for item in sent:
+        warn_all(send, item.draft.warnings, reference=item.draft.reference)
 
-    references = [feature.reference_num] + [draft.reference for draft in requirement_drafts]
-    links = services.links.get_many(send.integration_id, references)
     feature_issue = sync_feature_issue(send, feature_draft, links.get(feature.reference_num))
     current = [draft.reference for draft in requirement_drafts]
     try:
         sync_requirements(send, feature_issue, feature.requirements, requirement_drafts, links)
+        follow_up(send, sent)
     except (RetryLater, AhaJiraError):
         # The feature issue is linked in Jira: its record must be readable (and found by `?jira_key=`)
         # while a requirement waits for a retry or for the fix Jira asked for.
@@ -209,7 +238,44 @@ def _send(send: SendAttempt) -> SendSynced:
         updated=send.updated,
         unchanged=send.unchanged,
         removed=removed,
+        warnings=send.warnings,
+        epic=RequirementResult(reference=epic.reference_num, jira=send.issues.get(epic.reference_num))
+        if epic and epic.reference_num in send.issues
+        else None,
     )
+
+
+def _context(link: IssueLink | None, fallback_url: str | None, parent: dict[str, Any]) -> RecordContext:
+    """What the send knows of a record beyond its payload: its last roadmap URL, the images already on
+    its issue, the epic it is a child of."""
+    live = link if link is not None and link.state == "linked" and not link.jira.deleted_in_jira else None
+    return RecordContext(
+        known_url=(live.record_url if live else None) or fallback_url,
+        images=hosted_images(live),
+        parent_fields=parent,
+    )
+
+
+def _record_sent(
+    send: SendAttempt,
+    record: AhaRecord,
+    *,
+    draft: IssueDraft,
+    links: dict[str, IssueLink],
+    context: RecordContext,
+    lookups: JiraDraftLookups,
+) -> RecordSent:
+    link = links.get(draft.reference)
+    before = link if link is not None and link.state == "linked" and not link.jira.deleted_in_jira else None
+    feature = send.feature
+
+    def redraft(other: RecordContext) -> IssueDraft:
+        if isinstance(record, AhaFeature):
+            return draft_feature(record, send.integration, send.snapshot, lookups, context=other)
+        assert isinstance(record, AhaRequirement)
+        return draft_requirement(record, feature, send.integration, send.snapshot, lookups, context=other)
+
+    return RecordSent(record=record, draft=draft, before=before, redraft=redraft, context=context)
 
 
 def _save_record(send: SendAttempt, current: list[str], *, sent: bool) -> list[str]:
@@ -233,7 +299,8 @@ def _save_record(send: SendAttempt, current: list[str], *, sent: bool) -> list[s
             reference=feature.reference_num,
             name=feature.name,
             roadmap_status=feature.workflow_status.name if feature.workflow_status else None,
-            url=feature.url,
+            # A payload without `url` keeps the link back the last one had.
+            url=feature.url or (previous.url if previous else None),
             requirement_references=current,
             removed_requirements=removed,
             created_at=previous.created_at if previous else now,

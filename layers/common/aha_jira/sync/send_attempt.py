@@ -13,7 +13,7 @@ from aha_jira.jira.client import JiraClient
 from aha_jira.models.feature import AhaFeature
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import JiraSnapshot
-from aha_jira.models.send import JiraIssueRef
+from aha_jira.models.send import JiraIssueRef, SendWarning
 from aha_jira.ports import (
     InstallationReader,
     IntegrationRepository,
@@ -63,6 +63,7 @@ class SendAttempt:
     # When the function must have answered (epoch seconds, the clock's); None: no limit (tests, tools).
     deadline: float | None = None
     job_id: str | None = None  # the retry job this send runs (None: a send from the API)
+    warnings: list[SendWarning] = field(default_factory=list)  # what it could not carry (`sync/warnings.py`)
 
     @property
     def integration_id(self) -> str:

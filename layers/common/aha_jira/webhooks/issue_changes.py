@@ -19,9 +19,10 @@ from aha_jira.models.issue_link import IssueLink
 from aha_jira.models.jira_webhook import JiraWebhookEvent
 from aha_jira.webhooks import ordering, time_tracking
 from aha_jira.webhooks.description import jira_description_to_html
-from aha_jira.webhooks.echo import is_echo
+from aha_jira.webhooks.echo import is_echo, is_transition_echo
 from aha_jira.webhooks.plans import Plan, unchanged
 from aha_jira.webhooks.routing import IntegrationContext
+from aha_jira.webhooks.software_fields import software_changes
 from aha_jira.webhooks.status_mapping import roadmap_status
 
 
@@ -30,6 +31,12 @@ def plan_issue_updated(
 ) -> Plan:
     if is_echo(event, link, integration.account_id):
         return unchanged(link, "echo", "the integration's own change coming back from Jira")
+    if is_transition_echo(event, link, integration.account_id):
+        # Where the issue is in Jira is recorded; the roadmap status is the one the send pushed.
+        plan = _apply_issue(event, link, integration, now, deleted=False, own_transition=True)
+        if plan.updated is None:
+            return plan
+        return replace(plan, outcome="echo", reason="the integration's own transition coming back from Jira")
     return _apply_issue(event, link, integration, now, deleted=False)
 
 
@@ -64,7 +71,13 @@ def plan_issue_imported(
 
 
 def _apply_issue(
-    event: JiraWebhookEvent, link: IssueLink, integration: IntegrationContext, now: str, *, deleted: bool
+    event: JiraWebhookEvent,
+    link: IssueLink,
+    integration: IntegrationContext,
+    now: str,
+    *,
+    deleted: bool,
+    own_transition: bool = False,
 ) -> Plan:
     newer = ordering.is_newer(event.order, link)
     description = _description_change(event, link)
@@ -80,9 +93,13 @@ def _apply_issue(
     if newer:
         update |= ordering.stamp(event.order)
         status_change, warning, hint = _status(event, link, integration, update)
+        if own_transition:
+            update.pop("roadmap_status", None)
+            status_change, warning, hint = [], None, None
         said += status_change
         said += _resolution(event, update)
         said += _summary(event, link, update)
+        said += software_changes(event, link, update)
     if description is not None:
         update |= description
         said.append("description edited in Jira")

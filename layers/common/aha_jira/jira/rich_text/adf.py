@@ -10,6 +10,7 @@ import logging
 
 from .adf_reader import adf_to_text
 from .adf_writer import AdfNode, document_to_adf
+from .hosting import ImageHost, no_hosting
 from .html_reader import build_document
 from .html_tree import tagless_text
 
@@ -18,10 +19,11 @@ __all__ = ["adf_to_text", "html_to_adf"]
 logger = logging.getLogger(__name__)
 
 
-def html_to_adf(html: str) -> AdfNode:
-    """Convert an HTML fragment to an ADF document. Never raises; "" gives an empty document."""
+def html_to_adf(html: str, images: ImageHost = no_hosting) -> AdfNode:
+    """Convert an HTML fragment to an ADF document. Never raises; "" gives an empty document. `images`
+    says which images are attachments of the issue (shown from there)."""
     try:
-        return document_to_adf(build_document(html))
+        return document_to_adf(build_document(html), images)
     except Exception:
         logger.exception("HTML to ADF conversion failed; sending the description as plain text")
         return _plain_text_doc(html)

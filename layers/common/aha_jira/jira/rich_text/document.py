@@ -32,6 +32,8 @@ __all__ = [
     "Rule",
     "Span",
     "Table",
+    "TaskItem",
+    "TaskList",
     "join_inlines",
     "with_mark",
 ]
@@ -45,13 +47,19 @@ class MarkKind(IntEnum):
     UNDERLINE = 3
     STRIKE = 4
     CODE = 5
-    LINK = 6
+    SUB = 6
+    SUP = 7
+    COLOR = 8
+    LINK = 9
 
 
 @dataclass(frozen=True, order=True)
 class Mark:
+    """A mark; a link carries its `href`, a text colour its `color` (`#rrggbb`, lower case)."""
+
     kind: MarkKind
     href: str = ""
+    color: str = ""
 
 
 type Marks = frozenset[Mark]
@@ -74,7 +82,8 @@ class HardBreak:
 
 @dataclass(frozen=True)
 class Image:
-    """An image with an http(s) source (others are turned into their alt text while building)."""
+    """An image with an http(s) source (others are turned into their alt text while building). Writers
+    show it as an image; one whose file was uploaded to the issue is shown from there (`HostedImage`)."""
 
     src: str
     alt: str
@@ -119,6 +128,21 @@ class Rule:
 
 
 @dataclass
+class TaskItem:
+    """One checklist entry: its state and its content (inline content first, then any nested blocks)."""
+
+    checked: bool
+    blocks: list[Block]
+
+
+@dataclass
+class TaskList:
+    """A checklist: items with a checked state (Aha!'s checkbox lists)."""
+
+    items: list[TaskItem]
+
+
+@dataclass
 class Cell:
     header: bool
     blocks: list[Block]
@@ -136,7 +160,7 @@ class Table:
     rows: list[Row]
 
 
-type Block = Paragraph | Heading | CodeBlock | ListBlock | Quote | Rule | Table
+type Block = Paragraph | Heading | CodeBlock | ListBlock | TaskList | Quote | Rule | Table
 
 
 @dataclass

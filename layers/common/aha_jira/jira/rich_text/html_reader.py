@@ -29,10 +29,23 @@ from .document import (
     Rule,
     Span,
     Table,
+    TaskItem,
+    TaskList,
     join_inlines,
 )
 from .html_tree import Element, Node, Text, parse_html, text_content
-from .html_vocabulary import BLOCK_FLOW, DROPPED, HEADINGS, LISTS, MARK_TAGS, code_language, int_attr
+from .html_vocabulary import (
+    BLOCK_FLOW,
+    DROPPED,
+    HEADINGS,
+    LISTS,
+    MARK_TAGS,
+    code_language,
+    element_color,
+    int_attr,
+    is_task_list,
+    task_checked,
+)
 from .inline_runs import WHITESPACE_RUN, finish_inlines
 from .links import IMAGE_SCHEMES, safe_href
 from .table_layout import MAX_COLUMNS
@@ -85,10 +98,16 @@ def _walk(node: Node, flow: _Flow, marks: Marks) -> None:  # noqa: PLR0912 - a t
     tag = node.tag
     if tag in DROPPED:
         return
+    color = element_color(node) if "style" in node.attrs or tag == "font" else None
+    if color is not None:
+        # The innermost colour wins, as in a browser.
+        marks = frozenset(m for m in marks if m.kind is not MarkKind.COLOR) | {
+            Mark(MarkKind.COLOR, color=color)
+        }
     if tag == "br":
         flow.add_inline(HardBreak())
     elif tag in MARK_TAGS:
-        _walk_children(node, flow, marks | {MARK_TAGS[tag]})
+        _walk_children(node, flow, _with_mark(marks, MARK_TAGS[tag]))
     elif tag == "a":
         _walk_link(node, flow, marks)
     elif tag == "img":
@@ -124,9 +143,18 @@ def _walk(node: Node, flow: _Flow, marks: Marks) -> None:  # noqa: PLR0912 - a t
         _walk_children(node, flow, marks)
 
 
+def _with_mark(marks: Marks, mark: Mark) -> Marks:
+    # Subscript and superscript exclude each other: the inner one wins.
+    if mark.kind in (MarkKind.SUB, MarkKind.SUP):
+        marks = frozenset(m for m in marks if m.kind not in (MarkKind.SUB, MarkKind.SUP))
+    return marks | {mark}
+
+
 def _walk_link(node: Element, flow: _Flow, marks: Marks) -> None:
     href = safe_href(node.attrs.get("href", ""))
     if href is None:
+        # Anchors (`<a id>`/`<a name>`) and in-page links (`#section`) keep their text: no format
+        # here can point inside a Jira description (docs/rich-text.md "Anchors").
         _walk_children(node, flow, marks)
         return
     # An inner link replaces an outer one; a text run has at most one link mark.
@@ -174,6 +202,9 @@ def _walk_heading(node: Element, flow: _Flow, marks: Marks, level: int) -> None:
 
 
 def _walk_list(node: Element, flow: _Flow, marks: Marks) -> None:
+    if is_task_list(node):
+        _walk_task_list(node, flow, marks)
+        return
     items: list[_Flow] = []
     for child in node.children:
         if isinstance(child, Element) and child.tag == "li":
@@ -195,6 +226,32 @@ def _walk_list(node: Element, flow: _Flow, marks: Marks) -> None:
     ordered = node.tag == "ol"
     start = int_attr(node.attrs.get("start"), default=1, low=0, high=1_000_000) if ordered else 1
     flow.add_block(ListBlock(ordered, finished, start))
+
+
+def _walk_task_list(node: Element, flow: _Flow, marks: Marks) -> None:
+    items: list[TaskItem] = []
+    for child in node.children:
+        if isinstance(child, Element) and child.tag == "li":
+            inner = _Flow()
+            _walk_children(child, inner, marks)
+            items.append(TaskItem(task_checked(child), inner.finish()))
+        elif isinstance(child, Text) and not child.data.strip():
+            continue
+        elif items:
+            # Stray content (a nested list without its `li`) belongs to the previous item.
+            inner = _Flow(blocks=items[-1].blocks)
+            _walk(child, inner, marks)
+            inner.finish()
+        else:
+            items.append(TaskItem(False, []))
+            inner = _Flow(blocks=items[-1].blocks)
+            _walk(child, inner, marks)
+            inner.finish()
+    kept = [item for item in items if item.blocks]
+    if kept:
+        flow.add_block(TaskList(kept))
+    else:
+        flow.flush()
 
 
 def _code_block(node: Element) -> CodeBlock:

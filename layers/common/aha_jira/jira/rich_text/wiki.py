@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from .hosting import ImageHost, no_hosting
 from .html_reader import build_document
 from .html_tree import tagless_text
 from .wiki_escaping import escape_text
@@ -20,10 +21,11 @@ __all__ = ["html_to_wiki", "wiki_to_text"]
 logger = logging.getLogger(__name__)
 
 
-def html_to_wiki(html: str) -> str:
-    """Convert an HTML fragment to Jira wiki markup. Never raises; "" gives ""."""
+def html_to_wiki(html: str, images: ImageHost = no_hosting) -> str:
+    """Convert an HTML fragment to Jira wiki markup. Never raises; "" gives "". `images` says which
+    images are attachments of the issue (embedded by name)."""
     try:
-        return document_to_wiki(build_document(html))
+        return document_to_wiki(build_document(html), images)
     except Exception:
         logger.exception("HTML to wiki conversion failed; sending the description as plain text")
         return escape_text(tagless_text(html), before="", line_start=True)

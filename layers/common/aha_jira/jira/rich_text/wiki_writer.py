@@ -7,7 +7,11 @@ What wiki markup cannot say, and how it degrades:
   flattened into lines joined with `\\\\` (list items prefixed `•`/`1.`, code as `{{monospace}}`).
 - An ordered list's `start` is lost (wiki lists always count from 1).
 - Quotes do not nest; an inner quote's content joins the outer one.
-- Images keep only their URL (`!url!`); the alt text is dropped.
+- Images: an attachment of the issue is embedded by name (`!name.png!`), any other image by URL; the alt
+  text is kept (`|alt=...`) when it holds nothing that would end the image markup.
+- Checklists have no wiki form: they are bullet lists whose items start with `[x]` or `[ ]` (escaped),
+  which `wiki_html` reads back as a checklist; inside a table cell or list item line, `☑`/`☐`.
+- Text colour is `{color:#rrggbb}...{color}`; subscript `~x~`, superscript `^x^`.
 - A code block's language is kept only when Jira's `{code}` macro knows it; otherwise the block
   is `{noformat}` so Jira shows no "unknown language" warning.
 
@@ -16,6 +20,8 @@ Text and URLs are escaped in `wiki_escaping.py`.
 
 from __future__ import annotations
 
+import contextvars
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,12 +41,14 @@ from .document import (
     Quote,
     Rule,
     Table,
+    TaskList,
 )
-from .flattening import inline_lines
+from .flattening import inline_lines, task_list_as_bullets
+from .hosting import ImageHost, no_hosting
 from .table_layout import layout_table
 from .wiki_escaping import escape_text, escape_url
 
-__all__ = ["document_to_wiki"]
+__all__ = ["CODE_LANGUAGES", "document_to_wiki"]
 
 LINE_BREAK = "\\\\"  # wiki's forced line break, for places where a newline would end the construct
 
@@ -49,11 +57,17 @@ _DELIMITERS = {
     MarkKind.EM: "_",
     MarkKind.UNDERLINE: "+",
     MarkKind.STRIKE: "-",
+    MarkKind.SUB: "~",
+    MarkKind.SUP: "^",
 }
+# A checklist item's state as its line starts (escaped by the writer: `\[x\] `).
+CHECKED_MARKER, UNCHECKED_MARKER = "[x] ", "[ ] "
+_SAFE_ALT = re.compile(r"[^,|!=\n{}\[\]]+")
+_SAFE_FILE_NAME = re.compile(r"[^|!\n\[\]{}]+")
 # A neighbour that glues to a `*bold*` delimiter: Jira then needs the `{*}bold{*}` form.
 _GLUING = frozenset("_*+-^~")
 # Languages Jira's {code} macro highlights; anything else would render a warning panel.
-_CODE_LANGUAGES = {
+CODE_LANGUAGES = {
     name: name
     for name in (
         "actionscript", "ada", "applescript", "bash", "c", "c#", "c++", "cpp", "css", "erlang", "go",
@@ -63,8 +77,18 @@ _CODE_LANGUAGES = {
 } | {"py": "python", "rb": "ruby", "csharp": "c#", "yml": "yaml", "shell": "bash", "zsh": "bash"}  # fmt: skip
 
 
-def document_to_wiki(document: Document) -> str:
-    return "\n\n".join(chunk for chunk in (_block(block, quoted=False) for block in document.blocks) if chunk)
+# The writer is a set of functions; the image host of the document being written is set for its duration.
+_IMAGES: contextvars.ContextVar[ImageHost] = contextvars.ContextVar("wiki_images", default=no_hosting)
+
+
+def document_to_wiki(document: Document, images: ImageHost = no_hosting) -> str:
+    token = _IMAGES.set(images)
+    try:
+        return "\n\n".join(
+            chunk for chunk in (_block(block, quoted=False) for block in document.blocks) if chunk
+        )
+    finally:
+        _IMAGES.reset(token)
 
 
 # -- blocks -----------------------------------------------------------------------------------
@@ -80,6 +104,8 @@ def _block(block: Block, *, quoted: bool) -> str:  # noqa: PLR0911 - one branch 
         return _code(block)
     if isinstance(block, ListBlock):
         return "\n".join(_list_lines(block, ""))
+    if isinstance(block, TaskList):
+        return "\n".join(_list_lines(_bullets(block), ""))
     if isinstance(block, Quote):
         inner = "\n\n".join(chunk for chunk in (_block(b, quoted=True) for b in block.blocks) if chunk)
         if quoted or not inner:
@@ -92,7 +118,7 @@ def _block(block: Block, *, quoted: bool) -> str:  # noqa: PLR0911 - one branch 
 
 def _code(block: CodeBlock) -> str:
     text = block.text
-    language = _CODE_LANGUAGES.get(block.language or "")
+    language = CODE_LANGUAGES.get(block.language or "")
     if language and "{code}" not in text:
         return f"{{code:{language}}}\n{text}\n{{code}}"
     if "{noformat}" not in text:
@@ -103,12 +129,18 @@ def _code(block: CodeBlock) -> str:
     return "{noformat}\n" + text.replace("{noformat}", "{noformat\u200b}") + "\n{noformat}"
 
 
+def _bullets(block: TaskList) -> ListBlock:
+    return task_list_as_bullets(block, CHECKED_MARKER, UNCHECKED_MARKER)
+
+
 def _list_lines(block: ListBlock, prefix: str) -> list[str]:
     marker = prefix + ("#" if block.ordered else "*")
     lines: list[str] = []
     for item in block.items:
         pending: list[list[Inline]] = []
         for child in item:
+            if isinstance(child, TaskList):
+                child = _bullets(child)  # noqa: PLW2901 - a checklist nests like a bullet list
             if isinstance(child, ListBlock):
                 lines.extend(_item_line(marker, pending))
                 pending = []
@@ -209,13 +241,27 @@ def _inline(
         if isinstance(inline, HardBreak):
             rendered = line_break
         elif isinstance(inline, Image):
-            rendered = f"!{escape_url(inline.src)}!"
+            rendered = _image(inline)
         else:
             rendered = escape_text(inline.text, before=text_so_far[-1:], line_start=at_line_start)
         pieces.append(rendered)
         text_so_far = rendered
         index += 1
     return _join_pieces(pieces, before)
+
+
+def _image(image: Image) -> str:
+    hosted = _IMAGES.get()(image.src)
+    if hosted is not None and _SAFE_FILE_NAME.fullmatch(hosted.file_name):
+        target = hosted.file_name
+    else:
+        target = escape_url(hosted.url if hosted is not None else image.src)
+    alt = image.alt.strip()
+    # Inside a link the image's own `|` would read as the link's: no attributes there.
+    linked = any(mark.kind is MarkKind.LINK for mark in image.marks)
+    if alt and not linked and _SAFE_ALT.fullmatch(alt):
+        return f"!{target}|alt={alt}!"
+    return f"!{target}!"
 
 
 def _join_pieces(pieces: list[str | _Wrapped], before: str) -> str:
@@ -236,7 +282,7 @@ def _first_char(piece: str | _Wrapped) -> str:
         return piece[:1]
     if piece.mark.kind is MarkKind.LINK:
         return "["
-    if piece.mark.kind is MarkKind.CODE:
+    if piece.mark.kind in (MarkKind.CODE, MarkKind.COLOR):
         return "{"
     return _DELIMITERS[piece.mark.kind]
 
@@ -252,6 +298,8 @@ def _wrap(piece: _Wrapped, *, glued: bool) -> str:
         return f"[{href}]" if piece.inner == href else f"[{piece.inner}|{href}]"
     if kind is MarkKind.CODE:
         return "{{" + piece.inner + "}}"
+    if kind is MarkKind.COLOR:
+        return "{color:" + piece.mark.color + "}" + piece.inner + "{color}"
     delimiter = _DELIMITERS[kind]
     if glued:
         # Inside a word Jira only honours the braced form: foo{*}bar{*}baz.

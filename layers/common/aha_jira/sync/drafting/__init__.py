@@ -18,7 +18,15 @@ itself), `mapped_fields.py` (the mapping's fields), `screen_fields.py` (fields f
 
 from __future__ import annotations
 
-from .drafter import DraftLookups, IssueDraft, RecordKind, draft_feature, draft_requirement
+from .drafter import (
+    DraftLookups,
+    IssueDraft,
+    RecordContext,
+    RecordKind,
+    draft_epic,
+    draft_feature,
+    draft_requirement,
+)
 from .identity import STAMP_PROPERTY, content_hash, stamp_property
 from .refusal import DraftRefused
 
@@ -27,8 +35,10 @@ __all__ = [
     "DraftLookups",
     "DraftRefused",
     "IssueDraft",
+    "RecordContext",
     "RecordKind",
     "content_hash",
+    "draft_epic",
     "draft_feature",
     "draft_requirement",
     "stamp_property",

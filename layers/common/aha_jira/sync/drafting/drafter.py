@@ -12,10 +12,11 @@ import html
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn, Protocol
 
-from aha_jira.jira.rich_text import RichTextFormat, render
+from aha_jira.jira.rich_text import ImageHost, RichTextFormat, first_line, no_hosting, render
 from aha_jira.models.feature import (
     WORK_UNITS_MINUTES,
     WORK_UNITS_POINTS,
+    AhaEpic,
     AhaFeature,
     AhaRecord,
     AhaRelease,
@@ -24,6 +25,7 @@ from aha_jira.models.feature import (
 from aha_jira.models.integration import AttributeField, StoredIntegration
 from aha_jira.models.jira_payloads import CreateMetaField
 from aha_jira.models.jira_snapshot import IssueTypeSnapshot, JiraSnapshot
+from aha_jira.models.send import SendWarning
 from aha_jira.sync.field_values import ConversionContext, cleared, fit_text, labels
 
 from .identity import content_hash
@@ -31,14 +33,22 @@ from .mapped_fields import MappedFields
 from .refusal import DraftRefused
 from .screen_fields import EPIC_NAME_TYPE, roadmap_link_field, story_points_field
 
-__all__ = ["DraftLookups", "IssueDraft", "RecordKind", "draft_feature", "draft_requirement"]
+__all__ = [
+    "DraftLookups",
+    "IssueDraft",
+    "RecordContext",
+    "RecordKind",
+    "draft_epic",
+    "draft_feature",
+    "draft_requirement",
+]
 
 SUMMARY_MAX = 255
 
 # Required fields the draft need not fill: the engine adds parent and links; Jira defaults the reporter.
 _FILLED_ELSEWHERE = frozenset({"project", "issuetype", "summary", "parent", "issuelinks", "reporter"})
 
-RecordKind = Literal["feature", "requirement"]
+RecordKind = Literal["feature", "requirement", "epic"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,18 @@ class IssueDraft:
     create_fields: dict[str, Any]
     edit: dict[str, Any]
     content_hash: str
+    record_url: str | None = None  # the roadmap URL the issue links back to
+    roadmap_status: str | None = None  # the record's roadmap workflow status
+    warnings: tuple[SendWarning, ...] = ()  # what the draft could not carry (an assignee Jira does not know)
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    """What the send knows of a record beyond its payload."""
+
+    known_url: str | None = None  # the roadmap URL a previous send had: a payload without `url` keeps it
+    images: ImageHost = no_hosting  # the record's attachments already on the issue: images shown from there
+    parent_fields: dict[str, Any] = field(default_factory=dict)  # the epic the issue is a child of
 
 
 class DraftLookups(Protocol):
@@ -61,7 +83,12 @@ class DraftLookups(Protocol):
 
 
 def draft_feature(
-    feature: AhaFeature, integration: StoredIntegration, snapshot: JiraSnapshot, lookups: DraftLookups
+    feature: AhaFeature,
+    integration: StoredIntegration,
+    snapshot: JiraSnapshot,
+    lookups: DraftLookups,
+    *,
+    context: RecordContext | None = None,
 ) -> IssueDraft:
     return _Drafter(
         record=feature,
@@ -70,6 +97,7 @@ def draft_feature(
         integration=integration,
         snapshot=snapshot,
         lookups=lookups,
+        context=context or RecordContext(),
     ).draft()
 
 
@@ -79,6 +107,8 @@ def draft_requirement(
     integration: StoredIntegration,
     snapshot: JiraSnapshot,
     lookups: DraftLookups,
+    *,
+    context: RecordContext | None = None,
 ) -> IssueDraft:
     return _Drafter(
         record=requirement,
@@ -87,6 +117,32 @@ def draft_requirement(
         integration=integration,
         snapshot=snapshot,
         lookups=lookups,
+        context=context or RecordContext(),
+    ).draft()
+
+
+def draft_epic(
+    epic: AhaEpic,
+    feature: AhaFeature,
+    integration: StoredIntegration,
+    snapshot: JiraSnapshot,
+    lookups: DraftLookups,
+    *,
+    context: RecordContext | None = None,
+) -> IssueDraft:
+    """An Aha! epic or initiative as a Jira epic: its name, description and link back, and what the
+    epic type's screen requires (an Epic Name on older Jira)."""
+    record = AhaRecord(
+        reference_num=epic.reference_num, name=epic.name, description=epic.description, url=epic.url
+    )
+    return _Drafter(
+        record=record,
+        feature=feature,
+        kind="epic",
+        integration=integration,
+        snapshot=snapshot,
+        lookups=lookups,
+        context=context or RecordContext(),
     ).draft()
 
 
@@ -98,9 +154,11 @@ class _Drafter:
     integration: StoredIntegration
     snapshot: JiraSnapshot
     lookups: DraftLookups
+    context: RecordContext
     create: dict[str, Any] = field(default_factory=dict)
     edit_fields: dict[str, Any] = field(default_factory=dict)
     edit_update: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    warnings: list[SendWarning] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.issue_type = self._issue_type()
@@ -119,11 +177,13 @@ class _Drafter:
         )
         self.edit_fields["summary"] = summary
         self._description()
-        self._labels()
-        self._estimate()
-        self._assignee()
+        if self.kind != "epic":
+            self._labels()
+            self._estimate()
+            self._assignee()
         self._roadmap_link()
         self._epic_name(summary)
+        self._parent()
         self._mapped_fields()
         release = self._release_to_send()
         self._check_required(version_pending=release is not None)
@@ -138,20 +198,28 @@ class _Drafter:
             create_fields=self.create,
             edit=edit,
             content_hash=content_hash(self.record.reference_num, edit),
+            record_url=self._url(),
+            roadmap_status=self.record.workflow_status.name if self.record.workflow_status else None,
+            warnings=tuple(self.warnings),
         )
 
     # --- what every issue has --------------------------------------------------------------------
 
     def _issue_type(self) -> IssueTypeSnapshot:
-        type_id = (
-            self.snapshot.feature_issue_type_id
-            if self.kind == "feature"
-            else self.snapshot.requirement_issue_type_id
-        )
+        type_id = {
+            "feature": self.snapshot.feature_issue_type_id,
+            "requirement": self.snapshot.requirement_issue_type_id,
+            "epic": self.snapshot.epic_issue_type_id,
+        }[self.kind]
         issue_type = self.snapshot.issue_type(type_id)
         if issue_type is None:
-            key = f"mapping.{self.kind}_issue_type"
-            wanted = getattr(self.integration.mapping, f"{self.kind}_issue_type")
+            epics = self.integration.mapping.epics
+            key = "mapping.epics.issue_type" if self.kind == "epic" else f"mapping.{self.kind}_issue_type"
+            wanted = (
+                (epics.issue_type if epics else "Epic")
+                if self.kind == "epic"
+                else getattr(self.integration.mapping, f"{self.kind}_issue_type")
+            )
             raise DraftRefused(
                 f"The issue type '{wanted}' for {self.kind}s is not in project {self.snapshot.project.key} as test connection found it, so field 'Issue Type' (issuetype) has no value.",
                 hint=f"Set {key} to an issue type of the project, then test the connection again.",
@@ -162,9 +230,15 @@ class _Drafter:
         return issue_type
 
     def _summary(self) -> str:
-        # Jira refuses line breaks in a summary; a blank name still needs a summary.
-        text = " ".join(self.record.name.split()) or self.record.reference_num
-        return fit_text(text, SUMMARY_MAX, "…")
+        # Jira refuses line breaks in a summary. A record without a name (Aha! sends requirements without
+        # one) is named by its description's first line, else its reference.
+        text = " ".join((self.record.name or "").split())
+        if not text:
+            text = " ".join(first_line(self.record.description.body).split())
+        return fit_text(text or self.record.reference_num, SUMMARY_MAX, "…")
+
+    def _url(self) -> str | None:
+        return self.record.url or self.context.known_url
 
     def _on_screen(self, field_id: str) -> bool:
         # A mapped field replaces what the integration would fill itself.
@@ -178,8 +252,8 @@ class _Drafter:
         if not self._on_screen("description"):
             return
         fmt = RichTextFormat(self.snapshot.rich_text)
-        body = render(self.record.description.body, fmt)
-        back = _link_back(self.record, fmt)
+        body = render(self.record.description.body, fmt, self.context.images)
+        back = _link_back(self.record.reference_num, self._url(), fmt)
         if isinstance(body, dict):
             content = list(body.get("content", []))
             if isinstance(back, dict):
@@ -222,13 +296,28 @@ class _Drafter:
         if not email or not self._on_screen("assignee"):
             return
         found = self.lookups.assignee(email)
-        if found:  # someone who is not in Jira leaves the issue unassigned, never fails the send
+        if found:
             self._managed("assignee", found)
+            return
+        # Someone who is not in Jira leaves the issue unassigned and never fails the send; the send says so.
+        self.warnings.append(
+            SendWarning(
+                code="assignee_unknown",
+                message=f"{self.record.reference_num} is assigned to {email}, whom Jira does not know: its issue is left unassigned.",
+                hint="Give that person a Jira account with that e-mail (visible to the integration's account), or assign the record to someone who has one, then send again.",
+            )
+        )
 
     def _roadmap_link(self) -> None:
         link_field = roadmap_link_field(self.snapshot, self.screen)
-        if link_field is not None and self.record.url and link_field not in self.mapped:
-            self._managed(link_field, self.record.url)
+        url = self._url()
+        if link_field is not None and url and link_field not in self.mapped:
+            self._managed(link_field, url)
+
+    def _parent(self) -> None:
+        # The epic a feature's issue is a child of (`sync/epics.py` says how this Jira joins them).
+        for field_id, value in self.context.parent_fields.items():
+            self._managed(field_id, value)
 
     def _epic_name(self, summary: str) -> None:
         # Older Jira requires an Epic Name on Epics; the summary is what Aha!'s own integration used.
@@ -239,8 +328,10 @@ class _Drafter:
     # --- releases -----------------------------------------------------------------------------------
 
     def _release_to_send(self) -> AhaRelease | None:
-        # Requirements inherit their feature's release.
-        if not (self.integration.mapping.send_release and self._on_screen("fixVersions")):
+        # Requirements inherit their feature's release; an epic spans releases.
+        if self.kind == "epic" or not (
+            self.integration.mapping.send_release and self._on_screen("fixVersions")
+        ):
             return None
         return self.feature.release
 
@@ -257,19 +348,24 @@ class _Drafter:
     # --- mapped fields --------------------------------------------------------------------------------
 
     def _mapped_fields(self) -> None:
-        other_id = (
-            self.snapshot.requirement_issue_type_id
-            if self.kind == "feature"
-            else self.snapshot.feature_issue_type_id
-        )
-        other = self.snapshot.issue_type(other_id)
+        # A field the mapping fills for another mapped type's screen is not this type's business.
+        others = {
+            "feature": [self.snapshot.requirement_issue_type_id],
+            "requirement": [self.snapshot.feature_issue_type_id],
+            "epic": [self.snapshot.feature_issue_type_id, self.snapshot.requirement_issue_type_id],
+        }[self.kind]
+        other_screen: dict[str, CreateMetaField] = {}
+        for other_id in others:
+            other = self.snapshot.issue_type(other_id)
+            if other is not None:
+                other_screen.update(other.create_fields)
         mapped = MappedFields(
             record=self.record,
             feature=self.feature,
             kind=self.kind,
             snapshot=self.snapshot,
             issue_type=self.issue_type,
-            other_screen=other.create_fields if other is not None else {},
+            other_screen=other_screen,
             mapping=self.mapped,
             context=ConversionContext(
                 rich_text=RichTextFormat(self.snapshot.rich_text),
@@ -321,10 +417,10 @@ class _Drafter:
         raise DraftRefused(message, hint=hint, field_id=field_id, field_name=name, issue_type=self.type_name)
 
 
-def _link_back(record: AhaRecord, fmt: RichTextFormat) -> dict[str, Any] | str | None:
+def _link_back(reference: str, url: str | None, fmt: RichTextFormat) -> dict[str, Any] | str | None:
     """A paragraph linking to the roadmap record, rendered by the same converter as the description
     (so the URL is escaped for the format)."""
-    if not record.url:
+    if not url:
         return None
-    anchor = f'<p><a href="{html.escape(record.url)}">{html.escape(record.reference_num)}</a></p>'
+    anchor = f'<p><a href="{html.escape(url)}">{html.escape(reference)}</a></p>'
     return render(anchor, fmt)
