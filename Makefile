@@ -65,11 +65,15 @@ validate-template: $(SAM_STAMP)
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 	$(SAM_VENV)/bin/cfn-lint template.yaml
 
+# The suite runs on TEST_WORKERS pytest-xdist workers (auto: one per core); a module is one unit of work and
+# the e2e package another (tests/conftest.py). TEST_WORKERS=0 runs it in this process alone.
+TEST_WORKERS ?= auto
+
 test: $(STAMP) $(SAM_STAMP) $(CHROMIUM)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory typecheck
 	$(MAKE) --no-print-directory validate-template
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
