@@ -8,12 +8,15 @@ import io
 import json
 from typing import Any
 
+import boto3
 import pytest
 
 from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.storage.features import DynamoFeatureRepository
+from aha_jira.wiring import rate_budgets
 from aha_jira_dev.aha_sim import AhaSimulator
 from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
+from aha_jira_dev.local_stack.provision import LocalResources
 from tests.builders import integration_body
 from tests.fixtures.api import Call
 from tests.integration.roadmap_inbound.conftest import AhaIntegration, aha_calls, configure
@@ -222,3 +225,17 @@ def test_a_revoked_key_is_a_422_with_the_key_hint(
     status, answer = call_api("POST", f"/integrations/{roadmap.id}/features/PROD-1/send")
     assert (status, answer["error"]["code"]) == (422, "roadmap_auth_failed"), answer
     assert "roadmap.api_key" in answer["error"]["hint"]
+
+
+def test_reading_the_feature_books_the_aha_accounts_request_budget(
+    call_api: Call, roadmap: AhaIntegration, aha_sim: AhaSimulator, aws: LocalResources
+) -> None:
+    """A send from Aha! shares the account's 300 requests a minute with the roadmap delivery worker."""
+    dynamodb, table = boto3.client("dynamodb"), aws.table_name("RateBudgetTable")
+    for item in dynamodb.scan(TableName=table)["Items"]:  # what the test connection booked
+        dynamodb.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+    rate_budgets.cache_clear()
+    status, answer = call_api("POST", f"/integrations/{roadmap.id}/features/PROD-1/send")
+    assert status == 200, answer
+    items = dynamodb.scan(TableName=table)["Items"]
+    assert f"SITE#aha:{aha_sim.base_url}" in {item["pk"]["S"] for item in items}

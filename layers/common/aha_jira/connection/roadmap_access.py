@@ -83,11 +83,12 @@ def aha_client_for(
     integration: StoredIntegration,
     secret_store: SecretStore,
     *,
-    budgets: SiteBudgets | None = None,
+    budgets: SiteBudgets | None,
     read_retries: int = 2,
 ) -> AhaClient:
     """The Aha! client of an integration whose `roadmap.type` is `aha`; AhaAuthFailed without a usable key.
-    With `budgets` (the container's, `wiring.rate_budgets`), its requests share the account's budget.
+    `budgets` (the container's, `wiring.rate_budgets`; required, so that no caller forgets it): its requests
+    share the account's 300 a minute with every other caller of the account (None: unmetered, in tests).
     `read_retries`: how often a read is repeated at once after a brief transient failure (a caller that
     answers an API request within its 29 s takes none)."""
     # Imported here: requests and the client load with the first Aha! call, not with the use case.

@@ -32,6 +32,7 @@ from aha_jira.ports import SecretStore
 if TYPE_CHECKING:
     from aha_jira.aha.client import AhaClient
     from aha_jira.aha.payloads import AhaProduct, ProductWorkflows
+    from aha_jira.jira.rate_budget import SiteBudgets
 
 
 @dataclass
@@ -58,11 +59,13 @@ class _Stop(Exception):
     """A step failed in a way that makes the remaining steps meaningless."""
 
 
-def check_roadmap(integration: StoredIntegration, secret_store: SecretStore) -> RoadmapCheck:
+def check_roadmap(
+    integration: StoredIntegration, secret_store: SecretStore, *, budgets: SiteBudgets | None
+) -> RoadmapCheck:
     roadmap = integration.roadmap
     check = RoadmapCheck(summary={"type": roadmap.type})
     if roadmap.type == "aha":
-        _check_aha(check, integration, secret_store)
+        _check_aha(check, integration, secret_store, budgets)
     elif roadmap.type == "webhook":
         _check_webhook(check, integration, secret_store)
     return check
@@ -105,10 +108,17 @@ def _step[T](check: RoadmapCheck, doing: str, call: Callable[[], T]) -> T:
         raise _Stop from None
 
 
-def _check_aha(check: RoadmapCheck, integration: StoredIntegration, secret_store: SecretStore) -> None:
+def _check_aha(
+    check: RoadmapCheck,
+    integration: StoredIntegration,
+    secret_store: SecretStore,
+    budgets: SiteBudgets | None,
+) -> None:
     client: AhaClient | None = None
     try:
-        client = _step(check, "read the API key", lambda: aha_client_for(integration, secret_store))
+        client = _step(
+            check, "read the API key", lambda: aha_client_for(integration, secret_store, budgets=budgets)
+        )
         _check_account(check, client, integration)
     except _Stop:
         pass

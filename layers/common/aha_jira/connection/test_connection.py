@@ -89,7 +89,7 @@ def test_connection(
     if webhook_health is not None:
         silence = webhook_health_settings().silent_minutes
         check_webhook(run, webhook_health, now=time.time(), silent_minutes=silence)
-    roadmap = check_roadmap(integration, secret_store)
+    roadmap = check_roadmap(integration, secret_store, budgets=budgets)
     run.problems.extend(roadmap.problems)
     report = TestReport(
         ok=not any(problem.severity == "error" for problem in run.problems),

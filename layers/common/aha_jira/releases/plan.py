@@ -112,7 +112,7 @@ def _features_from_aha(
             "body reads nothing from Aha!.",
             code="too_many_features",
         )
-    client = aha_client_for(integration, services.send.secret_store)
+    client = aha_client_for(integration, services.send.secret_store, budgets=services.send.rate_budgets)
     features: list[AhaFeature] = []
     for reference in references:
         try:

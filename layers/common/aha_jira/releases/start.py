@@ -121,7 +121,7 @@ def release_features_in_aha(
             hint='Send {"release": {...}, "features": [...]}, or set roadmap.type "aha" on the integration.',
             code="body_required",
         )
-    client = aha_client_for(integration, services.send.secret_store)
+    client = aha_client_for(integration, services.send.secret_store, budgets=services.send.rate_budgets)
     try:
         features = client.release_features(release_ref)
     except AhaNotFound:

@@ -199,7 +199,11 @@ def _read_from_aha(job: ReleaseFeatureJob, services: ReleaseServices) -> AhaFeat
     """The feature as Aha! has it now (a release send with an empty body), kept for its retries."""
     try:
         integration = load_integration(job.integration_id, services.send.integrations)
-        document = aha_client_for(integration, services.send.secret_store).feature(job.reference).document
+        document = (
+            aha_client_for(integration, services.send.secret_store, budgets=services.send.rate_budgets)
+            .feature(job.reference)
+            .document
+        )
     except AhaJiraError as error:
         return _Failed(_failure(job, error))
     except AhaError as error:

@@ -59,7 +59,7 @@ def run_roadmap_send(
         return _ignored(job, job.reference, reason)
     reference = job.reference
     try:
-        client = aha_client_for(integration, services.secret_store)
+        client = aha_client_for(integration, services.secret_store, budgets=services.rate_budgets)
         reference = reference or _feature_of_record(client, job)
         linked = services.links.get_many(integration.integration_id, [reference]).get(reference)
         if not follows_its_issue(linked):

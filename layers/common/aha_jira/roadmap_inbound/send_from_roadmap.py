@@ -9,6 +9,8 @@ is logged as the send's (`feature.send`, failed) and answered as `errors.read_fa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aha_jira.aha.errors import AhaError
 from aha_jira.connection.roadmap_access import aha_client_for
 from aha_jira.errors import InvalidRequest
@@ -21,6 +23,9 @@ from aha_jira.ports import SecretStore
 from aha_jira.roadmap_inbound.errors import RoadmapReadFailed, read_failure
 from aha_jira.roadmap_inbound.fetch import fetch_feature
 from aha_jira.sync.send import SendServices, ready_snapshot, send_feature
+
+if TYPE_CHECKING:
+    from aha_jira.jira.rate_budget import SiteBudgets
 
 
 def send_from_roadmap(
@@ -40,18 +45,25 @@ def send_from_roadmap(
             details=[{"path": "feature", "message": "Field required"}],
         )
     ready_snapshot(integration, services)  # 409 before anything is asked of Aha!
-    feature = read_from_aha(integration, reference, services.secret_store, read_retries=0)
+    feature = read_from_aha(
+        integration, reference, services.secret_store, budgets=services.rate_budgets, read_retries=0
+    )
     return send_feature(integration_id, reference, feature, services, deadline=deadline)
 
 
 def read_from_aha(
-    integration: StoredIntegration, reference: str, secret_store: SecretStore, *, read_retries: int
+    integration: StoredIntegration,
+    reference: str,
+    secret_store: SecretStore,
+    *,
+    budgets: SiteBudgets | None,
+    read_retries: int,
 ) -> AhaFeature:
     """The feature from the integration's Aha! account; a failure is logged (`feature.send`, failed) and
     raised as `RoadmapReadFailed`."""
     calls = 0
     try:
-        client = aha_client_for(integration, secret_store, read_retries=read_retries)
+        client = aha_client_for(integration, secret_store, budgets=budgets, read_retries=read_retries)
         try:
             return fetch_feature(client, reference)
         finally:
