@@ -80,4 +80,9 @@ def test_the_repository_template_for_the_local_stack(repo_template: Template) ->
     assert integrations.handler_file.is_file()
     assert repo_template.stage_name == "v1"
     assert repo_template.binary_media_types == ["multipart/form-data", "application/octet-stream"]
-    assert [q for q in repo_template.queues if repo_template.queues[q].dead_letter_queue] == ["RetryQueue"]
+    redriven = {q: repo_template.queues[q].dead_letter_queue for q in repo_template.queues}
+    assert {q: dead for q, dead in redriven.items() if dead} == {
+        "RetryQueue": "RetryDeadLetterQueue",
+        "RoadmapDeliveryQueue": "RoadmapDeliveryDLQ",
+        "ReleaseQueue": "ReleaseDeadLetterQueue",
+    }

@@ -17,8 +17,12 @@ from aha_jira.wiring import send_services
 from aha_jira_dev.aha_sim import AhaSimulator
 from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
 from aha_jira_dev.local_stack.gateway import LocalApiGateway
+from aha_jira_dev.local_stack.handlers import HandlerRegistry
+from aha_jira_dev.local_stack.provision import LocalResources
+from aha_jira_dev.local_stack.template import Template
 from tests.builders import integration_body
 from tests.fixtures.api import Call
+from tests.integration.roadmap.conftest import IMPORT_RELEASE, drain, roadmap_poller
 from tests.integration.roadmap_inbound.conftest import AhaIntegration, aha_calls, aha_roadmap, log_lines
 
 
@@ -104,17 +108,19 @@ def test_a_job_of_an_integration_that_changed_since_sends_nothing(  # noqa: PLR0
 def test_an_imported_record_takes_its_first_state_in_aha_as_what_was_sent(  # noqa: PLR0917 (fixtures)
     call_api: Call,
     gateway: LocalApiGateway,
-    aws: Any,
+    aws: LocalResources,
+    repo_template: Template,
+    handler_registry: HandlerRegistry,
     jira_sim: JiraSimulator,
     aha_sim: AhaSimulator,
     fast_retries: None,
     log_output: io.StringIO,
 ) -> None:
-    """An issue created in Jira is imported (here as PROD-1, the product's first number); the connector would
-    create it in Aha!. The first Aha!-triggered job keeps Aha!'s state as its baseline and sends nothing;
-    the next change in Aha! is sent to the issue."""
+    """An issue created in Jira is imported; the roadmap connector creates it in Aha! (in `import.release`) and
+    the record takes Aha!'s reference. The first Aha!-triggered job keeps Aha!'s state as its baseline and sends
+    nothing; the next change in Aha! is sent to the issue."""
     body = integration_body(jira_sim, product="PROD")
-    body["import"] = {"enabled": True, "issue_types": ["Story"]}
+    body["import"] = {"enabled": True, "issue_types": ["Story"], "release": IMPORT_RELEASE}
     body["roadmap"] = aha_roadmap(aha_sim)
     status, answer = call_api("PUT", "/integrations/imports", body)
     assert status == 201, answer
@@ -125,17 +131,26 @@ def test_an_imported_record_takes_its_first_state_in_aha_as_what_was_sent(  # no
         {"project": {"key": "MOB"}, "issuetype": {"name": "Story"}, "summary": "Crash on resume"}
     )
     jira_sim.wait_for_deliveries(1, timeout=10)
-    record = DynamoFeatureRepository().get("imports", "PROD-1")
+    drain(roadmap_poller(repo_template, aws, handler_registry))  # created in Aha!, the record renamed
+    status, view = call_api("GET", f"/integrations/imports/features/PROD-JIRA-{created['key']}")
+    assert status == 200, view
+    reference = view["reference"]
+    assert "JIRA" not in reference and view["imported"] is True
+    record = DynamoFeatureRepository().get("imports", reference)
     assert record is not None and record.imported and record.roadmap_fingerprint is None
     jira_before = len(jira_sim.calls)
+    log_output.truncate(0)
+    log_output.seek(0)
 
-    baseline = run_roadmap_send(job("imports"), attempt=1, max_attempts=5, services=send_services())
+    baseline = run_roadmap_send(
+        job("imports", reference), attempt=1, max_attempts=5, services=send_services()
+    )
 
     assert baseline.done and len(jira_sim.calls) == jira_before  # nothing sent to Jira
-    kept = DynamoFeatureRepository().get("imports", "PROD-1")
+    kept = DynamoFeatureRepository().get("imports", reference)
     assert kept is not None and kept.roadmap_fingerprint is not None
-    aha_sim.pm.edit_feature("PROD-1", name="Crash on resume (iOS)")
-    changed = run_roadmap_send(job("imports"), attempt=1, max_attempts=5, services=send_services())
+    aha_sim.pm.edit_feature(reference, name="Crash on resume (iOS)")
+    changed = run_roadmap_send(job("imports", reference), attempt=1, max_attempts=5, services=send_services())
     assert changed.done
     assert jira.issue(created["key"])["fields"]["summary"] == "Crash on resume (iOS)"
     actions = [(line["action"], line["outcome"]) for line in log_lines(log_output)]

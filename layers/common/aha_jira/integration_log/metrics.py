@@ -6,7 +6,7 @@ dimension. What is emitted (all `Count`):
 
 | metric | dimensions | when |
 |---|---|---|
-| `Actions`, `FailedActions` | service | every action except the per-issue lines of a send (`DETAIL_ACTIONS`); `FailedActions` 1 when its outcome is `failed`, else 0: the failure-rate alarm |
+| `Actions`, `FailedActions` | service | every action except the per-issue lines of a send and its warnings (`DETAIL_ACTIONS`); `FailedActions` 1 when its outcome is `failed`, else 0: the failure-rate alarm |
 | `Sends` | service, outcome | `feature.send` |
 | `IssuesCreated`, `IssuesUpdated` | service | `feature.created`/`requirement.created`, `feature.updated`/`requirement.updated` |
 | `Failures` | service, error_code | every failed action |
@@ -33,7 +33,14 @@ SERVICE = "aha-jira"
 # send creates, edits or reconciles. Counted in `Actions` they would dilute the failure rate with the size
 # of the features that succeed (a refused send writes one failed line; a synced one, one line per issue).
 DETAIL_ACTIONS = frozenset(
-    {"feature.created", "requirement.created", "feature.updated", "requirement.updated", "issue.reconciled"}
+    {
+        "feature.created",
+        "requirement.created",
+        "feature.updated",
+        "requirement.updated",
+        "issue.reconciled",
+        "send.warning",  # per issue too (an assignee Jira does not know), and never a failure
+    }
 )
 
 
