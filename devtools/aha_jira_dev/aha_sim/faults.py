@@ -19,14 +19,15 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import Any
 
 from aha_jira_dev.simulation import faults as common
+from aha_jira_dev.simulation.faults import KEPT
 
 from .routing import Response, error_response
 
-__all__ = ["DEFAULT_MESSAGES", "RULE_KEYS", "Decision", "FaultRule", "Faults", "status_response"]
+__all__ = ["DEFAULT_MESSAGES", "Decision", "FaultRule", "Faults", "status_response"]
 
 DEFAULT_MESSAGES: dict[int, str] = {
     429: "Rate limit exceeded",
@@ -36,46 +37,12 @@ DEFAULT_MESSAGES: dict[int, str] = {
     504: "Gateway timeout",
 }
 
-RULE_KEYS = frozenset(
-    {
-        "method",
-        "path",
-        "times",
-        "probability",
-        "status",
-        "retry_after",
-        "headers",
-        "body",
-        "delay",
-        "drop_after_commit",
-        "status_after_commit",
-        "drop_before",
-    }
-)
-
 
 @dataclass
 class FaultRule(common.FaultRule):
     probability: float = 1.0
     status_after_commit: int | None = None
-    matched: int = 0  # requests it matched (fired or not)
-    json_keys: ClassVar[tuple[str, ...]] = (
-        "id",
-        "method",
-        "path",
-        "times",
-        "probability",
-        "status",
-        "retry_after",
-        "headers",
-        "body",
-        "delay",
-        "drop_after_commit",
-        "status_after_commit",
-        "drop_before",
-        "hits",
-        "matched",
-    )
+    matched: int = field(default=0, metadata=KEPT)  # requests it matched (fired or not)
 
     @property
     def exhausted(self) -> bool:
@@ -89,7 +56,6 @@ class Decision(common.Decision):
 
 class Faults(common.FaultRules[FaultRule]):
     rule_type = FaultRule
-    rule_keys = RULE_KEYS
 
     def __init__(self, seed: int | None = 0) -> None:
         super().__init__()

@@ -19,14 +19,14 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 from aha_jira_dev.simulation import faults as common
-from aha_jira_dev.simulation.faults import Decision
+from aha_jira_dev.simulation.faults import INTERNAL, Decision
 
 from .routing import Response
 
-__all__ = ["DEFAULT_BODIES", "RULE_KEYS", "Decision", "FaultRule", "Faults", "status_response", "throttled"]
+__all__ = ["DEFAULT_BODIES", "Decision", "FaultRule", "Faults", "status_response", "throttled"]
 
 DEFAULT_BODIES: dict[int, str] = {
     429: "Rate limit exceeded.",
@@ -40,44 +40,11 @@ DEFAULT_BODIES: dict[int, str] = {
 @dataclass
 class FaultRule(common.FaultRule):
     rate_limit: float | None = None
-    _window: deque[float] = field(default_factory=deque)
-    json_keys: ClassVar[tuple[str, ...]] = (
-        "id",
-        "method",
-        "path",
-        "times",
-        "status",
-        "retry_after",
-        "headers",
-        "body",
-        "delay",
-        "drop_after_commit",
-        "drop_before",
-        "rate_limit",
-        "hits",
-    )
-
-
-RULE_KEYS = frozenset(
-    {
-        "method",
-        "path",
-        "times",
-        "status",
-        "retry_after",
-        "headers",
-        "body",
-        "delay",
-        "drop_after_commit",
-        "drop_before",
-        "rate_limit",
-    }
-)
+    _window: deque[float] = field(default_factory=deque, metadata=INTERNAL)
 
 
 class Faults(common.FaultRules[FaultRule]):
     rule_type = FaultRule
-    rule_keys = RULE_KEYS
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
         rule = self._new_rule(spec)

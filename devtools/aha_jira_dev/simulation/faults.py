@@ -10,15 +10,21 @@ import itertools
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from .routing import Response
+
+# Field metadata: what the simulator keeps (never in a rule's spec) and what it does not report either.
+KEPT = {"kept": True}
+INTERNAL = {"kept": True, "internal": True}
 
 
 @dataclass
 class FaultRule:
-    id: str
+    """A rule's spec is its fields but those marked ``KEPT``; ``as_json`` reports all but ``INTERNAL`` ones."""
+
+    id: str = field(metadata=KEPT)
     method: str = "*"
     path: str = ".*"
     times: int | None = 1
@@ -29,10 +35,8 @@ class FaultRule:
     delay: float = 0.0
     drop_after_commit: bool = False
     drop_before: bool = False
-    hits: int = 0  # times it fired
-    pattern: re.Pattern[str] | None = None
-    # The keys ``as_json`` reports, in order.
-    json_keys: ClassVar[tuple[str, ...]] = ()
+    hits: int = field(default=0, metadata=KEPT)  # times it fired
+    pattern: re.Pattern[str] | None = field(default=None, metadata=INTERNAL)
 
     def matches(self, method: str, path: str) -> bool:
         if self.method != "*" and self.method.upper() != method.upper():
@@ -41,8 +45,12 @@ class FaultRule:
             self.pattern = re.compile(self.path)
         return self.pattern.search(path) is not None
 
+    @classmethod
+    def spec_keys(cls) -> frozenset[str]:
+        return frozenset(f.name for f in fields(cls) if not f.metadata.get("kept"))
+
     def as_json(self) -> dict[str, Any]:
-        return {key: getattr(self, key) for key in self.json_keys}
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.metadata.get("internal")}
 
 
 @dataclass
@@ -58,7 +66,6 @@ class FaultRules[R: FaultRule]:
     """The rules in force, in the order added (``fault-1``, ``fault-2``...)."""
 
     rule_type: type[R]
-    rule_keys: ClassVar[frozenset[str]]
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -67,7 +74,7 @@ class FaultRules[R: FaultRule]:
 
     def _new_rule(self, spec: dict[str, Any]) -> R:
         """The rule ``spec`` describes (ValueError on an unknown key, re.error on a bad path regex)."""
-        unknown = set(spec) - self.rule_keys
+        unknown = set(spec) - self.rule_type.spec_keys()
         if unknown:
             raise ValueError(f"unknown fault rule keys: {sorted(unknown)}")
         rule = self.rule_type(id=f"fault-{next(self._ids)}", **spec)
