@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import itertools
 import random
-import re
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from aha_jira_dev.simulation import faults as common
+from aha_jira_dev.simulation.faults import KEPT
+
 from .routing import Response, error_response
+
+__all__ = ["DEFAULT_MESSAGES", "Decision", "FaultRule", "Faults", "status_response"]
 
 DEFAULT_MESSAGES: dict[int, str] = {
     429: "Rate limit exceeded",
@@ -34,89 +37,28 @@ DEFAULT_MESSAGES: dict[int, str] = {
     504: "Gateway timeout",
 }
 
-RULE_KEYS = frozenset(
-    {
-        "method",
-        "path",
-        "times",
-        "probability",
-        "status",
-        "retry_after",
-        "headers",
-        "body",
-        "delay",
-        "drop_after_commit",
-        "status_after_commit",
-        "drop_before",
-    }
-)
-
 
 @dataclass
-class FaultRule:
-    id: str
-    method: str = "*"
-    path: str = ".*"
-    times: int | None = 1
+class FaultRule(common.FaultRule):
     probability: float = 1.0
-    status: int | None = None
-    retry_after: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    delay: float = 0.0
-    drop_after_commit: bool = False
     status_after_commit: int | None = None
-    drop_before: bool = False
-    hits: int = 0  # times it fired
-    matched: int = 0  # requests it matched (fired or not)
-    pattern: re.Pattern[str] | None = None
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method != "*" and self.method.upper() != method.upper():
-            return False
-        if self.pattern is None:
-            self.pattern = re.compile(self.path)
-        return self.pattern.search(path) is not None
+    matched: int = field(default=0, metadata=KEPT)  # requests it matched (fired or not)
 
     @property
     def exhausted(self) -> bool:
         return self.times is not None and self.hits >= self.times
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "method": self.method,
-            "path": self.path,
-            "times": self.times,
-            "probability": self.probability,
-            "status": self.status,
-            "retry_after": self.retry_after,
-            "headers": self.headers,
-            "body": self.body,
-            "delay": self.delay,
-            "drop_after_commit": self.drop_after_commit,
-            "status_after_commit": self.status_after_commit,
-            "drop_before": self.drop_before,
-            "hits": self.hits,
-            "matched": self.matched,
-        }
-
 
 @dataclass
-class Decision:
-    rule_ids: list[str] = field(default_factory=list)
-    delay: float = 0.0
-    response: Response | None = None
-    drop_before: bool = False
-    drop_after_commit: bool = False
+class Decision(common.Decision):
     status_after_commit: int | None = None
 
 
-class Faults:
+class Faults(common.FaultRules[FaultRule]):
+    rule_type = FaultRule
+
     def __init__(self, seed: int | None = 0) -> None:
-        self._lock = threading.Lock()
-        self._rules: list[FaultRule] = []
-        self._ids = itertools.count(1)
+        super().__init__()
         self._random = random.Random(seed)
 
     def seed(self, seed: int | None) -> None:
@@ -124,11 +66,7 @@ class Faults:
             self._random = random.Random(seed)
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
-        unknown = set(spec) - RULE_KEYS
-        if unknown:
-            raise ValueError(f"unknown fault rule keys: {sorted(unknown)}")
-        rule = FaultRule(id=f"fault-{next(self._ids)}", **spec)
-        rule.pattern = re.compile(rule.path)
+        rule = self._new_rule(spec)
         if not 0.0 < float(rule.probability) <= 1.0:
             raise ValueError("probability must be in (0, 1]")
         if rule.times is not None and rule.times < 1:
@@ -137,13 +75,7 @@ class Faults:
             rule.drop_after_commit = True
         if not (rule.status or rule.delay or rule.drop_after_commit or rule.drop_before):
             raise ValueError("a fault rule needs status, delay, drop_after_commit or drop_before")
-        with self._lock:
-            self._rules.append(rule)
-        return rule
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
+        return self._append(rule)
 
     def reset(self, seed: int | None) -> None:
         """No rules, ids from ``fault-1`` again, the generator re-seeded."""
@@ -151,10 +83,6 @@ class Faults:
             self._rules.clear()
             self._ids = itertools.count(1)
             self._random = random.Random(seed)
-
-    def rules(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [r.as_json() for r in self._rules]
 
     def decide(self, method: str, path: str) -> Decision:
         decision = Decision()
@@ -165,18 +93,9 @@ class Faults:
                 rule.matched += 1
                 if rule.probability < 1.0 and self._random.random() >= rule.probability:
                     continue
-                rule.hits += 1
-                decision.rule_ids.append(rule.id)
-                decision.delay += rule.delay
-                if rule.drop_before:
-                    decision.drop_before = True
-                    break
-                if rule.status:
-                    decision.response = status_response(rule)
-                    break
-                if rule.drop_after_commit:
-                    decision.drop_after_commit = True
-                    decision.status_after_commit = rule.status_after_commit
+                if common.fire(rule, decision, status_response):
+                    if decision.drop_after_commit:
+                        decision.status_after_commit = rule.status_after_commit
                     break
         return decision
 

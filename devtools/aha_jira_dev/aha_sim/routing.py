@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
-from aha_jira_dev.jira_sim.routing import Response
+from aha_jira_dev.simulation.routing import Response, RouteTable
 
 if TYPE_CHECKING:
     from .core import Core
@@ -118,26 +117,11 @@ class Route:
     locked: bool = True  # run under the store's lock (not for routes that wait on something else)
 
 
-class Router:
+class Router(RouteTable[Route]):
     """Routes paths under one prefix (``/api/v1`` or ``/_sim``); templates use ``{name}`` segments."""
-
-    def __init__(self) -> None:
-        self.routes: list[Route] = []
 
     def add(self, method: str, template: str, handler: Handler, *, locked: bool = True) -> None:
         regex = "^"
         for part in re.split(r"(\{[^}]+\})", template):
             regex += f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part)
         self.routes.append(Route(method, re.compile(regex + "/?$"), template, handler, locked))
-
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        """(route, params, path_exists): path_exists tells a wrong method from an unknown path."""
-        path_exists = False
-        for route in self.routes:
-            m = route.pattern.match(path)
-            if not m:
-                continue
-            path_exists = True
-            if route.method == method:
-                return route, {k: unquote(v) for k, v in m.groupdict().items()}, True
-        return None, {}, path_exists

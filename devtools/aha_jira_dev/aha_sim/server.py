@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from aha_jira_dev.jira_sim.core import Outcome
+from aha_jira_dev.simulation.http_server import SimHandler, SimulatorServer
 
 from .core import Core
 from .pm import ProductManager
@@ -18,106 +16,26 @@ from .routing import Response, error_response
 from .state import INTEGRATION_ID, PRODUCT_ID
 from .webhooks import DEFAULT_RETRY_DELAYS
 
-LOG = logging.getLogger("aha_jira_dev.aha_sim")
-MAX_BODY = 20 * 1024 * 1024
+if TYPE_CHECKING:
+    from aha_jira_dev.simulation.http_server import SimServer
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def __init__(self, address: tuple[str, int], core: Core) -> None:
-        self.core = core
-        super().__init__(address, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(SimHandler):
     server_version = "AhaSimulator/1.0"
-    sys_version = ""
-    server: _Server
+    log = logging.getLogger("aha_jira_dev.aha_sim")
+    server: SimServer[Core]
 
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the client's
-        # delayed ACK add ~40 ms to every answer.
-        with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:
+    def do_HEAD(self) -> None:  # noqa: N802 (http.server's name; Jira's simulator answers 501 to HEAD)
         self._handle()
 
-    def do_POST(self) -> None:
-        self._handle()
+    def outcome(self, body: bytes) -> Outcome:
+        return self.server.core.handle(self.command, self.path, self.headers, body, self.client_address[0])
 
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def do_PATCH(self) -> None:
-        self._handle()
-
-    def do_HEAD(self) -> None:
-        self._handle()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        LOG.debug("%s - %s", self.address_string(), format % args)
-
-    def _read_body(self) -> bytes | None:
-        """The request body (plain or chunked); None when it is over ``MAX_BODY``."""
-        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
-            chunks: list[bytes] = []
-            total = 0
-            while True:
-                size = int(self.rfile.readline(65537).split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                total += size
-                if total > MAX_BODY:
-                    return None
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            return None
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _handle(self) -> None:
-        body = self._read_body()
-        if body is None:
-            self._write(error_response(413, "Request entity too large"))
-            self.close_connection = True
-            return
-        outcome = self.server.core.handle(self.command, self.path, self.headers, body, self.client_address[0])
-        if outcome.drop or outcome.response is None:
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        try:
-            self._write(outcome.response)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. its timeout expired)
-            self.close_connection = True
-
-    def _write(self, response: Response) -> None:
-        payload = response.payload()
-        self.send_response(response.status)
-        if payload or response.status not in (204, 304):
-            self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if payload and self.command != "HEAD":
-            self.wfile.write(payload)
+    def too_large(self) -> Response:
+        return error_response(413, "Request entity too large")
 
 
-class AhaSimulator:
+class AhaSimulator(SimulatorServer[Core]):
     """An Aha! account over HTTP: the REST API at ``api_url`` (``<base_url>/api/v1``), attachment downloads
     at ``<base_url>/attachments/...`` and the control API at ``<base_url>/_sim/...``.
 
@@ -127,6 +45,9 @@ class AhaSimulator:
     (``schema_errors``); ``seed`` seeds the fault rules' random draws; ``rate_limit``/``rate_window`` set the
     request limit (300 a minute by default; None: no limit); ``public_url`` is the base URL put in links.
     """
+
+    handler = _Handler
+    thread_name = "aha-sim"
 
     def __init__(
         self,
@@ -142,9 +63,7 @@ class AhaSimulator:
         rate_window: float = DEFAULT_WINDOW,
         public_url: str | None = None,
     ) -> None:
-        self.host = host
-        self.requested_port = port
-        self.public_url = public_url
+        super().__init__(host, port, public_url)
         self.core = Core(
             api_keys=api_keys,
             openapi_path=Path(openapi_path) if openapi_path else None,
@@ -155,71 +74,11 @@ class AhaSimulator:
             rate_window=rate_window,
         )
         self.pm = ProductManager(self.core.control_call)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # lifecycle -----------------------------------------------------------------------------------------
-    def start(self) -> AhaSimulator:
-        if self._server is not None:
-            return self
-        server = _Server((self.host, self.requested_port), self.core)
-        port = server.server_address[1]
-        shown = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
-        if ":" in shown:
-            shown = f"[{shown}]"
-        self.core.base_url = (self.public_url or f"http://{shown}:{port}").rstrip("/")
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="aha-sim", daemon=True
-        )
-        self._thread.start()
-        self.core.webhooks.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        self.core.webhooks.stop()
-
-    def __enter__(self) -> AhaSimulator:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    def serve_forever(self) -> None:
-        """Start and block until interrupted (``python -m aha_jira_dev.aha_sim``)."""
-        self.start()
-        assert self._thread is not None
-        try:
-            while self._thread.is_alive():
-                self._thread.join(timeout=0.5)
-        finally:
-            self.stop()
 
     # where and who -------------------------------------------------------------------------------------
     @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the simulator is not started")
-        return self.core.base_url
-
-    @property
     def api_url(self) -> str:
         return f"{self.base_url}/api/v1"
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the simulator is not started")
-        return int(self._server.server_address[1])
 
     @property
     def api_keys(self) -> dict[str, str]:

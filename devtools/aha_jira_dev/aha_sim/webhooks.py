@@ -20,18 +20,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import queue
-import threading
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from aha_jira_dev.jira_sim.webhooks import RETRYABLE
+from aha_jira_dev.simulation.webhook_dispatch import DEFAULT_RETRY_DELAYS, Attempt, DeliveryWorker
+
+__all__ = ["DEFAULT_RETRY_DELAYS", "FORMATS", "USER_AGENT", "Delivery", "WebhookDispatcher", "WebhookTarget"]
 
 FORMATS = ("integration", "activity")
-DEFAULT_RETRY_DELAYS = (0.05, 0.2, 0.5)
 USER_AGENT = "Aha! webhooks (simulator)"
 
 
@@ -105,36 +101,19 @@ class Delivery:
         return out
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(DeliveryWorker[Delivery]):
+    thread_name = "aha-sim-webhooks"
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
-        self._queue: queue.Queue[tuple[int, Delivery] | None] = queue.Queue()
+        super().__init__()
         self._targets: list[WebhookTarget] = []
-        self._deliveries: list[Delivery] = []
         self._ids = itertools.count(1)
-        self._generation = 0
-        self._thread: threading.Thread | None = None
-
-    # lifecycle -----------------------------------------------------------------------------------------
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="aha-sim-webhooks", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=5)
-            self._thread = None
 
     def reset(self) -> None:
         """Forget targets and deliveries; deliveries still queued are dropped."""
         with self._lock:
-            self._generation += 1
+            self._forget()
             self._targets.clear()
-            self._deliveries.clear()
-            self._changed.notify_all()
 
     # targets -------------------------------------------------------------------------------------------
     def add(self, target: WebhookTarget) -> WebhookTarget:
@@ -194,72 +173,10 @@ class WebhookDispatcher:
                 )
             self._deliveries.extend(queued)
             generation = self._generation
-        for delivery in queued:
-            self._queue.put((generation, delivery))
+        self._enqueue(generation, queued)
         return len(queued)
 
-    def deliveries(self, include_payload: bool = True) -> list[dict[str, Any]]:
-        with self._lock:
-            return [d.as_json(include_payload) for d in self._deliveries]
-
-    def clear_deliveries(self) -> None:
-        with self._lock:
-            self._deliveries.clear()
-
-    def wait_done(self, count: int, timeout: float) -> bool:
-        """Wait until at least ``count`` deliveries are finished (delivered or given up)."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while sum(1 for d in self._deliveries if d.done) < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._changed.wait(remaining)
-            return True
-
-    # worker --------------------------------------------------------------------------------------------
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            self._deliver(*item)
-
-    def _deliver(self, generation: int, delivery: Delivery) -> None:
-        while True:
-            with self._lock:
-                if generation != self._generation:
-                    return
-            status, error = _post(delivery)
-            retryable = status is None or status in RETRYABLE or status >= 500
-            with self._lock:
-                if generation != self._generation:
-                    return
-                attempt = len(delivery.attempts)
-                delivery.attempts.append({"status": status, "error": error, "at": time.time()})
-                finished = not retryable or attempt >= len(delivery.retry_delays)
-                if finished:
-                    delivery.done = True
-                    delivery.delivered = status is not None and 200 <= status < 300
-                self._changed.notify_all()
-            if finished:
-                return
-            time.sleep(delivery.retry_delays[attempt])
-
-
-def _post(delivery: Delivery) -> tuple[int | None, str | None]:
-    request = urllib.request.Request(  # noqa: S310 (the URL is the one a test configured)
-        delivery.url,
-        data=delivery.body,
-        headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=delivery.timeout) as resp:  # noqa: S310
-            resp.read()
-            return int(resp.status), None
-    except urllib.error.HTTPError as exc:
-        exc.read()
-        return int(exc.code), None
-    except (OSError, urllib.error.URLError) as exc:
-        return None, type(exc).__name__
+    # worker (``DeliveryWorker``): Aha! signs nothing ---------------------------------------------------
+    def next_attempt(self, delivery: Delivery) -> Attempt | None:
+        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+        return Attempt(delivery.url, headers, delivery.timeout, delivery.retry_delays)

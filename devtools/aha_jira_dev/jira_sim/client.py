@@ -5,44 +5,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import requests
+from aha_jira_dev.simulation.control_client import ControlClient
 
 
-class SimulatorClient:
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.session = requests.Session()
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        json: Any = None,
-        params: dict[str, Any] | None = None,
-        timeout: float | None = None,
-    ) -> Any:
-        resp = self.session.request(
-            method, f"{self.base_url}/_sim{path}", json=json, params=params, timeout=timeout or self.timeout
-        )
-        if resp.status_code >= 400:
-            raise RuntimeError(
-                f"simulator control call {method} {path} failed: {resp.status_code} {resp.text}"
-            )
-        return resp.json() if resp.content else None
-
+class SimulatorClient(ControlClient):
     # site -------------------------------------------------------------------------------------------------
-    def info(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "/info")
-        return result
-
     @property
     def credentials(self) -> dict[str, str]:
         creds: dict[str, str] = self.info()["credentials"]
         return creds
-
-    def reset(self) -> None:
-        self._call("POST", "/reset")
 
     # webhooks ---------------------------------------------------------------------------------------------
     def configure_webhook(
@@ -61,50 +32,9 @@ class SimulatorClient:
     def remove_webhook(self) -> None:
         self._call("DELETE", "/webhook")
 
-    def deliveries(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call("GET", "/webhook/deliveries")["deliveries"]
-        return result
-
-    def wait_for_deliveries(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
-        """Block until at least ``count`` deliveries finished (delivered or given up); all deliveries."""
-        resp = self.session.get(
-            f"{self.base_url}/_sim/webhook/deliveries",
-            params={"wait": count, "timeout": timeout},
-            timeout=timeout + 5,
-        )
-        if resp.status_code == 408:
-            raise TimeoutError(f"fewer than {count} webhook deliveries finished within {timeout}s")
-        resp.raise_for_status()
-        result: list[dict[str, Any]] = resp.json()["deliveries"]
-        return result
-
-    def clear_deliveries(self) -> None:
-        self._call("DELETE", "/webhook/deliveries")
-
     def redeliver(self, identifier: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("POST", f"/webhook/deliveries/{identifier}/redeliver")
         return result
-
-    # faults -----------------------------------------------------------------------------------------------
-    def add_fault(self, **rule: Any) -> dict[str, Any]:
-        """e.g. ``add_fault(method="POST", path="/issue$", status=429, retry_after=2, times=1)``."""
-        result: dict[str, Any] = self._call("POST", "/faults", json=rule)
-        return result
-
-    def faults(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call("GET", "/faults")["rules"]
-        return result
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "/faults")
-
-    # call log ---------------------------------------------------------------------------------------------
-    def calls(self, since: int = 0) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call("GET", "/calls", params={"since": since})["calls"]
-        return result
-
-    def clear_calls(self) -> None:
-        self._call("DELETE", "/calls")
 
     # Connect ----------------------------------------------------------------------------------------------
     def register_connect_installation(

@@ -15,16 +15,18 @@ A rule matches on method (``*`` for any) and a path regex (searched in the reque
 
 from __future__ import annotations
 
-import itertools
-import re
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aha_jira_dev.simulation import faults as common
+from aha_jira_dev.simulation.faults import INTERNAL, Decision
+
 from .routing import Response
+
+__all__ = ["DEFAULT_BODIES", "Decision", "FaultRule", "Faults", "status_response", "throttled"]
 
 DEFAULT_BODIES: dict[int, str] = {
     429: "Rate limit exceeded.",
@@ -36,101 +38,23 @@ DEFAULT_BODIES: dict[int, str] = {
 
 
 @dataclass
-class FaultRule:
-    id: str
-    method: str = "*"
-    path: str = ".*"
-    times: int | None = 1
-    status: int | None = None
-    retry_after: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    delay: float = 0.0
-    drop_after_commit: bool = False
-    drop_before: bool = False
+class FaultRule(common.FaultRule):
     rate_limit: float | None = None
-    hits: int = 0
-    _pattern: re.Pattern[str] | None = None
-    _window: deque[float] = field(default_factory=deque)
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method != "*" and self.method.upper() != method.upper():
-            return False
-        if self._pattern is None:
-            self._pattern = re.compile(self.path)
-        return self._pattern.search(path) is not None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "method": self.method,
-            "path": self.path,
-            "times": self.times,
-            "status": self.status,
-            "retry_after": self.retry_after,
-            "headers": self.headers,
-            "body": self.body,
-            "delay": self.delay,
-            "drop_after_commit": self.drop_after_commit,
-            "drop_before": self.drop_before,
-            "rate_limit": self.rate_limit,
-            "hits": self.hits,
-        }
+    _window: deque[float] = field(default_factory=deque, metadata=INTERNAL)
 
 
-@dataclass
-class Decision:
-    rule_ids: list[str] = field(default_factory=list)
-    delay: float = 0.0
-    response: Response | None = None
-    drop_after_commit: bool = False
-    drop_before: bool = False
-
-
-RULE_KEYS = {
-    "method",
-    "path",
-    "times",
-    "status",
-    "retry_after",
-    "headers",
-    "body",
-    "delay",
-    "drop_after_commit",
-    "drop_before",
-    "rate_limit",
-}
-
-
-class Faults:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rules: list[FaultRule] = []
-        self._ids = itertools.count(1)
+class Faults(common.FaultRules[FaultRule]):
+    rule_type = FaultRule
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
-        unknown = set(spec) - RULE_KEYS
-        if unknown:
-            raise ValueError(f"unknown fault rule keys: {sorted(unknown)}")
-        rule = FaultRule(id=f"fault-{next(self._ids)}", **spec)
-        re.compile(rule.path)
+        rule = self._new_rule(spec)
         if rule.rate_limit is not None and rule.rate_limit <= 0:
             raise ValueError("rate_limit must be positive")
         if rule.rate_limit is not None and "times" not in spec:
             rule.times = None
         if not (rule.status or rule.delay or rule.drop_after_commit or rule.drop_before or rule.rate_limit):
             raise ValueError("a fault rule needs status, delay, drop_after_commit, drop_before or rate_limit")
-        with self._lock:
-            self._rules.append(rule)
-        return rule
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
-
-    def rules(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [r.as_json() for r in self._rules]
+        return self._append(rule)
 
     def decide(self, method: str, path: str) -> Decision:
         decision = Decision()
@@ -152,17 +76,7 @@ class Faults:
                     break
                 if rule.times is not None and rule.hits >= rule.times:
                     continue
-                rule.hits += 1
-                decision.rule_ids.append(rule.id)
-                decision.delay += rule.delay
-                if rule.drop_before:
-                    decision.drop_before = True
-                    break
-                if rule.status:
-                    decision.response = status_response(rule)
-                    break
-                if rule.drop_after_commit:
-                    decision.drop_after_commit = True
+                if common.fire(rule, decision, status_response):
                     break
             self._rules = [r for r in self._rules if r.times is None or r.hits < r.times or r.rate_limit]
         return decision

@@ -8,11 +8,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+
+from aha_jira_dev.simulation.routing import Response, RouteTable
+
+__all__ = [
+    "INVALID_PAYLOAD",
+    "ISSUE_NOT_FOUND",
+    "JiraError",
+    "Request",
+    "Response",
+    "Route",
+    "Router",
+    "not_found",
+]
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from .core import Core
     from .state import User
     from .uploads import Upload
@@ -118,23 +128,6 @@ class Request:
         return out
 
 
-@dataclass
-class Response:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    raw: bytes | None = None
-    content_type: str = "application/json;charset=UTF-8"
-    file: Path | None = None  # a body streamed from disk (attachment content)
-
-    def payload(self) -> bytes:
-        if self.raw is not None:
-            return self.raw
-        if self.body is None:
-            return b""
-        return json.dumps(self.body, separators=(",", ":")).encode()
-
-
 Handler = Callable[["Core", Request], Response]
 
 
@@ -149,11 +142,8 @@ class Route:
     spec_path: str | None = None
 
 
-class Router:
+class Router(RouteTable[Route]):
     """Routes Jira REST paths. ``{v}`` in a template matches the API version segment (2, 3 or latest)."""
-
-    def __init__(self) -> None:
-        self.routes: list[Route] = []
 
     def add(
         self, method: str, template: str, handler: Handler, *, auth: bool = True, anonymous_ok: bool = False
@@ -169,15 +159,3 @@ class Router:
         regex += "/?$"
         spec_path = template.replace("{v}", "3") if template.startswith("/rest/api/{v}/") else None
         self.routes.append(Route(method, re.compile(regex), template, handler, auth, anonymous_ok, spec_path))
-
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        """(route, params, path_exists): path_exists tells a 405 from a 404."""
-        path_exists = False
-        for route in self.routes:
-            m = route.pattern.match(path)
-            if not m:
-                continue
-            path_exists = True
-            if route.method == method:
-                return route, {k: unquote(v) for k, v in m.groupdict().items() if v is not None}, True
-        return None, {}, path_exists

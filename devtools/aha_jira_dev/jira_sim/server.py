@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .core import Core
+from aha_jira_dev.simulation.http_server import SimHandler, SimulatorServer
+
+from .core import Core, Outcome
 from .ratelimits import RateClock
 from .routing import Response
 from .state import BOT_ACCOUNT_ID, ENGINEER_ACCOUNT_ID
@@ -19,73 +16,16 @@ from .uploads import BLOCK, body_reader, receive
 from .webhooks import WebhookConfig
 
 if TYPE_CHECKING:
+    from aha_jira_dev.simulation.http_server import SimServer
+
     from .connect_app import ConnectKeys, LifecycleResult
 
-LOG = logging.getLogger("aha_jira_dev.jira_sim")
-MAX_BODY = 20 * 1024 * 1024
 
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def __init__(self, address: tuple[str, int], core: Core) -> None:
-        self.core = core
-        super().__init__(address, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(SimHandler):
     server_version = "JiraSimulator/1.0"
-    sys_version = ""
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the client's
-        # delayed ACK add ~40 ms to every answer.
-        with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def do_PATCH(self) -> None:
-        self._handle()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        LOG.debug("%s - %s", self.address_string(), format % args)
-
-    def _read_body(self) -> bytes | None:
-        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
-            chunks: list[bytes] = []
-            total = 0
-            while True:
-                size_line = self.rfile.readline(65537)
-                size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                total += size
-                if total > MAX_BODY:
-                    return None
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            return None
-        return self.rfile.read(length) if length > 0 else b""
+    log = logging.getLogger("aha_jira_dev.jira_sim")
+    answer_headers = {"X-Arequestid": "sim"}  # noqa: RUF012 (read only)
+    server: SimServer[Core]
 
     def _handle(self) -> None:
         core = self.server.core
@@ -93,55 +33,34 @@ class _Handler(BaseHTTPRequestHandler):
         if "multipart/form-data" in content_type.lower() and core.streams_upload(self.command, self.path):
             # attachments: streamed to disk part by part, never held whole (see ``uploads``)
             upload = receive(body_reader(self.rfile, self.headers), content_type, core.uploads)
-            outcome = core.handle(self.command, self.path, self.headers, b"", upload=upload)
-        else:
-            body = self._read_body()
-            if body is None:
-                self._write(Response(413, {"errorMessages": ["Request entity too large."], "errors": {}}))
-                self.close_connection = True
-                return
-            outcome = core.handle(self.command, self.path, self.headers, body)
-        if outcome.drop or outcome.response is None:
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
+            self.answer(core.handle(self.command, self.path, self.headers, b"", upload=upload))
             return
-        try:
-            self._write(outcome.response)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. its timeout expired)
-            self.close_connection = True
+        super()._handle()
 
-    def _write(self, response: Response) -> None:
+    def outcome(self, body: bytes) -> Outcome:
+        return self.server.core.handle(self.command, self.path, self.headers, body)
+
+    def too_large(self) -> Response:
+        return Response(413, {"errorMessages": ["Request entity too large."], "errors": {}})
+
+    def write(self, response: Response) -> None:
         if response.file is not None:
             self._write_file(response, response.file)
             return
-        payload = response.payload()
-        self.send_response(response.status)
-        if payload or response.status not in (204, 304):
-            self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("X-Arequestid", "sim")
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if payload and self.command != "HEAD":
-            self.wfile.write(payload)
+        super().write(response)
 
     def _write_file(self, response: Response, path: Path) -> None:
         """A body streamed from disk in blocks (attachment content can be large)."""
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(path.stat().st_size))
-        self.send_header("X-Arequestid", "sim")
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
+        self.send_headers(response)
         with path.open("rb") as source:
             while block := source.read(BLOCK):
                 self.wfile.write(block)
 
 
-class JiraSimulator:
+class JiraSimulator(SimulatorServer[Core]):
     """A Jira site over HTTP. ``mode`` is ``"cloud"`` (``/rest/api/3`` + ``/rest/api/2``, ADF in v3) or
     ``"datacenter"`` (``/rest/api/2`` only, wiki markup, personal access tokens).
 
@@ -151,6 +70,9 @@ class JiraSimulator:
     ``self`` links when it is reached through another host name; ``rate_clock`` injects the clock of the rate
     limits (a ``RateClock``, e.g. over a fake monotonic source).
     """
+
+    handler = _Handler
+    thread_name = "jira-sim"
 
     def __init__(
         self,
@@ -164,10 +86,8 @@ class JiraSimulator:
         public_url: str | None = None,
         rate_clock: RateClock | None = None,
     ) -> None:
-        self.host = host
-        self.requested_port = port
+        super().__init__(host, port, public_url)
         self.mode = mode
-        self.public_url = public_url
         self.core = Core(
             mode,
             credentials=credentials,
@@ -175,69 +95,13 @@ class JiraSimulator:
             validate_openapi=validate_openapi,
             rate_clock=rate_clock,
         )
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # lifecycle ----------------------------------------------------------------------------------------------
-    def start(self) -> JiraSimulator:
-        if self._server is not None:
-            return self
-        server = _Server((self.host, self.requested_port), self.core)
-        port = server.server_address[1]
-        shown_host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
-        if ":" in shown_host:
-            shown_host = f"[{shown_host}]"
-        self.core.base_url = (self.public_url or f"http://{shown_host}:{port}").rstrip("/")
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="jira-sim", daemon=True
-        )
-        self._thread.start()
-        self.core.webhooks.start()
-        return self
-
+    # lifecycle (``SimulatorServer``): stopping also deletes the uploads kept on disk ----------------------
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        self.core.webhooks.stop()
+        super().stop()
         self.core.uploads.clear()
 
-    def __enter__(self) -> JiraSimulator:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    def serve_forever(self) -> None:
-        """Start and block until interrupted (used by ``python -m aha_jira_dev.jira_sim``)."""
-        self.start()
-        assert self._thread is not None
-        try:
-            while self._thread.is_alive():
-                self._thread.join(timeout=0.5)
-        finally:
-            self.stop()
-
     # properties -------------------------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the simulator is not started")
-        return self.core.base_url
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the simulator is not started")
-        return int(self._server.server_address[1])
-
     @property
     def credentials(self) -> dict[str, str]:
         """The seeded accounts' secrets: ``cloud_email``, ``cloud_api_token``, ``dc_username``, ``dc_password``,

@@ -21,22 +21,28 @@ relative to the app's base URL, as Jira does for Connect webhooks. These deliver
 from __future__ import annotations
 
 import json
-import queue
 import random
-import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 
+from aha_jira_dev.simulation.webhook_dispatch import DEFAULT_RETRY_DELAYS, RETRYABLE, Attempt, DeliveryWorker
+
 from .auth import hub_signature, query_string_hash
 
-RETRYABLE = frozenset({408, 409, 425, 429})
+__all__ = [
+    "DEFAULT_RETRY_DELAYS",
+    "RETRYABLE",
+    "ConnectTarget",
+    "Delivery",
+    "WebhookConfig",
+    "WebhookDispatcher",
+    "WebhookLoss",
+]
 
 
 @dataclass
@@ -44,7 +50,7 @@ class WebhookConfig:
     url: str
     secret: str | None = None
     events: frozenset[str] | None = None  # None = every event
-    retry_delays: tuple[float, ...] = (0.05, 0.2, 0.5)
+    retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS
     timeout: float = 5.0
 
 
@@ -70,9 +76,6 @@ class ConnectTarget:
             "qsh": query_string_hash("POST", base_path + path, query, base_path),
         }
         return jwt.encode(claims, self.shared_secret, algorithm="HS256")
-
-
-DEFAULT_RETRY_DELAYS = (0.05, 0.2, 0.5)
 
 
 @dataclass
@@ -131,38 +134,21 @@ class Delivery:
         return out
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(DeliveryWorker[Delivery]):
+    thread_name = "jira-sim-webhooks"
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
-        self._queue: queue.Queue[tuple[int, Delivery] | None] = queue.Queue()
+        super().__init__()
         self._config: WebhookConfig | None = None
-        self._deliveries: list[Delivery] = []
-        self._generation = 0
         self._loss: WebhookLoss | None = None
         self._dropped: list[dict[str, Any]] = []
-        self._thread: threading.Thread | None = None
-
-    # lifecycle ---------------------------------------------------------------------------------------------
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="jira-sim-webhooks", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=5)
-            self._thread = None
 
     def reset(self) -> None:
         with self._lock:
-            self._generation += 1
+            self._forget()
             self._config = None
-            self._deliveries.clear()
             self._loss = None
             self._dropped.clear()
-            self._changed.notify_all()
 
     # configuration ------------------------------------------------------------------------------------------
     def configure(self, config: WebhookConfig | None) -> None:
@@ -194,8 +180,7 @@ class WebhookDispatcher:
             queued = [d for d in queued if not self._lost(d, payload)]
             self._deliveries.extend(queued)
             generation = self._generation
-        for delivery in queued:
-            self._queue.put((generation, delivery))
+        self._enqueue(generation, queued)
 
     def redeliver(self, identifier: str) -> Delivery | None:
         with self._lock:
@@ -216,7 +201,7 @@ class WebhookDispatcher:
             )
             self._deliveries.append(delivery)
             generation = self._generation
-        self._queue.put((generation, delivery))
+        self._enqueue(generation, [delivery])
         return delivery
 
     # lost webhooks ------------------------------------------------------------------------------------------
@@ -281,65 +266,12 @@ class WebhookDispatcher:
             ]
         return sorted(out, key=lambda f: f["failureTime"])
 
-    def deliveries(self, include_payload: bool = True) -> list[dict[str, Any]]:
-        with self._lock:
-            return [d.as_json(include_payload) for d in self._deliveries]
-
-    def clear_deliveries(self) -> None:
-        with self._lock:
-            self._deliveries.clear()
-
-    def wait_done(self, count: int, timeout: float) -> bool:
-        """Wait until at least ``count`` deliveries are finished (delivered or given up)."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while sum(1 for d in self._deliveries if d.done) < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._changed.wait(remaining)
-            return True
-
-    # worker -------------------------------------------------------------------------------------------------
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            generation, delivery = item
-            self._deliver(generation, delivery)
-
-    def _deliver(self, generation: int, delivery: Delivery) -> None:
-        retry = delivery.retry
-        while True:
-            with self._lock:
-                config = self._config
-                if generation != self._generation or (config is None and delivery.connect is None):
-                    delivery.done = True
-                    self._changed.notify_all()
-                    return
-            delays = config.retry_delays if config is not None else DEFAULT_RETRY_DELAYS
-            status, error = self._post(config, delivery, retry)
-            retryable = status is None or status in RETRYABLE or status >= 500
-            attempt_number = len(delivery.attempts)
-            with self._lock:
-                if generation != self._generation:
-                    return
-                delivery.attempts.append(
-                    {"retry": retry, "status": status, "error": error, "at": time.time()}
-                )
-                finished = not retryable or attempt_number >= len(delays)
-                if finished:
-                    delivery.done = True
-                    delivery.delivered = status is not None and 200 <= status < 300
-                self._changed.notify_all()
-            if finished:
-                return
-            time.sleep(delays[attempt_number])
-            retry += 1
-
-    @staticmethod
-    def _post(config: WebhookConfig | None, delivery: Delivery, retry: int) -> tuple[int | None, str | None]:
+    # worker (``DeliveryWorker``) ---------------------------------------------------------------------------
+    def next_attempt(self, delivery: Delivery) -> Attempt | None:
+        config = self._config
+        if config is None and delivery.connect is None:
+            return None
+        retry = delivery.retry + len(delivery.attempts)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "Atlassian Webhook HTTP Client",
@@ -347,23 +279,11 @@ class WebhookDispatcher:
             "X-Atlassian-Webhook-Retry": str(retry),
             "X-Atlassian-Webhook-Flow": "Primary" if retry == 0 else "Secondary",
         }
+        delays = config.retry_delays if config is not None else DEFAULT_RETRY_DELAYS
         if delivery.connect is not None:
-            url = delivery.connect.url
             headers["Authorization"] = f"JWT {delivery.connect.token()}"
-            timeout = WebhookConfig.timeout
-        else:
-            assert config is not None
-            url = config.url
-            timeout = config.timeout
-            if config.secret:
-                headers["X-Hub-Signature"] = hub_signature(config.secret, delivery.body)
-        request = urllib.request.Request(url, data=delivery.body, headers=headers, method="POST")  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
-                resp.read()
-                return int(resp.status), None
-        except urllib.error.HTTPError as exc:
-            exc.read()
-            return int(exc.code), None
-        except (OSError, urllib.error.URLError) as exc:
-            return None, type(exc).__name__
+            return Attempt(delivery.connect.url, headers, WebhookConfig.timeout, delays, {"retry": retry})
+        assert config is not None
+        if config.secret:
+            headers["X-Hub-Signature"] = hub_signature(config.secret, delivery.body)
+        return Attempt(config.url, headers, config.timeout, delays, {"retry": retry})

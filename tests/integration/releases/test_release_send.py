@@ -148,6 +148,7 @@ def test_an_untested_or_disabled_integration_is_409(
     assert status == 200
     status, answer = start(call_api, release_body(1), "fresh")
     assert status == 409 and answer["error"]["code"] == "disabled", answer
+    assert "to send releases" in answer["error"]["hint"], answer  # the feature send's check, in its words
     assert release_items(aws) == []
 
 

@@ -194,6 +194,7 @@ def test_not_tested_and_disabled_are_409(
     call_api("PUT", "/integrations/fresh", disabled)
     status, body = send(call_api, aha_feature(), "fresh")
     assert status == 409 and body["error"]["code"] == "disabled"
+    assert "to send features" in body["error"]["hint"], body
 
 
 def test_jira_refusal_is_422_naming_the_field(call_api: Call, mob: str, jira_sim: JiraSimulator) -> None:

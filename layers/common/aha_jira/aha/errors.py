@@ -7,20 +7,11 @@ a retry must not repeat what is not idempotent, such as a time tracking event, b
 
 from __future__ import annotations
 
+from aha_jira.outbound.remote_errors import RemoteError
 
-class AhaError(Exception):
+
+class AhaError(RemoteError):
     code = "roadmap_error"
-    transient = False
-
-    def __init__(self, message: str, *, hint: str = "", status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self.status = status
-
-    @property
-    def may_have_committed(self) -> bool:
-        return False
 
 
 class AhaUnreachable(AhaError):

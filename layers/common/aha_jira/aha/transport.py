@@ -25,6 +25,7 @@ from aha_jira.aha.errors import (
     AhaUnreachable,
 )
 from aha_jira.outbound import site_guard
+from aha_jira.outbound.remote_errors import connection_failure
 from aha_jira.outbound.retry_after import retry_after_seconds
 
 if TYPE_CHECKING:
@@ -201,14 +202,14 @@ class AhaTransport:
 
 
 def _connection_failure(base_url: str, error: rex.ConnectionError, write: bool) -> AhaUnreachable:
-    text = repr(error)
-    if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo" in text:
+    failure = connection_failure(error)
+    if failure == "unresolvable":
         return AhaUnreachable(
             f"The name in {base_url} could not be resolved.",
             reason="dns_failed",
             hint=f"Check the spelling of roadmap.base_url. {_NOT_AHA_HINT}",
         )
-    if "NewConnectionError" in text or "Connection refused" in text:
+    if failure == "refused":
         return AhaUnreachable(
             f"Nothing accepted a connection at {base_url}.",
             reason="connection_failed",

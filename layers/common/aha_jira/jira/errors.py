@@ -8,23 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from aha_jira.outbound.remote_errors import RemoteError
 
-class JiraError(Exception):
+
+class JiraError(RemoteError):
+    """`may_have_committed`: a create that failed this way may have created the issue, so it is reconciled
+    (searched for by its stamp) rather than sent again blindly, and only once Jira's search can show it."""
+
     code = "jira_error"
-    transient = False
-
-    def __init__(self, message: str, *, hint: str = "", status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self.status = status
-
-    @property
-    def may_have_committed(self) -> bool:
-        """Whether the failed request may nonetheless have done its work in Jira: a create that failed
-        this way may have created the issue, so it is reconciled (searched for by its stamp) rather than
-        sent again blindly, and only once Jira's search can show it."""
-        return False
 
 
 class JiraUnreachable(JiraError):

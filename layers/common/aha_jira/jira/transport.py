@@ -28,6 +28,7 @@ from aha_jira.jira.errors import (
 )
 from aha_jira.jira.rate_limits import backoff_seconds, rate_limit_headers, retry_after_seconds
 from aha_jira.jira.site_guard import check_site
+from aha_jira.outbound.remote_errors import connection_failure
 
 if TYPE_CHECKING:
     import requests
@@ -292,10 +293,10 @@ def _unresolvable(base_url: str) -> JiraUnreachable:
 
 
 def _connection_failure(base_url: str, error: rex.ConnectionError, method: str) -> JiraUnreachable:
-    text = repr(error)
-    if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo" in text:
+    failure = connection_failure(error)
+    if failure == "unresolvable":
         return _unresolvable(base_url)
-    if "NewConnectionError" in text or "Connection refused" in text:
+    if failure == "refused":
         return JiraUnreachable(
             f"Nothing accepted a connection at {base_url}.",
             code="site_unreachable",

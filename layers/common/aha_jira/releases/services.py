@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aha_jira.errors import AhaJiraError, Conflict, NotFound
+from aha_jira.errors import AhaJiraError, NotFound
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.models.jira_snapshot import JiraSnapshot
 from aha_jira.models.release import RELEASE_SEND_ID_LENGTH, ReleaseSendRecord
 from aha_jira.ports import ReleaseQueue, ReleaseSendStore
 from aha_jira.sync.send import SendServices
+from aha_jira.sync.send import ready_snapshot as ready_to_send
 
 # A release send's items (its progress, its features' payloads) are kept this long after it started.
 KEEP_SECONDS = 30 * 24 * 3600
@@ -40,21 +41,7 @@ def iso(at: float) -> str:
 def ready_snapshot(integration: StoredIntegration, services: SendServices) -> JiraSnapshot:
     """The integration's Jira snapshot, when it may send: enabled (409 `disabled`) and tested (409
     `not_tested`), as the single send requires."""
-    if not integration.enabled:
-        raise Conflict(
-            f"Integration '{integration.integration_id}' is disabled.",
-            hint="Enable it with PUT /integrations/{id} ('enabled': true) to send releases.",
-            code="disabled",
-        )
-    report = integration.last_test or {}
-    snapshot = services.integrations.get_snapshot(integration.integration_id) if report.get("ok") else None
-    if snapshot is None:
-        raise Conflict(
-            "The integration has no successful test connection for its current configuration.",
-            hint="Run POST /integrations/{id}/test-connection and fix what it reports, then send again.",
-            code="not_tested",
-        )
-    return snapshot
+    return ready_to_send(integration, services, sending="releases")
 
 
 def check_send_id(send_id: str) -> None:

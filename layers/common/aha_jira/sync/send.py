@@ -164,13 +164,15 @@ def send_feature(
     return result
 
 
-def ready_snapshot(integration: StoredIntegration, services: SendServices) -> JiraSnapshot:
+def ready_snapshot(
+    integration: StoredIntegration, services: SendServices, *, sending: str = "features"
+) -> JiraSnapshot:
     """The Jira snapshot a send works from: Conflict (409) while the integration is disabled or has no
-    successful test connection for its current configuration."""
+    successful test connection for its current configuration. `sending`: what the hint says is sent."""
     if not integration.enabled:
         raise Conflict(
             f"Integration '{integration.integration_id}' is disabled.",
-            hint="Enable it with PUT /integrations/{id} ('enabled': true) to send features.",
+            hint=f"Enable it with PUT /integrations/{{id}} ('enabled': true) to send {sending}.",
             code="disabled",
         )
     report = integration.last_test or {}
