@@ -236,6 +236,7 @@ def roadmap_events() -> DynamoRoadmapEvents:
 @cache
 def roadmap_delivery_services() -> DeliveryServices:
     from aha_jira.roadmap.outcomes import DeliveryServices
+    from aha_jira.storage.comment_links import DynamoCommentLinks
     from aha_jira.storage.record_rename import DynamoRecordRenamer
     from aha_jira.storage.roadmap_queue import SqsRoadmapDeliveryQueue
 
@@ -247,6 +248,7 @@ def roadmap_delivery_services() -> DeliveryServices:
         renamer=DynamoRecordRenamer(),
         writebacks=retry_queue(),
         rate_budgets=rate_budgets(),
+        comments=DynamoCommentLinks(),
     )
 
 
