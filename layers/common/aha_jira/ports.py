@@ -480,6 +480,10 @@ class CommentLinks(Protocol):
         """Hold the comment for one writer: its item now (created when new), or None while another holds it."""
         ...
 
+    def release(self, link: CommentLink) -> None:
+        """Give the claim back, leaving the item as its holder last saved it."""
+        ...
+
 
 class RoadmapDeliveryQueue(Protocol):
     """The queue of roadmap deliveries: one message per event."""

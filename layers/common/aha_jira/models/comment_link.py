@@ -35,6 +35,7 @@ class CommentLink:
     # A write to the other side whose answer may have been lost: the marker to look for before writing again.
     intent: str | None = None
     claim_until: float = 0.0  # one writer at a time per comment (a roadmap comment from two deliveries)
+    digest: str | None = None  # what the copy was last written from (a repeated body changes nothing)
 
     def changed(self, **values: object) -> CommentLink:
         return replace(self, **values)  # type: ignore[arg-type]

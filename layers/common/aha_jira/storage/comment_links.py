@@ -1,6 +1,6 @@
 """Comments that crossed between Jira and the roadmap (`models/comment_link.py`), in the roadmap events table
 beside the outbox: `pk = INTEGRATION#<id>`, `sk = COMMENT#<reference>#<side>#<comment id>` (side `jira` or
-`roadmap`), attributes `origin`, `peer_id`, `version`, `deleted`, `intent`, `claim_until`. No TTL: a pair is
+`roadmap`), attributes `origin`, `peer_id`, `version`, `deleted`, `intent`, `claim_until`, `digest`. No TTL: a pair is
 kept as long as the comments may change. One small item per comment and side, whatever the number of comments
 on an issue.
 """
@@ -38,6 +38,8 @@ def _item(link: CommentLink) -> dict[str, Any]:
         item["peer_id"] = {"S": link.peer_id}
     if link.intent is not None:
         item["intent"] = {"S": link.intent}
+    if link.digest is not None:
+        item["digest"] = {"S": link.digest}
     return item
 
 
@@ -55,6 +57,7 @@ def _link(
         deleted=bool(item.get("deleted", {}).get("BOOL", False)),
         intent=item.get("intent", {}).get("S"),
         claim_until=float(item.get("claim_until", {}).get("N", "0")),
+        digest=item.get("digest", {}).get("S"),
     )
 
 
@@ -107,3 +110,12 @@ class DynamoCommentLinks:
                 return None
             raise
         return _link(link.integration_id, link.reference, link.side, link.comment_id, answer["Attributes"])
+
+    def release(self, link: CommentLink) -> None:
+        """Give the claim back, leaving what the holder saved (an intent) as it is."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=comment_key(link.integration_id, link.reference, link.side, link.comment_id),
+            UpdateExpression="SET claim_until = :zero",
+            ExpressionAttributeValues={":zero": {"N": "0"}},
+        )
