@@ -23,6 +23,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from aha_jira.errors import AhaJiraError, Conflict, NotFound
+from aha_jira.integration_log import Outcome, record_action
 from aha_jira.integrations.query import load_integration
 from aha_jira.jira.errors import JiraError, JiraNotFound
 from aha_jira.jira.rich_text import RichTextFormat, render
@@ -125,6 +126,17 @@ def _claim(link: CommentLink, services: CommentServices) -> CommentLink:
 
 
 def _answer(outcome: CommentOutcome, link: CommentLink, issue_key: str | None, reason: str) -> CommentSynced:
+    record_action(
+        "comment.carried",
+        Outcome.SUCCEEDED if outcome in {"created", "updated", "deleted"} else Outcome.SKIPPED,
+        integration_id=link.integration_id,
+        reference=link.reference,
+        jira_key=issue_key,
+        message=f"Roadmap comment {link.comment_id}: {outcome}: {reason}",
+        comment_id=link.comment_id,
+        jira_comment_id=link.peer_id,
+        comment_outcome=outcome,
+    )
     return CommentSynced(
         outcome=outcome,
         reference=link.reference,
@@ -170,7 +182,7 @@ def carry_comment(
         )
     except JiraError as error:
         final = None  # the intent saved before a create stays for the next attempt
-        raise JiraCommentFailed(error) from None
+        raise _failed(error, claimed, issue.issue_key) from None
     finally:
         _settle(final, claimed, services)
 
@@ -212,9 +224,26 @@ def remove_comment(
         )
     except JiraError as error:
         final = None  # not deleted yet: the next attempt deletes it
-        raise JiraCommentFailed(error) from None
+        raise _failed(error, claimed, issue.issue_key) from None
     finally:
         _settle(final, claimed, services)
+
+
+def _failed(error: JiraError, link: CommentLink, issue_key: str | None) -> JiraCommentFailed:
+    failed = JiraCommentFailed(error)
+    record_action(
+        "comment.carried",
+        Outcome.FAILED,
+        integration_id=link.integration_id,
+        reference=link.reference,
+        jira_key=issue_key,
+        message=f"Roadmap comment {link.comment_id}: {failed.message}",
+        hint=failed.hint,
+        error_code=failed.code,
+        jira_status=error.status,
+        comment_id=link.comment_id,
+    )
+    return failed
 
 
 def _settle(final: CommentLink | None, claimed: CommentLink, services: CommentServices) -> None:
