@@ -246,7 +246,13 @@ def test_without_auto_update_nothing_is_queued(  # noqa: PLR0917 (fixtures)
         },
     ],
     # A comment on a feature crosses to Jira since issue 17 (`test_aha_comments.py`); one on a release does not.
-    ids=["create_release", "update_release", "an unknown event", "a release audit", "a release comment audit"],
+    ids=[
+        "create_release",
+        "update_release",
+        "an unknown event",
+        "a release audit",
+        "a release comment audit",
+    ],
 )
 def test_events_a_send_does_not_act_on_are_answered_and_ignored(  # noqa: PLR0917 (fixtures)
     linked: dict[str, Any],
