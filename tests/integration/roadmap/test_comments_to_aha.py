@@ -11,9 +11,16 @@ from typing import Any
 
 import boto3
 
-from aha_jira_dev.jira_sim import SimulatorClient
+from aha_jira.models import roadmap_event
+from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
+from aha_jira_dev.local_stack.handlers import HandlerRegistry
+from aha_jira_dev.local_stack.provision import LocalResources
+from aha_jira_dev.local_stack.template import Template
+from tests.builders import integration_body
 from tests.fixtures.aha import AhaApi
-from tests.integration.roadmap.conftest import AhaSite, events
+from tests.fixtures.api import Call
+from tests.fixtures.roadmap import RECEIVER_SECRET, RoadmapReceiver
+from tests.integration.roadmap.conftest import AhaSite, drain, emit, events, record_link, roadmap_poller
 from tests.integration.roadmap.test_smoke_flow import aha_feature_body
 from tests.integration.webhooks.conftest import Deliver, deliver, reference_delivery  # noqa: F401 - `deliver` is a fixture
 
@@ -160,3 +167,29 @@ def _event_items() -> list[dict[str, Any]]:
     )
     items: list[dict[str, Any]] = boto3.client("dynamodb").scan(TableName=table)["Items"]
     return [item for item in items if item["sk"]["S"].startswith("EVENT#")]
+
+
+def test_the_webhook_connector_gets_the_comment_event_as_json(  # noqa: PLR0917 (fixtures)
+    call_api: Call,
+    jira_sim: JiraSimulator,
+    roadmap_receiver: RoadmapReceiver,
+    aws: LocalResources,
+    repo_template: Template,
+    handler_registry: HandlerRegistry,
+    roadmap_env: None,
+) -> None:
+    body = integration_body(jira_sim, product="PROD")
+    body["roadmap"] = {"type": "webhook", "url": roadmap_receiver.url, "secret": RECEIVER_SECRET}
+    assert call_api("PUT", "/integrations/mob", body)[0] == 201
+    link = record_link("PROD-9", key="MOB-9")
+    comment = {
+        "id": "10019",
+        "body": "<p>hi</p>",
+        "author": {"name": "Jane Doe", "account_id": "a-1"},
+        "version": 1,
+    }
+    [event_id] = emit(roadmap_event.commented(link, roadmap_event.COMMENTED, comment, deliver=True))
+    drain(roadmap_poller(repo_template, aws, handler_registry))
+    [received] = [json.loads(r["body"]) for r in roadmap_receiver.received if r["verified"]]
+    assert received["id"] == event_id and received["type"] == "record.commented"
+    assert received["data"]["comment"] == comment and received["data"]["jira"]["key"] == "MOB-9"
