@@ -74,6 +74,14 @@ def test_a_jira_comment_its_edit_and_its_deletion_reach_aha_once_each(
     comment_calls = [c for c in aha_site.aha.calls[calls_before:] if "comments" in c["path"]]
     assert [(c["method"], c["status"]) for c in comment_calls] == [("POST", 200)]  # one call per comment
 
+    # The Aha! copy is the integration's own comment: carried back by its id, it is an echo (no Jira call).
+    jira_calls = len(aha_site.sim.calls)
+    status, echo = aha_site.call_api(
+        "POST", "/integrations/mob/features/PROD-2/comments", {"id": posted["id"], "body": posted["body"]}
+    )
+    assert (status, echo["outcome"]) == (200, "echo"), echo
+    assert [c for c in aha_site.sim.calls[jira_calls:] if "/comment" in c["path"]] == []
+
     engineer.engineer_edit_comment(key, str(comment["id"]), adf("Unblocked"))
     aha_site.settle()
     aha_site.deliver()
