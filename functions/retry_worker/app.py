@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira.integration_log import log_scope, logger
 from aha_jira.retry.jobs import run_queue_message
-from aha_jira.wiring import retry_queue, send_services, writeback_services
+from aha_jira.wiring import comment_services, retry_queue, send_services, writeback_services
 
 # A batch whose every job must wait is an ordinary outcome: each record is reported in batchItemFailures.
 # Powertools' default raises for it, which logs every job's reason outside the integration log's redaction
@@ -38,6 +38,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
             max_attempts=MAX_ATTEMPTS,
             services=send_services(),
             writeback_services=writeback_services,  # called on the first write-back
+            comment_services=comment_services,  # called on the first comment from Aha!
             deadline=deadline,
         )
     if not outcome.done:

@@ -12,13 +12,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira.http_api.openapi import API_KEY, answer, errors, json_body
 from aha_jira.http_api.paths import check_path_ids
-from aha_jira.http_api.request import parse_optional_body
+from aha_jira.http_api.request import parse_body, parse_optional_body
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
 from aha_jira.models.feature import SendFeatureBody
 from aha_jira.models.send import SendQueued, SendSynced
 from aha_jira.sync.send import send_feature
-from aha_jira.wiring import send_services
+from aha_jira.wiring import comment_services, send_services
 
 # The body is validated with pydantic here (`parse_body`: the same 400 answer as Powertools' validation);
 # Powertools' validation machinery would add about 80 ms to every cold start for this one model.
@@ -93,6 +93,87 @@ def post_send(integration_id: str, reference: str) -> Response[str]:
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=result.model_dump_json()
     )
+
+
+_COMMENT_ERRORS = errors(
+    400,
+    404,
+    409,
+    413,
+    415,
+    502,
+    503,
+    keyed=True,
+    notes={
+        404: "An unknown integration.",
+        409: "not_tested, disabled, not_linked (the record has no Jira issue: send it first), or comment_busy "
+        "(another request carries this comment now: try again).",
+        502: "Jira refused the comment (`jira_refused`); nothing was written.",
+        503: "Jira could not take it just now (`jira_unavailable`); post the same comment again.",
+    },
+)
+
+
+@app.post(
+    "/integrations/<integration_id>/features/<reference>/comments",
+    summary="Carry a roadmap comment (or its edit) to the record's Jira issue",
+    description=(
+        "The comment becomes a Jira comment on the linked issue (ADF on Jira Cloud, wiki markup on Data "
+        "Center), its author named. Exactly once per comment id: posting the same id again carries an edit "
+        "(the newer updated_at wins), or changes nothing. A comment that is the integration's own copy of a "
+        "Jira comment answers echo."
+    ),
+    tags=["Send"],
+    security=API_KEY,
+    openapi_extensions=json_body(
+        "aha_jira.models.roadmap_comment:RoadmapCommentBody",
+        '{"id": "<roadmap comment id>", "body": "<HTML>", "author"?, "created_at"?, "updated_at"?}',
+    ),
+    responses={
+        200: answer(
+            "aha_jira.models.roadmap_comment:CommentSynced",
+            "created, updated, unchanged, stale or echo, with the Jira comment's id.",
+        ),
+        **_COMMENT_ERRORS,
+    },
+)
+def post_comment(integration_id: str, reference: str) -> Response[str]:
+    check_path_ids(integration_id, reference)
+    # Imported with the first comment: the send route's cold start does not pay for it.
+    from aha_jira.models.roadmap_comment import RoadmapCommentBody  # noqa: PLC0415
+    from aha_jira.sync.comments import carry_comment  # noqa: PLC0415
+
+    body = parse_body(app.current_event, RoadmapCommentBody)
+    result = carry_comment(integration_id, reference, body, comment_services(), deadline=_deadline())
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=result.model_dump_json()
+    )
+
+
+@app.delete(
+    "/integrations/<integration_id>/features/<reference>/comments/<comment_id>",
+    summary="Carry a roadmap comment's deletion to the record's Jira issue",
+    description="The Jira copy of the comment is deleted; a later post of the same id changes nothing.",
+    tags=["Send"],
+    security=API_KEY,
+    responses={
+        200: answer("aha_jira.models.roadmap_comment:CommentSynced", "deleted, stale or echo."),
+        **_COMMENT_ERRORS,
+    },
+)
+def delete_comment(integration_id: str, reference: str, comment_id: str) -> Response[str]:
+    check_path_ids(integration_id, reference)
+    from aha_jira.sync.comments import check_comment_id, remove_comment  # noqa: PLC0415
+
+    check_comment_id(comment_id)
+    result = remove_comment(integration_id, reference, comment_id, comment_services(), deadline=_deadline())
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=result.model_dump_json()
+    )
+
+
+def _deadline() -> float:
+    return time.time() + app.lambda_context.get_remaining_time_in_millis() / 1000
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

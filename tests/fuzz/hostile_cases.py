@@ -146,6 +146,7 @@ def hostile_cases() -> list[HostileCase]:
             _descriptor_cases,
             _roadmap_events_cases,
             _release_cases,
+            _comment_cases,
         ):
             family()
         names = [case.name for case in _CASES]
@@ -1604,5 +1605,84 @@ def _release_cases() -> None:
             encode(release_document(fresh_reference("no key"))),
             key=False,
             expect=frozenset({403}),
+        ),
+    )
+
+
+# -- roadmap comments carried to Jira (issue 17) ----------------------------------------------------------------
+COMMENT_ROUTE = "POST /integrations/{integration_id}/features/{reference}/comments"
+COMMENT_DELETE_ROUTE = "DELETE /integrations/{integration_id}/features/{reference}/comments/{comment_id}"
+
+
+def _comment_path(t: Target, reference: str, integration_id: str | None = None) -> str:
+    return f"/integrations/{integration_id or t.tenant.integration_id}/features/{segment(reference)}/comments"
+
+
+def _comment_cases() -> None:
+    """The comment's body is `{"id", "body" (HTML), "author"?, "created_at"?, "updated_at"?}`: anything else is
+    400; ids in the path outside their grammar are 404; nothing is written either way."""
+    valid = {"id": "fz-comment-1", "body": "<p>fuzz</p>", "author": "Fuzz"}
+    bodies: dict[str, bytes] = {label: raw for label, raw in NOT_JSON.items()}
+    bodies |= {
+        "an empty object": b"{}",
+        "no id": encode(drop_at(valid, "id")),
+        "no body": encode(drop_at(valid, "body")),
+        "a blank comment body": encode(set_at(valid, "body", "")),
+        "an empty id": encode(set_at(valid, "id", "")),
+        "an id with a slash": encode(set_at(valid, "id", "a/b")),
+        "an id with a hash": encode(set_at(valid, "id", "a#b")),
+        "a 65-character id": encode(set_at(valid, "id", "i" * 65)),
+        "an id with NUL": encode(set_at(valid, "id", "a\u0000b")),
+        "an id as a number": encode(set_at(valid, "id", 7)),
+        "a body as a list": encode(set_at(valid, "body", ["<p>x</p>"])),
+        "a body over 256 KiB": encode(set_at(valid, "body", "x" * (256 * 1024 + 1))),
+        "an author with a line break": encode(set_at(valid, "author", "a\nb")),
+        "a 256-character author": encode(set_at(valid, "author", "a" * 256)),
+        "an unknown key": encode(set_at(valid, "colour", "red")),
+        "created_at as a number": encode(set_at(valid, "created_at", 1)),
+    }
+    for label, raw in bodies.items():
+        _add(
+            f"POST comment: {label}",
+            COMMENT_ROUTE,
+            lambda t, r=raw, n=label: api(
+                t, "POST", _comment_path(t, fresh_reference(n)), r, expect=frozenset({400, 413, 415})
+            ),
+        )
+    for label, bad in BAD_SEGMENTS.items():
+        _add(
+            f"POST comment: integration id {label}",
+            COMMENT_ROUTE,
+            lambda t, b=bad, n=label: api(
+                t, "POST", _comment_path(t, fresh_reference(n), b), encode(valid), expect=NOT_FOUND
+            ),
+        )
+        _add(
+            f"DELETE comment: comment id {label}",
+            COMMENT_DELETE_ROUTE,
+            lambda t, b=bad, n=label: api(
+                t,
+                "DELETE",
+                f"{_comment_path(t, fresh_reference(n))}/{b}",
+                expect=frozenset({400, 403, 404}),
+            ),
+        )
+    _add(
+        "POST comment: content-type text/plain",
+        COMMENT_ROUTE,
+        lambda t: api(
+            t,
+            "POST",
+            _comment_path(t, fresh_reference("ct")),
+            encode(valid),
+            content_type="text/plain",
+            expect=BAD_TYPE,
+        ),
+    )
+    _add(
+        "POST comment: a record with no Jira issue",
+        COMMENT_ROUTE,
+        lambda t: api(
+            t, "POST", _comment_path(t, fresh_reference("unlinked")), encode(valid), expect=frozenset({409})
         ),
     )

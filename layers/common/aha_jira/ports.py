@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 # Annotations only (the module's annotations are never evaluated): importing the ports costs a use case, and
 # a handler's cold start, none of the models it does not use itself.
 if TYPE_CHECKING:
+    from aha_jira.models.comment_link import CommentLink, Side
     from aha_jira.models.connect import ConnectInstallation, RsaPublicKey, SiteClaim
     from aha_jira.models.feature import AhaFeature
     from aha_jira.models.feature_record import FeatureRecord
@@ -462,6 +463,25 @@ class RoadmapEventStore(Protocol):
 
     def due(self, before: float, limit: int) -> list[EventRef]:
         """Pending events due before `before` (the sweep)."""
+        ...
+
+
+class CommentLinks(Protocol):
+    """Comments that crossed between Jira and the roadmap, one item per comment and side
+    (`storage/comment_links.py`)."""
+
+    def get(self, integration_id: str, reference: str, side: Side, comment_id: str) -> CommentLink | None: ...
+
+    def save(self, link: CommentLink) -> None:
+        """The comment's item and, once it has a copy, the copy's, together."""
+        ...
+
+    def claim(self, link: CommentLink, *, until: float, now: float) -> CommentLink | None:
+        """Hold the comment for one writer: its item now (created when new), or None while another holds it."""
+        ...
+
+    def release(self, link: CommentLink) -> None:
+        """Give the claim back, leaving the item as its holder last saved it."""
         ...
 
 

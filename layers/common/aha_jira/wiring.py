@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from aha_jira.storage.secrets import SecretsManagerStore
     from aha_jira.storage.webhook_deliveries import DynamoWebhookDeliveries
     from aha_jira.storage.webhook_health import DynamoWebhookHealth
+    from aha_jira.sync.comments import CommentServices
     from aha_jira.sync.send import SendServices
     from aha_jira.webhooks.import_writeback import WriteBackServices
     from aha_jira.webhooks.receive import WebhookServices
@@ -91,6 +92,15 @@ def send_services() -> SendServices:
         installations=connect_installations(),
         rate_budgets=rate_budgets(),
     )
+
+
+@cache
+def comment_services() -> CommentServices:
+    """Roadmap comments carried to Jira (the send function's comment routes, the retry worker's jobs)."""
+    from aha_jira.storage.comment_links import DynamoCommentLinks
+    from aha_jira.sync.comments import CommentServices
+
+    return CommentServices(send=send_services(), comments=DynamoCommentLinks())
 
 
 @cache
@@ -236,6 +246,7 @@ def roadmap_events() -> DynamoRoadmapEvents:
 @cache
 def roadmap_delivery_services() -> DeliveryServices:
     from aha_jira.roadmap.outcomes import DeliveryServices
+    from aha_jira.storage.comment_links import DynamoCommentLinks
     from aha_jira.storage.record_rename import DynamoRecordRenamer
     from aha_jira.storage.roadmap_queue import SqsRoadmapDeliveryQueue
 
@@ -247,6 +258,7 @@ def roadmap_delivery_services() -> DeliveryServices:
         renamer=DynamoRecordRenamer(),
         writebacks=retry_queue(),
         rate_budgets=rate_budgets(),
+        comments=DynamoCommentLinks(),
     )
 
 

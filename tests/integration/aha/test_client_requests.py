@@ -107,6 +107,7 @@ def tour(client: AhaClient, sim: AhaSimulator) -> None:
     comment = client.add_comment("feature", "PROD-1", "<p>Deleted in Jira</p>")
     client.add_comment("requirement", "PROD-1-1", "<p>Detached</p>")
     client.update_comment(comment.id, "<p>Edited</p>")
+    client.comment(comment.id)
     client.comments("feature", "PROD-1")
     client.comments("requirement", "PROD-1-1")
     client.delete_comment(comment.id)
@@ -149,6 +150,7 @@ def test_every_request_of_the_client_is_in_aha_s_published_description(aha_sim: 
         "POST /features/{feature_id}/comments",
         "POST /requirements/{requirement_id}/comments",
         "PUT /comments/{id}",
+        "GET /comments/{id}",
         "GET /features/{feature_id}/comments",
         "GET /requirements/{requirement_id}/comments",
         "DELETE /comments/{id}",

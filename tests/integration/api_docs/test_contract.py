@@ -197,6 +197,16 @@ def test_every_operation_answers_as_described(  # noqa: PLR0917 (fixtures)
     )
     c.call("POST", "/integrations/docs/features/PROD-4/send", 422, json={"feature": refused})
 
+    # -- roadmap comments carried to Jira (issue 17)
+    comments = "/integrations/docs/features/PROD-2/comments"
+    comment = {"id": "c-1", "body": "<p>Ship it</p>", "author": "Pat Manager"}
+    c.call("POST", comments, 200, json=comment)
+    c.call("POST", comments, 400, json={"id": "c-1"}, valid_request=False)
+    c.call("POST", "/integrations/docs/features/NOPE-1/comments", 409, json=comment)
+    c.call("POST", "/integrations/nope/features/PROD-2/comments", 404, json=comment)
+    c.call("DELETE", f"{comments}/c-1", 200)
+    c.call("DELETE", f"{comments}/a~b", 404)
+
     # -- reading back
     c.call("GET", "/integrations/docs/features/PROD-2", 200)
     c.call("GET", "/integrations/docs/features/NOPE-1", 404)

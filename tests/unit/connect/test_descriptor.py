@@ -6,7 +6,7 @@ import pytest
 
 from aha_jira.connect.configure import normalise_subdomain
 from aha_jira.connect.descriptor import descriptor
-from aha_jira.models.jira_webhook import ISSUE_EVENTS, USED_EVENTS, WORKLOG_EVENTS
+from aha_jira.models.jira_webhook import COMMENT_EVENTS, ISSUE_EVENTS, USED_EVENTS, WORKLOG_EVENTS
 
 
 def test_the_descriptor_is_a_jwt_app_with_signed_install_and_context_qsh() -> None:
@@ -26,6 +26,9 @@ def test_the_descriptor_is_a_jwt_app_with_signed_install_and_context_qsh() -> No
         "worklog_created",
         "worklog_updated",
         "worklog_deleted",
+        "comment_created",
+        "comment_updated",
+        "comment_deleted",
     }
     assert document["modules"]["configurePage"]["url"] == "/connect/configure"
 
@@ -35,7 +38,8 @@ def test_the_app_subscribes_to_the_cloud_events_of_the_one_list_the_webhook_hand
     hooks = descriptor("https://api.example.test", "my-app")["modules"]["webhooks"]
     subscribed = {hook["event"] for hook in hooks}
     assert subscribed == {name for name, used in USED_EVENTS.items() if used.cloud}
-    assert set(USED_EVENTS) == ISSUE_EVENTS | WORKLOG_EVENTS
+    assert set(USED_EVENTS) == ISSUE_EVENTS | WORKLOG_EVENTS | COMMENT_EVENTS
+    assert {"comment_created", "comment_updated", "comment_deleted"} <= subscribed
     assert "jira:worklog_updated" in ISSUE_EVENTS - subscribed  # Data Center's issue event: not Cloud's
 
 

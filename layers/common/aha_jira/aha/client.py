@@ -179,6 +179,10 @@ class AhaClient:
         path = f"/{_COLLECTION[kind]}/{_segment(reference)}/comments"
         return self._one(AhaComment, "POST", path, "comment", {"comment": {"body": body_html}})
 
+    def comment(self, comment_id: str) -> AhaComment:
+        """One comment by id, wherever it is (AhaNotFound once deleted)."""
+        return self._one(AhaComment, "GET", f"/comments/{_segment(comment_id)}", "comment")
+
     def update_comment(self, comment_id: str, body_html: str) -> AhaComment:
         path = f"/comments/{_segment(comment_id)}"
         return self._one(AhaComment, "PUT", path, "comment", {"comment": {"body": body_html}})

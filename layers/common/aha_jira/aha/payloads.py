@@ -188,11 +188,21 @@ class AhaTimeTrackingEvent(AhaPayload):
     user: AhaUser | None = None
 
 
+class AhaCommentable(AhaPayload):
+    """The record a comment is on (`Feature`, `Requirement`...), with its web URL (`.../features/PROD-1`)."""
+
+    type: str | None = None
+    id: AhaId | None = None
+    url: str | None = None
+
+
 class AhaComment(AhaPayload):
     id: AhaId
     body: str | None = None
     user: AhaUser | None = None
     created_at: str | None = None
+    updated_at: str | None = None
+    commentable: AhaCommentable | None = None
 
 
 class Pagination(AhaPayload):

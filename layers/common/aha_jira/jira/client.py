@@ -16,6 +16,7 @@ from aha_jira.models.jira_payloads import (
     AttachmentRef,
     AttachmentSettings,
     BulkCreateResult,
+    CommentRef,
     Configuration,
     CreatedIssue,
     CreateMetaField,
@@ -283,6 +284,43 @@ class JiraClient:
                 body["properties"] = properties
             page = self.transport.post(f"{self._api}/issue/bulkfetch", body) or {}
             found.extend(JiraIssue.model_validate(item) for item in page.get("issues", []))
+        return found
+
+    # --- comments (ADF on v3, a wiki string on v2) -----------------------------------------------
+    def add_comment(
+        self, issue: str, body: dict[str, Any] | str, properties: dict[str, Any] | None = None
+    ) -> CommentRef:
+        """A comment on the issue; `properties` (entity properties) are written with it in the same call."""
+        payload: dict[str, Any] = {"body": body}
+        if properties:
+            payload["properties"] = [{"key": key, "value": value} for key, value in properties.items()]
+        answer = self.transport.post(f"{self._api}/issue/{_segment(issue)}/comment", payload)
+        return CommentRef.model_validate(answer or {})
+
+    def update_comment(self, issue: str, comment_id: str, body: dict[str, Any] | str) -> None:
+        path = f"{self._api}/issue/{_segment(issue)}/comment/{_segment(comment_id)}"
+        self.transport.put(path, {"body": body})
+
+    def delete_comment(self, issue: str, comment_id: str) -> None:
+        self.transport.request(
+            "DELETE", f"{self._api}/issue/{_segment(issue)}/comment/{_segment(comment_id)}"
+        )
+
+    def comments(self, issue: str) -> list[CommentRef]:
+        """The issue's comments with their entity properties (newest first: a comment being looked for is
+        usually recent)."""
+        path = f"{self._api}/issue/{_segment(issue)}/comment"
+        found: list[CommentRef] = []
+        start = 0
+        for _ in range(MAX_PAGES):
+            params = {"startAt": start, "maxResults": 100, "orderBy": "-created", "expand": "properties"}
+            page = self.transport.get(path, params=params) or {}
+            items: list[Any] = page["comments"] if isinstance(page.get("comments"), list) else []
+            found.extend(CommentRef.model_validate(item) for item in items)
+            start += len(items)
+            total = page.get("total")
+            if not items or (isinstance(total, int) and start >= total):
+                break
         return found
 
     # --- paging --------------------------------------------------------------------------------

@@ -193,3 +193,18 @@ class AttachmentRef(JiraPayload):
     filename: str = ""
     size: int | None = None
     content: str | None = None  # where Jira serves the file
+
+
+class CommentProperty(JiraPayload):
+    key: str
+    value: Any = None
+
+
+class CommentRef(JiraPayload):
+    """A Jira comment: its id and, read with `expand=properties`, its entity properties (our stamp)."""
+
+    id: str
+    properties: list[CommentProperty] = Field(default_factory=list)
+
+    def property(self, key: str) -> Any:
+        return next((item.value for item in self.properties if item.key == key), None)

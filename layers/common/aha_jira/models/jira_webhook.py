@@ -46,7 +46,7 @@ class UsedEvent:
     """What an event the integration acts on carries (the whole issue, or one worklog), and whether Jira
     Cloud sends it (the Connect app subscribes to those: `connect/descriptor.py`)."""
 
-    carries: Literal["issue", "worklog"]
+    carries: Literal["issue", "worklog", "comment"]
     cloud: bool = True
 
 
@@ -61,9 +61,14 @@ USED_EVENTS: dict[str, UsedEvent] = {
     "worklog_created": UsedEvent("worklog"),
     "worklog_updated": UsedEvent("worklog"),
     "worklog_deleted": UsedEvent("worklog"),
+    # Comments (issue 17): one comment and a reduced issue (`webhooks/comment_changes.py`).
+    "comment_created": UsedEvent("comment"),
+    "comment_updated": UsedEvent("comment"),
+    "comment_deleted": UsedEvent("comment"),
 }
 ISSUE_EVENTS = frozenset(name for name, used in USED_EVENTS.items() if used.carries == "issue")
 WORKLOG_EVENTS = frozenset(name for name, used in USED_EVENTS.items() if used.carries == "worklog")
+COMMENT_EVENTS = frozenset(name for name, used in USED_EVENTS.items() if used.carries == "comment")
 CLOUD_EVENTS: tuple[str, ...] = tuple(name for name, used in USED_EVENTS.items() if used.cloud)
 
 
@@ -233,6 +238,26 @@ class WebhookWorklog(JiraWebhookPayload):
     update_author: WebhookUser | None = Field(default=None, alias="updateAuthor")
 
 
+class WebhookComment(JiraWebhookPayload):
+    """The comment of a `comment_*` event: its body in the v2 representation (wiki markup; ADF accepted),
+    who wrote it and who changed it last, and Jira's times (`2019-02-15T19:11:18.321-0800`)."""
+
+    id: JiraId
+    body: JiraText | dict[str, Any] | None = None
+    author: WebhookUser | None = None
+    update_author: WebhookUser | None = Field(default=None, alias="updateAuthor")
+    created: JiraName | None = None
+    updated: JiraName | None = None
+
+    def identities(self) -> set[str]:
+        """Every identifier of the users who wrote or last changed the comment."""
+        found: set[str] = set()
+        for user in (self.author, self.update_author):
+            if user is not None:
+                found |= user.identities()
+        return found
+
+
 class JiraWebhookEvent(JiraWebhookPayload):
     """One delivery. `timestamp` is Jira's event time in epoch milliseconds."""
 
@@ -243,9 +268,12 @@ class JiraWebhookEvent(JiraWebhookPayload):
     issue: WebhookIssue | None = None
     changelog: Changelog | None = None
     worklog: WebhookWorklog | None = None
+    comment: WebhookComment | None = None
 
     @model_validator(mode="after")
     def _carries_its_subject(self) -> JiraWebhookEvent:
+        if self.webhook_event in COMMENT_EVENTS and (self.issue is None or self.comment is None):
+            raise ValueError(f"a {self.webhook_event} event carries the issue and the comment")
         if self.webhook_event in ISSUE_EVENTS and self.issue is None:
             raise ValueError(f"a {self.webhook_event} event carries the issue")
         if self.webhook_event in WORKLOG_EVENTS and self.worklog is None:

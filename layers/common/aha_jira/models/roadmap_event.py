@@ -25,6 +25,11 @@ STATUS_CHANGED = "record.status_changed"
 TIME_TRACKED = "record.time_tracked"
 IMPORTED = "record.imported"
 DETACHED = "record.detached"
+# A Jira comment on the record's issue, edited, deleted (`data.comment`, `data.jira`; `webhooks/comment_changes.py`).
+COMMENTED = "record.commented"
+COMMENT_UPDATED = "record.comment_updated"
+COMMENT_DELETED = "record.comment_deleted"
+COMMENT_TYPES = frozenset({COMMENTED, COMMENT_UPDATED, COMMENT_DELETED})
 
 # Why a record was detached (`data.reason` of `record.detached`).
 DELETED_IN_JIRA = "deleted_in_jira"
@@ -153,6 +158,12 @@ def linked(link: IssueLink, *, deliver: bool) -> NewEvent:
 
 def detached(link: IssueLink, reason: str, *, deliver: bool) -> NewEvent:
     return _new(link, DETACHED, {"reason": reason, "jira": jira_ref(link)}, deliver=deliver)
+
+
+def commented(link: IssueLink, event_type: str, comment: dict[str, Any], *, deliver: bool) -> NewEvent:
+    """A comment written, edited or deleted in Jira on the record's issue: `comment` is `{"id", "body"
+    (HTML; absent when deleted), "author": {"name", "account_id"}, "created_at", "updated_at", "version"}`."""
+    return _new(link, event_type, {"comment": comment, "jira": jira_ref(link)}, deliver=deliver)
 
 
 def record_document(link: IssueLink) -> dict[str, Any]:

@@ -93,7 +93,21 @@ class RoadmapSend(BaseModel):
     delivery: str  # the delivery's identifier (its dedupe key)
 
 
-QueueMessage = RetryJob | ImportWriteBack | RoadmapSend
+class RoadmapCommentJob(BaseModel):
+    """A queue message asking the retry worker to carry a comment made in Aha! to Jira (issue 17;
+    `roadmap_inbound/comments.py` queues it from an activity webhook's Comment audit). The comment is read
+    from Aha! when the job runs (its newest body), or its Jira copy deleted for a `destroy`."""
+
+    kind: Literal["roadmap_comment"] = "roadmap_comment"
+    job_id: str
+    integration_id: str
+    reference: str | None  # the record's, when the audit names it
+    comment_id: str
+    action: Literal["create", "update", "destroy"]
+    delivery: str
+
+
+QueueMessage = RetryJob | ImportWriteBack | RoadmapSend | RoadmapCommentJob
 
 
 def parse_queue_message(body: str | bytes) -> QueueMessage:
@@ -104,6 +118,8 @@ def parse_queue_message(body: str | bytes) -> QueueMessage:
         return ImportWriteBack.model_validate(document)
     if kind == "roadmap_send":
         return RoadmapSend.model_validate(document)
+    if kind == "roadmap_comment":
+        return RoadmapCommentJob.model_validate(document)
     return RetryJob.model_validate(document)
 
 

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 from aha_jira.aha.client import AhaClient
 from aha_jira.models.roadmap_event import (
+    COMMENT_DELETED,
+    COMMENT_UPDATED,
+    COMMENTED,
     DETACHED,
     IMPORTED,
     LINKED,
@@ -24,6 +27,7 @@ from aha_jira.models.roadmap_event import (
     TIME_TRACKED,
     RoadmapEvent,
 )
+from aha_jira.roadmap.aha_comments import deliver_comment
 from aha_jira.roadmap.aha_imports import deliver_imported
 from aha_jira.roadmap.aha_records import deliver_detached, deliver_linked, deliver_status, deliver_time
 from aha_jira.roadmap.outcomes import Outcome, RecordDelivery
@@ -43,6 +47,10 @@ EVENT_TYPES: dict[str, EventType] = {
     TIME_TRACKED: EventType(state=True, aha=deliver_time),
     IMPORTED: EventType(state=False, aha=deliver_imported),
     DETACHED: EventType(state=False, aha=deliver_detached),
+    # Not states per type: two comments' events are independent; each comment's own order is its version.
+    COMMENTED: EventType(state=False, aha=deliver_comment),
+    COMMENT_UPDATED: EventType(state=False, aha=deliver_comment),
+    COMMENT_DELETED: EventType(state=False, aha=deliver_comment),
 }
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aha_jira.models.integration import StoredIntegration
 from aha_jira.ports import (
+    CommentLinks,
     IntegrationRepository,
     RecordRenamer,
     RetryQueue,
@@ -33,6 +34,7 @@ class DeliveryServices:
     renamer: RecordRenamer
     writebacks: RetryQueue  # an imported record's new reference, written back to Jira by the retry worker
     rate_budgets: SiteBudgets | None = None  # the Aha! accounts' request budgets (None: unmetered, in tests)
+    comments: CommentLinks | None = None  # the comments carried to the roadmap (None: comments are skipped)
     clock: Callable[[], float] = time.time
 
 

@@ -47,6 +47,7 @@ from aha_jira.ports import (
     RoadmapTokenDirectory,
 )
 from aha_jira.roadmap_inbound.audits import RecordKind, audit_subject
+from aha_jira.roadmap_inbound.comment_audits import is_comment_audit, receive_comment_audit
 from aha_jira.roadmap_inbound.deliveries import delivery_identifier, parse_delivery
 from aha_jira.roadmap_inbound.echo import api_key_user, changed_since_sent
 from aha_jira.roadmap_inbound.policy import follows_its_issue, not_followed
@@ -138,6 +139,10 @@ def receive_aha_webhook(token: str, body: bytes, services: AhaWebhookServices) -
         raise
     identifier = delivery_identifier(delivery, body)
     bind_log_context(correlation_id=identifier)
+    if isinstance(delivery, AhaAuditEvent) and is_comment_audit(delivery):
+        # Comments cross on their own (issue 17), not as a send of the feature.
+        source = f"{DELIVERY_SOURCE}{integration.integration_id}"
+        return receive_comment_audit(integration, delivery, identifier, services, source=source)
     decided = _decide(integration, delivery, services)
     if isinstance(decided, _Skip):
         action = "roadmap.echo_ignored" if decided.outcome == "echo" else "roadmap.event_ignored"

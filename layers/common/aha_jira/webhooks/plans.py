@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from aha_jira.models.issue_link import IssueLink
 from aha_jira.models.jira_webhook import Outcome
+from aha_jira.models.roadmap_event import NewEvent
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class Plan:
     updated: IssueLink | None = None  # set when the outcome is "applied"
     warning: str | None = None  # something the integration's owner should fix (an unmapped status)
     hint: str | None = None
+    # Roadmap events of the change besides those derived from the record's attributes (a comment's).
+    events: tuple[NewEvent, ...] = ()
 
     @property
     def writes(self) -> bool:

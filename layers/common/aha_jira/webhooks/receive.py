@@ -26,6 +26,7 @@ from aha_jira.integration_log import Outcome, record_action
 from aha_jira.models import roadmap_event
 from aha_jira.models.issue_link import IssueLink
 from aha_jira.models.jira_webhook import (
+    COMMENT_EVENTS,
     ISSUE_EVENTS,
     WORKLOG_EVENTS,
     JiraWebhookEvent,
@@ -38,6 +39,7 @@ from aha_jira.models.webhook_delivery import Delivery
 from aha_jira.ports import DeliveryNotes, DeliveryStore, ImportFeatureStore, RetryQueue, WebhookLinkStore
 from aha_jira.settings import configured_public_base_url
 from aha_jira.webhooks.authentication import WebhookAuthenticator
+from aha_jira.webhooks.comment_changes import plan_comment
 from aha_jira.webhooks.deliveries import delivery_identifier, new_delivery
 from aha_jira.webhooks.echo import authored_by
 from aha_jira.webhooks.imports import (
@@ -168,7 +170,7 @@ def _plan(
     event: JiraWebhookEvent, routing: SiteRouting, links: WebhookLinkStore, now: str
 ) -> tuple[list[_Routed], tuple[WebhookOutcome, str] | None]:
     kind = event.webhook_event
-    if kind not in ISSUE_EVENTS and kind not in WORKLOG_EVENTS:
+    if kind not in ISSUE_EVENTS and kind not in WORKLOG_EVENTS and kind not in COMMENT_EVENTS:
         return [], ("ignored", f"{kind} events are not used by the integration")
     issue_id = event.issue_id
     assert issue_id is not None  # the payload model requires the issue or worklog of these events
@@ -188,6 +190,8 @@ def plan_for(event: JiraWebhookEvent, link: IssueLink, integration: IntegrationC
         return unchanged(link, "ignored", "the record is detached from Jira")
     if event.webhook_event in WORKLOG_EVENTS:
         return plan_worklog(event, link, now)
+    if event.webhook_event in COMMENT_EVENTS:
+        return plan_comment(event, link, integration)
     if event.webhook_event == "jira:issue_deleted":
         return plan_issue_deleted(event, link, integration, now)
     return plan_issue_updated(event, link, integration, now)
@@ -228,6 +232,7 @@ def _commit(
             # The roadmap events of the change, in the same transaction (the outbox).
             deliver = roadmap_event.delivers(routed[index].integration.roadmap_type)
             events += roadmap_event.changes_between(plan.current, updated, deliver=deliver)
+            events += plan.events
         result = services.deliveries.commit(delivery, changes, events)
         if result.committed:
             return False, routed
