@@ -92,7 +92,7 @@ def _read(
     job: RoadmapCommentJob, integration: StoredIntegration, services: CommentServices
 ) -> RoadmapCommentBody | str | None:
     """The comment as Aha! has it now; None when Aha! no longer has it (deleted since); why not, as text."""
-    client = aha_client_for(integration, services.send.secret_store)
+    client = aha_client_for(integration, services.send.secret_store, budgets=services.send.rate_budgets)
     try:
         comment = client.comment(job.comment_id)
     except AhaNotFound:
