@@ -17,13 +17,16 @@ from dataclasses import dataclass
 
 from aha_jira.aha.client import AhaClient
 from aha_jira.models.roadmap_event import (
+    DESCRIBED,
     DETACHED,
     IMPORTED,
     LINKED,
+    RENAMED,
     STATUS_CHANGED,
     TIME_TRACKED,
     RoadmapEvent,
 )
+from aha_jira.roadmap.aha_content import deliver_described, deliver_renamed
 from aha_jira.roadmap.aha_imports import deliver_imported
 from aha_jira.roadmap.aha_records import deliver_detached, deliver_linked, deliver_status, deliver_time
 from aha_jira.roadmap.outcomes import Outcome, RecordDelivery
@@ -43,6 +46,8 @@ EVENT_TYPES: dict[str, EventType] = {
     TIME_TRACKED: EventType(state=True, aha=deliver_time),
     IMPORTED: EventType(state=False, aha=deliver_imported),
     DETACHED: EventType(state=False, aha=deliver_detached),
+    RENAMED: EventType(state=True, aha=deliver_renamed),
+    DESCRIBED: EventType(state=True, aha=deliver_described),
 }
 
 

@@ -243,12 +243,14 @@ class DynamoIssueLinkRepository:
     def save_synced(self, link: IssueLink) -> None:
         """Store what a re-send changed on a linked record: hash, sync time, name and feature. Only those
         attributes: the webhook receiver writes others (Jira status, time tracking, detached) to the same
-        item while a send edits Jira, and writing back the whole item this send read would undo them."""
+        item while a send edits Jira, and writing back the whole item this send read would undo them.
+        `webhook_rev` is bumped: a webhook write that read the record before (its name) plans again."""
         owned = {
             "feature_reference": link.feature_reference,
             "content_hash": link.content_hash,
             "synced_at": link.synced_at,
             "name": link.jira.name,  # the summary this send gave the issue
+            "summary": link.jira.summary,  # what Jira has now
         }
         names = {"#state": "state"}
         values: dict[str, Any] = {":linked": {"S": "linked"}}
@@ -261,6 +263,8 @@ class DynamoIssueLinkRepository:
             else:
                 values[f":v{index}"] = {"S": value}
                 sets.append(f"#a{index} = :v{index}")
+        sets.append("webhook_rev = if_not_exists(webhook_rev, :zero) + :one")
+        values |= {":zero": {"N": "0"}, ":one": {"N": "1"}}
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         self._client.update_item(
             TableName=self._table,
