@@ -15,6 +15,8 @@ import boto3
 import pytest
 import requests
 
+from aha_jira import wiring
+from aha_jira.models import roadmap_event
 from aha_jira.webhooks.signature import hub_signature
 from aha_jira_dev.aha_sim import AhaSimulator
 from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
@@ -25,7 +27,16 @@ from aha_jira_dev.local_stack.template import Template
 from tests.builders import integration_body
 from tests.fixtures.aha import AhaApi
 from tests.fixtures.api import Call
-from tests.integration.roadmap.conftest import AhaSite, aha_roadmap, events, roadmap_poller
+from tests.fixtures.roadmap import RECEIVER_SECRET, RoadmapReceiver
+from tests.integration.roadmap.conftest import (
+    AhaSite,
+    aha_roadmap,
+    drain,
+    emit,
+    events,
+    record_link,
+    roadmap_poller,
+)
 from tests.integration.webhooks.conftest import SECRET, reference_delivery, token_of
 
 SCOPE_ADF = {
@@ -290,3 +301,50 @@ def test_a_jira_edit_older_than_the_last_send_is_not_applied_over_it(
     assert answer["outcome"] == "applied", answer
     assert two_way_site.read("PROD-2")["name"] == "Unit test summary 1"
     assert [event["type"] for event in two_way_events(two_way_site.call_api)] == ["record.renamed"]
+
+
+def test_the_webhook_connector_posts_the_newest_rename_and_the_description(  # noqa: PLR0917 (fixtures)
+    call_api: Call,
+    jira_sim: JiraSimulator,
+    roadmap_receiver: RoadmapReceiver,
+    aws: LocalResources,
+    repo_template: Template,
+    handler_registry: HandlerRegistry,
+    roadmap_env: None,
+) -> None:
+    body = integration_body(jira_sim, product="PROD", two_way=["name", "description"])
+    body["roadmap"] = {"type": "webhook", "url": roadmap_receiver.url, "secret": RECEIVER_SECRET}
+    assert call_api("PUT", "/integrations/mob", body)[0] == 201
+    base = record_link("PROD-9-1", kind="requirement", key="MOB-10", name="Sent")
+    first = base.with_jira(name="First")
+    second = first.with_jira(name="Second", description=SCOPE_HTML, described_at=1, described_seq=2)
+    ids = emit(
+        *roadmap_event.changes_between(base, first, deliver=True),
+        *roadmap_event.changes_between(first, second, deliver=True),
+    )
+    assert len(ids) == 3
+    drain(roadmap_poller(repo_template, aws, handler_registry))
+    bodies = [json.loads(request["body"]) for request in roadmap_receiver.received if request["verified"]]
+    assert [(b["type"], b["kind"]) for b in bodies] == [
+        ("record.renamed", "requirement"),
+        ("record.described", "requirement"),
+    ]
+    assert bodies[0]["id"] == ids[1] and bodies[0]["data"]["name"] == "Second"
+    assert bodies[1]["data"]["description"] == SCOPE_HTML
+    assert wiring.roadmap_events().get_event("mob", ids[0]).delivery == "superseded"  # type: ignore[union-attr]
+
+
+def test_a_renamed_sub_task_renames_its_requirement_in_aha(two_way_site: AhaSite, aha_api: AhaApi) -> None:
+    sent = send_from_aha(two_way_site)
+    assert sent["requirements"], sent
+    requirement = sent["requirements"][0]
+    SimulatorClient(two_way_site.sim.base_url).engineer_edit(
+        requirement["jira"]["key"], {"summary": "Renamed sub-task"}
+    )
+    two_way_site.settle()
+    feed = two_way_events(two_way_site.call_api, requirement["reference"])
+    assert [(event["type"], event["kind"]) for event in feed] == [("record.renamed", "requirement")]
+    two_way_site.deliver()
+    found = aha_api.get(f"/requirements/{requirement['reference']}").json()["requirement"]
+    assert found["name"] == "Renamed sub-task"
+    assert two_way_site.read("PROD-2")["requirements"][0]["name"] == "Renamed sub-task"
