@@ -29,11 +29,13 @@ from tests.fixtures.aha import AhaApi
 from tests.fixtures.api import Call
 from tests.fixtures.roadmap import RECEIVER_SECRET, RoadmapReceiver
 from tests.integration.roadmap.conftest import (
+    AhaIntegration,
     AhaSite,
     aha_roadmap,
     drain,
     emit,
     events,
+    log_lines,
     record_link,
     roadmap_poller,
 )
@@ -348,3 +350,28 @@ def test_a_renamed_sub_task_renames_its_requirement_in_aha(two_way_site: AhaSite
     found = aha_api.get(f"/requirements/{requirement['reference']}").json()["requirement"]
     assert found["name"] == "Renamed sub-task"
     assert two_way_site.read("PROD-2")["requirements"][0]["name"] == "Renamed sub-task"
+
+
+def test_what_aha_cannot_take_is_skipped_and_said(
+    aha_integration: AhaIntegration, log_output: io.StringIO
+) -> None:
+    """An epic is neither renamed nor described from Jira; an event without its value does nothing."""
+    epic = record_link("PROD-E-1", kind="epic", key="MOB-30", name="Epic")
+    no_name = roadmap_event.NewEvent("mob", "PROD-1", "feature", roadmap_event.RENAMED, {"name": ""}, True)
+    no_text = roadmap_event.NewEvent("mob", "PROD-1", "feature", roadmap_event.DESCRIBED, {}, True)
+    emit(
+        *roadmap_event.changes_between(epic, epic.with_jira(name="Epic renamed"), deliver=True),
+        *roadmap_event.changes_between(
+            epic, epic.with_jira(described_at=5, description="<p>x</p>"), deliver=True
+        ),
+    )
+    emit(no_name)
+    emit(no_text)
+    aha_integration.deliver()
+    skipped = [line for line in log_lines(log_output) if line["action"] == "roadmap.skipped"]
+    reasons = sorted(line["message"].split(": ", 1)[1] for line in skipped)
+    assert len(reasons) == 4, reasons
+    assert sum("Aha! epics are not renamed or described" in reason for reason in reasons) == 2
+    assert any("carries no name" in reason for reason in reasons)
+    assert any("carries no description" in reason for reason in reasons)
+    assert not [call for call in aha_integration.aha.calls if call["method"] == "PUT"]

@@ -10,6 +10,8 @@ from typing import Any
 from aha_jira.models import roadmap_event
 from aha_jira.models.issue_link import IssueLink
 from aha_jira.models.jira_webhook import JiraWebhookEvent
+from aha_jira.webhooks import two_way
+from aha_jira.webhooks.description import MAX_DESCRIPTION_HTML, jira_description_to_html
 from aha_jira.webhooks.issue_changes import plan_issue_deleted, plan_issue_updated
 from tests.unit.webhooks.test_ordering_rules import BOT, CAPTURES, NOW, integration, link
 
@@ -85,3 +87,16 @@ def test_with_two_way_description_an_edit_writes_the_html_and_its_event() -> Non
     older = sent().model_copy(update={"synced_at": "2019-06-01T00:00:00.000+00:00"})
     late = plan_issue_updated(capture(EDITED), older, context, NOW)
     assert late.updated is not None and events_of(late.current, late.updated) == []
+
+
+def test_a_description_whose_html_outgrows_the_limit_keeps_its_words_as_paragraphs() -> None:
+    wiki = "*a* " * 20_000  # 80,000 characters; as HTML, each bold word is 18 characters more
+    html = jira_description_to_html(wiki)
+    assert html.startswith("<p>a a a") and "<strong>" not in html
+    assert len(html) <= MAX_DESCRIPTION_HTML
+
+
+def test_a_send_time_that_cannot_be_read_counts_as_no_send() -> None:
+    record = sent().model_copy(update={"synced_at": "not a time"})
+    assert two_way.sent_at_ms(record) is None
+    assert two_way.newer_than_sent(capture(RENAMED), record)
