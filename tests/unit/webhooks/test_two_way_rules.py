@@ -27,7 +27,7 @@ def capture(name: str, **changes: Any) -> JiraWebhookEvent:
 
 def sent(**values: Any) -> IssueLink:
     """Sent with the name "Sent name" before the captures were made (2019-01-01)."""
-    return link(name="Sent name", summary="Sent name", **values).model_copy(
+    return link(**({"name": "Sent name", "summary": "Sent name"} | values)).model_copy(
         update={"synced_at": "2019-01-01T00:00:00.000+00:00"}
     )
 
@@ -100,3 +100,15 @@ def test_a_send_time_that_cannot_be_read_counts_as_no_send() -> None:
     record = sent().model_copy(update={"synced_at": "not a time"})
     assert two_way.sent_at_ms(record) is None
     assert two_way.newer_than_sent(capture(RENAMED), record)
+
+
+def test_only_a_summary_jira_changed_since_renames_the_record() -> None:
+    """An event without a summary item renames the record only when the summary it carries is new to the
+    record (a rename whose own delivery was lost); Jira's summary as the record had it is no edit."""
+    context = replace(integration(), two_way=frozenset({"name"}))
+    started = capture("webhook-issue-updated-started-working.json")  # a status change, summary in snapshot
+    seen = sent(summary="Unit test summary 1")  # an edit from before two_way was listed
+    plan = plan_issue_updated(started, seen, context, NOW)
+    assert plan.updated is not None and plan.updated.jira.name == "Sent name"
+    missed = plan_issue_updated(started, sent(), context, NOW)
+    assert missed.updated is not None and missed.updated.jira.name == "Unit test summary 1"

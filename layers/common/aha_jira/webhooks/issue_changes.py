@@ -173,18 +173,15 @@ def _summary(
     if not summary:
         return []
     update["summary"] = summary
-    if summary == link.jira.name:
-        return []
+    known = link.jira.summary or link.jira.name
+    if summary == link.jira.name or (item is None and summary == known):
+        return []  # the record's name, or Jira's summary as the record has it: no edit of this event's
     if two_way.carried_back("name", event, link, integration, deleted=deleted):
         update["name"] = summary
         return ["summary renamed in Jira: the roadmap record follows (mapping.two_way)"]
-    if summary == (link.jira.summary or link.jira.name):
+    if summary == known:
         return []
-    if "name" in integration.two_way and not deleted:
-        return [
-            f"summary edited in Jira; not renamed: {two_way.not_carried_reason('name', event, integration)}"
-        ]
-    return ["summary edited in Jira: the roadmap record keeps its name (jira.summary shows Jira's)"]
+    return [two_way.kept_name_reason(event, integration, deleted=deleted)]
 
 
 def _described(

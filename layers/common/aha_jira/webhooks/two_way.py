@@ -59,3 +59,10 @@ def not_carried_reason(field: TwoWayField, event: JiraWebhookEvent, integration:
     if authored_by(event, integration.account_id):
         return f"{field} edited by the integration's own Jira user: the roadmap's own content"
     return f"{field} edit older than the roadmap content last sent to Jira: the newer roadmap's is kept"
+
+
+def kept_name_reason(event: JiraWebhookEvent, integration: IntegrationContext, *, deleted: bool) -> str:
+    """What the log says of a summary edited in Jira that did not rename the record."""
+    if "name" in integration.two_way and not deleted:
+        return f"summary edited in Jira; not renamed: {not_carried_reason('name', event, integration)}"
+    return "summary edited in Jira: the roadmap record keeps its name (jira.summary shows Jira's)"
