@@ -241,10 +241,9 @@ class DynamoIssueLinkRepository:
         raise RuntimeError(f"{link.reference}: the link could not be recorded, its item stayed contended")
 
     def save_synced(self, link: IssueLink) -> None:
-        """Store what a re-send changed on a linked record: hash, sync time, name and feature. Only those
-        attributes: the webhook receiver writes others (Jira status, time tracking, detached) to the same
-        item while a send edits Jira, and writing back the whole item this send read would undo them.
-        `webhook_rev` is bumped: a webhook write that read the record before (its name) plans again."""
+        """Store what a re-send changed on a linked record: hash, sync time, name, summary, feature, and
+        `webhook_rev` bumped (a webhook write that read the name before plans again). Only those: a webhook
+        writes others meanwhile, and writing back the whole item this send read would undo them."""
         owned = {
             "feature_reference": link.feature_reference,
             "content_hash": link.content_hash,
@@ -253,8 +252,8 @@ class DynamoIssueLinkRepository:
             "summary": link.jira.summary,  # what Jira has now
         }
         names = {"#state": "state"}
-        values: dict[str, Any] = {":linked": {"S": "linked"}}
-        sets: list[str] = []
+        values: dict[str, Any] = {":linked": {"S": "linked"}, ":zero": {"N": "0"}, ":one": {"N": "1"}}
+        sets: list[str] = ["webhook_rev = if_not_exists(webhook_rev, :zero) + :one"]
         removes: list[str] = []
         for index, (attribute, value) in enumerate(owned.items()):
             names[f"#a{index}"] = attribute
@@ -263,8 +262,6 @@ class DynamoIssueLinkRepository:
             else:
                 values[f":v{index}"] = {"S": value}
                 sets.append(f"#a{index} = :v{index}")
-        sets.append("webhook_rev = if_not_exists(webhook_rev, :zero) + :one")
-        values |= {":zero": {"N": "0"}, ":one": {"N": "1"}}
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         self._client.update_item(
             TableName=self._table,
