@@ -42,6 +42,7 @@ COMPARED = (
     "roadmap_status",
     "jira_resolution",
     "name",
+    "summary",
     "description",
     "detached",
     "spent_seconds",
@@ -295,7 +296,7 @@ def jira_truth(sim: JiraSimulator, keys: dict[str, str]) -> dict[str, dict[str, 
             "jira_status": fields["status"]["name"],
             "roadmap_status": STATUSES[fields["status"]["name"]],
             "jira_resolution": (fields.get("resolution") or {}).get("name"),
-            "name": fields["summary"],
+            "summary": fields["summary"],  # Jira's; the record's name stays the roadmap's (no two_way)
             "spent_seconds": tracking.get("timeSpentSeconds", 0),
             "remaining_seconds": tracking.get("remainingEstimateSeconds"),
         }

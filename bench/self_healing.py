@@ -239,7 +239,7 @@ def records_behind(links_table: str, sim: JiraSimulator, keys: list[str]) -> lis
         mine = {
             "status": mine_status if mine_status is not None or status != "To Do" else "To Do",
             "resolution": record.get("jira_resolution"),
-            "summary": record.get("name"),
+            "summary": record.get("summary") or record.get("name"),  # Jira's (the name is the roadmap's)
             "spent": spent,
         }
         if mine != expected:

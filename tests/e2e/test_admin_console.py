@@ -193,12 +193,15 @@ def test_the_whole_configuration_from_the_page(stack: RunningStack, console_tabs
     page.get_by_label("Constant for Team", exact=True).select_option("Mobile")
     page.get_by_label("How to fill Risk Score", exact=True).select_option("from")
     page.get_by_label("Feature attribute for Risk Score", exact=True).fill("custom_fields.risk")
+    page.get_by_label("The summary renames it", exact=True).check()  # mapping.two_way
     page.get_by_role("button", name="Save the mapping and test").click()
     expect(page.locator("#test-result .outcome")).to_contain_text("Connection test passed.")
     idle(page)
     stored = _api(stack, "/integrations/console-web")
     assert stored["jira"]["project"] == "REQ"
     assert stored["mapping"]["statuses"]["In Review"] == "In development"
+    assert stored["mapping"]["two_way"] == ["name"]
+    assert page.get_by_label("The summary renames it", exact=True).is_checked()
     assert stored["mapping"]["fields"] == {
         "customfield_10300": {"value": "Mobile"},
         "customfield_10301": {"from": "custom_fields.risk"},

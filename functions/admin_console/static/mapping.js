@@ -253,6 +253,8 @@ function renderMapping(view) {
   fillSelect($("map-link-type"), (jira.link_types || []).map((name) => [name, name]), mapping.link_type);
   $("map-send-tags").checked = mapping.send_tags !== false;
   $("map-send-release").checked = mapping.send_release !== false;
+  $("map-two-way-name").checked = (mapping.two_way || []).includes("name");
+  $("map-two-way-description").checked = (mapping.two_way || []).includes("description");
   const typesLoaded = types.length > 0;
   for (const id of ["map-types", "map-statuses", "map-fields"]) $(id).hidden = !typesLoaded;
   renderStatuses(jira, mapping.statuses || {});
@@ -360,6 +362,7 @@ async function saveAndTest(event, { projectOnly = false } = {}) {
       fields,
       send_tags: $("map-send-tags").checked,
       send_release: $("map-send-release").checked,
+      two_way: ["name", "description"].filter((part) => $(`map-two-way-${part}`).checked),
     };
   }
   const button = projectOnly ? $("load-project") : $("save-mapping");

@@ -119,3 +119,11 @@ def test_its_server_is_the_public_base_url_and_it_needs_no_api_key(
     assert described["servers"] == [{"url": gateway.url}]
     under_stage = requests.get(f"{gateway.url}/v1/openapi.json", timeout=60)
     assert under_stage.status_code == 200 and under_stage.json() == described
+
+
+def test_mapping_two_way_is_described(described: dict[str, Any]) -> None:
+    schemas = described["components"]["schemas"]
+    mapping = next(schema for name, schema in schemas.items() if name.startswith("Mapping"))
+    two_way = mapping["properties"]["two_way"]
+    assert two_way["type"] == "array"
+    assert sorted(two_way["items"]["enum"]) == ["description", "name"]

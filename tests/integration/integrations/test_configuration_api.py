@@ -314,3 +314,34 @@ def test_secrets_never_reach_the_log(call_api: Call, aws: LocalResources, log_ou
     assert any(line.get("action") == "integration.removed" for line in lines)
     for secret in (TOKEN, HOOK_SECRET, "bearer-secret-value"):
         assert secret not in text
+
+
+# --- mapping.two_way (issue 17, "Name and description back") -------------------------------------------
+@pytest.mark.parametrize(
+    ("two_way", "said"),
+    [
+        (["title"], "Input should be 'name' or 'description'"),
+        (["name", "name"], "lists a field twice"),
+        ("name", "valid list"),
+        (["name", "description", "status"], ""),
+    ],
+)
+def test_two_way_lists_only_name_and_description(
+    call_api: Call, aws: LocalResources, two_way: Any, said: str
+) -> None:
+    before = everything_stored(aws)
+    status, body = call_api("PUT", "/integrations/mobile", config(mapping__two_way=two_way))
+    assert status == 400, body
+    assert body["error"]["code"] == "invalid_body"
+    assert body["error"]["details"][0]["path"].startswith("mapping.two_way")
+    assert said in body["error"]["message"]
+    assert everything_stored(aws) == before
+    assert call_api("GET", "/integrations/mobile")[0] == 404
+
+
+def test_two_way_is_empty_by_default_and_shown_as_set(call_api: Call) -> None:
+    status, view = call_api("PUT", "/integrations/mobile", config())
+    assert status == 201 and view["mapping"]["two_way"] == []
+    status, view = call_api("PUT", "/integrations/mobile", config(mapping__two_way=["description", "name"]))
+    assert status == 200, view
+    assert call_api("GET", "/integrations/mobile")[1]["mapping"]["two_way"] == ["description", "name"]

@@ -93,7 +93,9 @@ def test_an_older_event_arriving_after_a_newer_one_changes_nothing(
     assert replay(deliver, site, renamed)["outcome"] == "stale"
     feature = site.read("PROD-2")
     assert feature["jira"]["status"] == "Done" and feature["status"] == "Shipped"
-    assert feature["name"] == "Renamed by the engineer"
+    # Without mapping.two_way the roadmap keeps its name; Jira's summary is shown beside it.
+    assert feature["name"] == "Feature with attachments"
+    assert feature["jira"]["summary"] == "Renamed by the engineer"
 
 
 def test_a_description_edit_arriving_late_is_still_kept(
@@ -109,7 +111,9 @@ def test_a_description_edit_arriving_late_is_still_kept(
     answer = replay(deliver, site, edited)
     assert answer["outcome"] == "applied" and "description" in answer["reason"]
     feature = site.read("PROD-2")
-    assert feature["description"] == "<p>Scope</p><p>Only iOS for now.<br>Android &lt;later&gt;.</p>"
+    assert feature["description"] == (
+        "<h2>Scope</h2><p>Only <strong>iOS</strong> for now.<br>Android &lt;later&gt;.</p>"
+    )
     assert feature["jira"]["status"] == "In Progress"
     # Played again, nothing is newer any more.
     assert replay(deliver, site, edited)["outcome"] == "duplicate"

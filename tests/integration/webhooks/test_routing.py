@@ -68,7 +68,9 @@ def test_real_captures_are_applied_to_a_linked_issue(site: Site, deliver: Delive
             assert resolved["status"] == "Shipped" and resolved["jira"]["resolution"] == "Done"
     assert set(outcomes.values()) == {"applied"}, outcomes
     feature = site.read("PROD-2")
-    assert feature["name"] == "Unit test summary 1"
+    # Without mapping.two_way the roadmap keeps its name; Jira's summary is shown beside it.
+    assert feature["name"] == "Feature with attachments"
+    assert feature["jira"]["summary"] == "Unit test summary 1"
     assert feature["description"] == "<p>Unit test description, not that long, a little longer now</p>"
     assert feature["jira"]["status"] == "In Progress" and feature["status"] == "In development"
     assert feature["jira"]["resolution"] is None

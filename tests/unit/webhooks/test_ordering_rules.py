@@ -121,9 +121,17 @@ def test_reordered_events_end_where_in_order_events_end() -> None:
     shuffled = link()
     for incoming in (resolved, renamed, started, resolved):
         shuffled = apply(shuffled, incoming)
-    keys = ("jira_status", "roadmap_status", "jira_resolution", "name", "last_event_at", "last_event_seq")
+    keys = (
+        "jira_status",
+        "roadmap_status",
+        "jira_resolution",
+        "name",
+        "summary",
+        "last_event_at",
+        "last_event_seq",
+    )
     assert {k: getattr(shuffled.jira, k) for k in keys} == {k: getattr(in_order.jira, k) for k in keys}
-    assert (in_order.jira.jira_status, in_order.jira.jira_resolution, in_order.jira.name) == (
+    assert (in_order.jira.jira_status, in_order.jira.jira_resolution, in_order.jira.summary) == (
         "Done",
         "Done",
         "Unit test summary 1",
@@ -160,7 +168,8 @@ def test_deletion_detaches_once_and_older_events_stay_out() -> None:
     assert plan.outcome == "applied" and plan.updated is not None
     assert plan.updated.jira.detached and plan.updated.jira.deleted_in_jira
     # The deleted issue's last state is kept, whatever arrived before.
-    assert (plan.updated.jira.jira_status, plan.updated.jira.name) == ("To Do", "hey")
+    assert (plan.updated.jira.jira_status, plan.updated.jira.summary) == ("To Do", "hey")
+    assert plan.updated.jira.name == "Unit test summary"  # the roadmap record keeps its name
     older = capture("webhook-issue-updated-resolved.json")  # older than the deletion
     assert plan_for(older, plan.updated, integration(), NOW).outcome == "stale"
 
@@ -223,9 +232,12 @@ def test_status_mapping_by_name_or_id_case_insensitively() -> None:
     assert roadmap_status({"3": "By id", "In Progress": "By name"}, "In Progress", "3") == "By name"
 
 
-def test_descriptions_become_escaped_paragraphs() -> None:
+def test_descriptions_become_roadmap_html_with_every_text_escaped() -> None:
     wiki = "h1. Plan\n\n* *one* <b>\n* two\n\n{code}x < y{code}"
-    assert jira_description_to_html(wiki) == "<p>Plan</p><p>- one &lt;b&gt;<br>- two</p><p>x &lt; y</p>"
+    assert jira_description_to_html(wiki) == (
+        "<h1>Plan</h1><ul><li><p><strong>one</strong> &lt;b&gt;</p></li><li><p>two</p></li></ul>"
+        "<pre><code>x &lt; y</code></pre>"
+    )
     adf = {
         "type": "doc",
         "version": 1,

@@ -40,6 +40,7 @@ def _record_view(
             url=f"{base_url}/browse/{link.issue_key}" if linked and link else None,
             status=side.jira_status,
             synced_at=link.synced_at if link else None,
+            summary=side.summary or side.name,  # records sent before summaries were kept apart: the name
             resolution=side.jira_resolution,
             updated_at=side.jira_updated_at,
             sprint=SprintView(**side.sprint.model_dump()) if side.sprint else None,

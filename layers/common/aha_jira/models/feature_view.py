@@ -17,6 +17,8 @@ class JiraState(BaseModel):
     url: str | None
     status: str | None
     synced_at: str | None
+    # Jira's summary (the record's `name` is the roadmap's, unless `mapping.two_way` lists "name")
+    summary: str | None = None
     resolution: str | None = None  # Jira's resolution, from webhooks
     updated_at: str | None = None  # when a Jira webhook last changed the record
     sprint: SprintView | None = None  # Jira Software: the sprint (None: the backlog, or not known)

@@ -174,6 +174,10 @@ class EpicMapping(StrictModel):
     source: Literal["epic", "initiative"] = "epic"
 
 
+# What Jira edits go back to the roadmap (`mapping.two_way`, DESIGN.md "Two-way content").
+TwoWayField = Literal["name", "description"]
+
+
 class Mapping(StrictModel):
     feature_issue_type: Name
     requirement_issue_type: Name
@@ -187,6 +191,15 @@ class Mapping(StrictModel):
     epics: EpicMapping | None = None
     # Attachments (the record's and its description's) are uploaded to the issue.
     send_attachments: bool = True
+    # Jira edits that rename or re-describe the roadmap record: "name" (the summary), "description".
+    two_way: list[TwoWayField] = Field(default_factory=list, max_length=2)
+
+    @field_validator("two_way")
+    @classmethod
+    def _two_way_once_each(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists a field twice")
+        return value
 
     @field_validator("statuses")
     @classmethod

@@ -61,11 +61,14 @@ class Sprint(BaseModel):
 
 class JiraSide(BaseModel):
     """What the record knows of its Jira issue: the Jira webhook writes all of it, in one conditional update
-    (`webhook_rev`), and nothing else of the record. Two other writers touch it: a send sets `name` (the
-    summary it gave the issue) and removing the integration sets `detached`. docs/architecture.md
+    (`webhook_rev`), and nothing else of the record. Two other writers touch it: a send sets `name` and
+    `summary` (the summary it gave the issue) and removing the integration sets `detached`. docs/architecture.md
     "Storage" lists the attributes."""
 
-    name: str | None = None  # the issue's summary
+    # The record's name as the integration knows it: the summary the last send gave the issue, the summary of
+    # an issue imported from Jira, or (`mapping.two_way` "name") a summary edited in Jira that renamed it.
+    name: str | None = None
+    summary: str | None = None  # the issue's summary as Jira has it (the send's, or the last webhook's)
     jira_status: str | None = None
     jira_status_id: str | None = None
     roadmap_status: str | None = None  # the mapped status (kept when Jira's is not mapped)
@@ -73,6 +76,9 @@ class JiraSide(BaseModel):
     description: str | None = None  # HTML, from Jira's description once an engineer edits it there
     description_at: int | None = None  # the description edit's event (epoch ms, changelog id)
     description_seq: int = 0
+    # The description edit (event epoch ms, changelog id) that went back to the roadmap (`two_way`).
+    described_at: int | None = None
+    described_seq: int = 0
     detached: bool = False  # the record no longer follows its issue
     deleted_in_jira: bool = False
     last_event_at: int | None = None  # Jira's timestamp (epoch ms) of the last issue event applied

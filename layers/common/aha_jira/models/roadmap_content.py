@@ -27,10 +27,19 @@ if TYPE_CHECKING:  # the feature record imports this module: reading one back ne
 
 
 class RoadmapFingerprint(BaseModel):
-    """A feature's content as last sent (`content`: sha256 of its canonical JSON) and each record's status."""
+    """A feature's content as last sent (`content`: sha256 of its canonical JSON) and each record's status.
+    `frame` is the content without the records' names and descriptions, which `texts` keeps apart per
+    record (sha256 of each): a name or description equal to Jira's (`mapping.two_way` wrote it to Aha!) is
+    no change made in Aha!. Fingerprints kept before (no `frame`) compare by `content` alone."""
 
     content: str
     statuses: dict[str, str | None] = Field(default_factory=dict)
+    frame: str | None = None
+    texts: dict[str, list[str]] = Field(default_factory=dict)
+
+
+def text_hash(value: str | None) -> str:
+    return hashlib.sha256((value or "").encode("utf-8")).hexdigest()
 
 
 def _record(record: AhaRecord) -> dict[str, Any]:
@@ -62,14 +71,49 @@ def fingerprint(feature: AhaFeature) -> RoadmapFingerprint:
         "release": [release.reference_num, release.name, release.release_date] if release else None,
         "requirements": [_record(requirement) for requirement in feature.requirements],
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    records = (feature, *feature.requirements)
     statuses = {
         record.reference_num: record.workflow_status.name if record.workflow_status else None
-        for record in (feature, *feature.requirements)
+        for record in records
+    }
+    frame = {
+        **content,
+        "name": None,
+        "description": None,
+        "requirements": [{**item, "name": None, "description": None} for item in content["requirements"]],
     }
     return RoadmapFingerprint(
-        content=hashlib.sha256(canonical.encode("utf-8")).hexdigest(), statuses=statuses
+        content=_sha(content),
+        statuses=statuses,
+        frame=_sha(frame),
+        texts={
+            record.reference_num: [text_hash(record.name), text_hash(record.description.body)]
+            for record in records
+        },
     )
+
+
+def _sha(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def moved_texts(current: RoadmapFingerprint, sent: RoadmapFingerprint) -> list[str] | None:
+    """The records whose name or description differs from the one last sent, when nothing else of the
+    feature does (None: something else changed, or `sent` has no frame to tell)."""
+    if sent.frame is None or current.frame != sent.frame:
+        return None
+    return [reference for reference, texts in current.texts.items() if texts != sent.texts.get(reference)]
+
+
+def texts_from_jira(
+    current: RoadmapFingerprint, sent: RoadmapFingerprint, reference: str, jira_texts: tuple[str, str]
+) -> bool:
+    """Whether each of the record's name and description is the one sent or Jira's (`jira_texts`: the
+    hashes of the issue's summary and of its description as read back)."""
+    now = current.texts.get(reference) or ["", ""]
+    before = sent.texts.get(reference) or ["", ""]
+    return all(now[index] in {before[index], jira_texts[index]} for index in range(2))
 
 
 def moved_statuses(current: RoadmapFingerprint, sent: RoadmapFingerprint) -> list[str]:

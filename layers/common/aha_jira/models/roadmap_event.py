@@ -30,6 +30,9 @@ COMMENTED = "record.commented"
 COMMENT_UPDATED = "record.comment_updated"
 COMMENT_DELETED = "record.comment_deleted"
 COMMENT_TYPES = frozenset({COMMENTED, COMMENT_UPDATED, COMMENT_DELETED})
+# `mapping.two_way`: a summary or description edited in Jira renamed or re-described the record.
+RENAMED = "record.renamed"
+DESCRIBED = "record.described"
 
 # Why a record was detached (`data.reason` of `record.detached`).
 DELETED_IN_JIRA = "deleted_in_jira"
@@ -178,6 +181,7 @@ def record_document(link: IssueLink) -> dict[str, Any]:
             **jira_ref(link),
             "status": side.jira_status,
             "synced_at": link.synced_at,
+            "summary": side.summary or side.name,
             "resolution": side.jira_resolution,
             "updated_at": side.jira_updated_at,
         },
@@ -208,9 +212,19 @@ def _time_data(link: IssueLink) -> dict[str, Any]:
 
 def changes_between(before: IssueLink, after: IssueLink, *, deliver: bool) -> list[NewEvent]:
     """The events of a change a Jira event made to a linked record: its status (the roadmap status, or only
-    Jira's when it is not mapped), its time tracking, its detachment when the issue was deleted."""
+    Jira's when it is not mapped), its time tracking, its detachment when the issue was deleted, and with
+    `mapping.two_way` its name and description (only a two-way edit changes `name` or `described_at` on
+    the webhook's side, `webhooks/two_way.py`)."""
     events: list[NewEvent] = []
     old, new = before.jira, after.jira
+    if new.name and new.name != old.name:
+        events.append(_new(after, RENAMED, {"name": new.name, "jira": jira_ref(after)}, deliver=deliver))
+    if new.described_at is not None and (new.described_at, new.described_seq) != (
+        old.described_at,
+        old.described_seq,
+    ):
+        data = {"description": new.description or "", "jira": jira_ref(after)}
+        events.append(_new(after, DESCRIBED, data, deliver=deliver))
     if (new.roadmap_status, new.jira_status) != (old.roadmap_status, old.jira_status):
         events.append(_new(after, STATUS_CHANGED, _status_data(after), deliver=deliver))
     if (new.spent_seconds, new.remaining_seconds) != (old.spent_seconds, old.remaining_seconds):

@@ -140,7 +140,8 @@ def missed(link: IssueLink, state: IssueState) -> list[str]:
         said.append(f"status {jira.jira_status or '(none)'} → {state.status_name or state.status_id}")
     if state.resolution != jira.jira_resolution:
         said.append(f"resolution {jira.jira_resolution or '(none)'} → {state.resolution or '(none)'}")
-    if state.summary is not None and state.summary != jira.name:
+    # Jira's summary as the record has it (`name` is the roadmap's unless `mapping.two_way` renames it).
+    if state.summary is not None and state.summary != (jira.summary or jira.name):
         said.append("summary renamed in Jira")
     if state.spent != (jira.spent_seconds or 0):
         said.append(f"time spent {jira.spent_seconds or 0} s → {state.spent} s")

@@ -20,14 +20,17 @@ from aha_jira.models.roadmap_event import (
     COMMENT_DELETED,
     COMMENT_UPDATED,
     COMMENTED,
+    DESCRIBED,
     DETACHED,
     IMPORTED,
     LINKED,
+    RENAMED,
     STATUS_CHANGED,
     TIME_TRACKED,
     RoadmapEvent,
 )
 from aha_jira.roadmap.aha_comments import deliver_comment
+from aha_jira.roadmap.aha_content import deliver_described, deliver_renamed
 from aha_jira.roadmap.aha_imports import deliver_imported
 from aha_jira.roadmap.aha_records import deliver_detached, deliver_linked, deliver_status, deliver_time
 from aha_jira.roadmap.outcomes import Outcome, RecordDelivery
@@ -51,6 +54,8 @@ EVENT_TYPES: dict[str, EventType] = {
     COMMENTED: EventType(state=False, aha=deliver_comment),
     COMMENT_UPDATED: EventType(state=False, aha=deliver_comment),
     COMMENT_DELETED: EventType(state=False, aha=deliver_comment),
+    RENAMED: EventType(state=True, aha=deliver_renamed),
+    DESCRIBED: EventType(state=True, aha=deliver_described),
 }
 
 

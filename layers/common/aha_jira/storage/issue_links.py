@@ -241,18 +241,19 @@ class DynamoIssueLinkRepository:
         raise RuntimeError(f"{link.reference}: the link could not be recorded, its item stayed contended")
 
     def save_synced(self, link: IssueLink) -> None:
-        """Store what a re-send changed on a linked record: hash, sync time, name and feature. Only those
-        attributes: the webhook receiver writes others (Jira status, time tracking, detached) to the same
-        item while a send edits Jira, and writing back the whole item this send read would undo them."""
+        """Store what a re-send changed on a linked record: hash, sync time, name, summary, feature, and
+        `webhook_rev` bumped (a webhook write that read the name before plans again). Only those: a webhook
+        writes others meanwhile, and writing back the whole item this send read would undo them."""
         owned = {
             "feature_reference": link.feature_reference,
             "content_hash": link.content_hash,
             "synced_at": link.synced_at,
             "name": link.jira.name,  # the summary this send gave the issue
+            "summary": link.jira.summary,  # what Jira has now
         }
         names = {"#state": "state"}
-        values: dict[str, Any] = {":linked": {"S": "linked"}}
-        sets: list[str] = []
+        values: dict[str, Any] = {":linked": {"S": "linked"}, ":zero": {"N": "0"}, ":one": {"N": "1"}}
+        sets: list[str] = ["webhook_rev = if_not_exists(webhook_rev, :zero) + :one"]
         removes: list[str] = []
         for index, (attribute, value) in enumerate(owned.items()):
             names[f"#a{index}"] = attribute

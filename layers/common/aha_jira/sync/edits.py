@@ -63,7 +63,7 @@ def update_if_changed(
                 if draft.kind == "requirement"
                 else link.feature_reference,
             }
-        ).with_jira(name=issue_summary(draft))
+        ).with_jira(name=issue_summary(draft), summary=issue_summary(draft))
     )
     if counted:
         send.updated.append(draft.reference)

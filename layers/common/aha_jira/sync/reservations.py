@@ -64,7 +64,7 @@ def reserve(
             lease_until=now + retry_timing().lease_seconds,
             reserved_at=now,
             site_url=send.integration.jira.base_url,
-            jira=JiraSide(name=issue_summary(draft)),
+            jira=JiraSide(name=issue_summary(draft), summary=issue_summary(draft)),
         )
         reservation = links.reserve(mine, now=now)
         if reservation.taken:

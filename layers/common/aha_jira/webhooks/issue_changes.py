@@ -17,7 +17,7 @@ from typing import Any
 
 from aha_jira.models.issue_link import IssueLink
 from aha_jira.models.jira_webhook import JiraWebhookEvent
-from aha_jira.webhooks import ordering, time_tracking
+from aha_jira.webhooks import ordering, time_tracking, two_way
 from aha_jira.webhooks.description import jira_description_to_html
 from aha_jira.webhooks.echo import is_echo, is_transition_echo
 from aha_jira.webhooks.plans import Plan, unchanged
@@ -56,6 +56,8 @@ def plan_issue_imported(
     plan = _apply_issue(event, link, integration, now, deleted=False)
     updated = plan.updated or link
     fields = event.issue.fields if event.issue else None
+    if updated.jira.summary:
+        updated = updated.with_jira(name=updated.jira.summary)  # a new record is named after its issue
     if fields is not None and fields.description:
         updated = updated.with_jira(
             description=jira_description_to_html(fields.description),
@@ -98,11 +100,11 @@ def _apply_issue(
             status_change, warning, hint = [], None, None
         said += status_change
         said += _resolution(event, update)
-        said += _summary(event, link, update)
+        said += _summary(event, link, integration, update, deleted=deleted)
         said += software_changes(event, link, update)
     if description is not None:
         update |= description
-        said.append("description edited in Jira")
+        said.append(_described(event, link, integration, update, deleted=deleted))
     updated = link.with_jira(**update)
     if newer:
         updated = _time_tracking(event, updated)
@@ -157,14 +159,45 @@ def _resolution(event: JiraWebhookEvent, update: dict[str, Any]) -> list[str]:
     return []
 
 
-def _summary(event: JiraWebhookEvent, link: IssueLink, update: dict[str, Any]) -> list[str]:
+def _summary(
+    event: JiraWebhookEvent,
+    link: IssueLink,
+    integration: IntegrationContext,
+    update: dict[str, Any],
+    *,
+    deleted: bool,
+) -> list[str]:
     item = event.changelog.item("summary") if event.changelog else None
     fields = event.issue.fields if event.issue else None
     summary = item.to_string if item is not None else (fields.summary if fields is not None else None)
     if not summary:
         return []
-    update["name"] = summary
-    return ["summary renamed in Jira"] if summary != link.jira.name else []
+    update["summary"] = summary
+    known = link.jira.summary or link.jira.name
+    if summary == link.jira.name or (item is None and summary == known):
+        return []  # the record's name, or Jira's summary as the record has it: no edit of this event's
+    if two_way.carried_back("name", event, link, integration, deleted=deleted):
+        update["name"] = summary
+        return ["summary renamed in Jira: the roadmap record follows (mapping.two_way)"]
+    if summary == known:
+        return []
+    return [two_way.kept_name_reason(event, integration, deleted=deleted)]
+
+
+def _described(
+    event: JiraWebhookEvent,
+    link: IssueLink,
+    integration: IntegrationContext,
+    update: dict[str, Any],
+    *,
+    deleted: bool,
+) -> str:
+    if two_way.carried_back("description", event, link, integration, deleted=deleted):
+        update |= {"described_at": event.order[0], "described_seq": event.order[1]}
+        return "description edited in Jira: the roadmap record follows (mapping.two_way)"
+    if "description" in integration.two_way and not deleted:
+        return f"description edited in Jira; not carried back: {two_way.not_carried_reason('description', event, integration)}"
+    return "description edited in Jira"
 
 
 def _description_change(event: JiraWebhookEvent, link: IssueLink) -> dict[str, Any] | None:

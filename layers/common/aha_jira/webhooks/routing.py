@@ -29,6 +29,8 @@ class IntegrationContext:
     link_type: str = ""
     # Where the roadmap events of its records go (`none`: the change feed only).
     roadmap_type: str = "none"
+    # `mapping.two_way`: which Jira edits change the roadmap record ("name", "description").
+    two_way: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, integration: StoredIntegration) -> IntegrationContext:
@@ -48,6 +50,7 @@ class IntegrationContext:
             requirement_issue_type=integration.mapping.requirement_issue_type,
             link_type=integration.mapping.link_type,
             roadmap_type=integration.roadmap.type,
+            two_way=frozenset(integration.mapping.two_way),
         )
 
     def owns_project(self, key: str | None, project_id: str | None) -> bool:
