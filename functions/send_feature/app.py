@@ -4,21 +4,22 @@ with no body on an Aha! integration, to the send from Aha! (the feature read fro
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira.http_api.openapi import API_KEY, answer, errors, json_body
-from aha_jira.http_api.paths import check_path_ids
-from aha_jira.http_api.request import parse_optional_body
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
-from aha_jira.models.feature import SendFeatureBody
-from aha_jira.models.send import SendQueued, SendSynced
-from aha_jira.sync.send import send_feature
 from aha_jira.wiring import send_services
+
+if TYPE_CHECKING:
+    from aha_jira.models.send import SendSynced
+
+# ruff: noqa: PLC0415 - the send engine (rich text, the Jira client), its models and pydantic are imported
+# by the route on the first request, not at cold start (bench/cold_start.py).
 
 # The body is validated with pydantic here (`parse_body`: the same 400 answer as Powertools' validation);
 # Powertools' validation machinery would add about 80 ms to every cold start for this one model.
@@ -77,6 +78,12 @@ app = make_resolver(validation=False)
     },
 )
 def post_send(integration_id: str, reference: str) -> Response[str]:
+    from aha_jira.http_api.paths import check_path_ids
+    from aha_jira.http_api.request import parse_optional_body
+    from aha_jira.models.feature import SendFeatureBody
+    from aha_jira.models.send import SendQueued
+    from aha_jira.sync.send import send_feature
+
     check_path_ids(integration_id, reference)
     body = parse_optional_body(app.current_event, SendFeatureBody)
     # API Gateway gives up at 29 s and the function at its timeout: a send stops writing before either.
@@ -84,7 +91,7 @@ def post_send(integration_id: str, reference: str) -> Response[str]:
     result: SendSynced | SendQueued
     if body is None:
         # Imported with the first send from Aha! (the Aha! client comes with it).
-        from aha_jira.roadmap_inbound.send_from_roadmap import send_from_roadmap  # noqa: PLC0415
+        from aha_jira.roadmap_inbound.send_from_roadmap import send_from_roadmap
 
         result = send_from_roadmap(integration_id, reference, send_services(), deadline=deadline)
     else:
