@@ -20,7 +20,9 @@ from aha_jira.http_api.openapi import answer, errors, json_body
 from aha_jira.http_api.request import raw_body
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
-from aha_jira.roadmap_inbound.receive import receive_aha_webhook, unknown_roadmap_token
+
+# ruff: noqa: PLC0415 - the receiving use case (its models, pydantic) is imported by the routes on the first
+# delivery, not at cold start (bench/cold_start.py).
 
 # The route takes only its path parameter and reads its raw body itself: no Powertools validation (its OpenAPI
 # machinery costs about 80 ms of imports at every cold start).
@@ -58,6 +60,8 @@ app = make_resolver(validation=False)
     },
 )
 def post_aha_webhook(roadmap_token: str) -> Response[str]:
+    from aha_jira.roadmap_inbound.receive import receive_aha_webhook
+
     outcome = receive_aha_webhook(roadmap_token, raw_body(app.current_event), wiring.aha_webhook_services())
     return Response(
         status_code=200, content_type=content_types.APPLICATION_JSON, body=outcome.model_dump_json()
@@ -68,6 +72,8 @@ def post_aha_webhook(roadmap_token: str) -> Response[str]:
 # Such a path is still this route's, answered as an unknown webhook URL (matched after the named rule).
 @app.post("/webhooks/aha/((?s:.+))", include_in_schema=False)
 def post_aha_webhook_odd_token() -> Response[str]:
+    from aha_jira.roadmap_inbound.receive import unknown_roadmap_token
+
     raise unknown_roadmap_token()
 
 

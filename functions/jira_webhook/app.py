@@ -26,8 +26,6 @@ from aha_jira.http_api.request import public_base_url
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
 from aha_jira.settings import connect_app_key
-from aha_jira.webhooks.authentication import unknown_token
-from aha_jira.webhooks.receive import receive_jira_webhook
 
 if TYPE_CHECKING:
     from aha_jira.connect.configure import Page
@@ -35,7 +33,8 @@ if TYPE_CHECKING:
     from aha_jira.connect.request import ConnectRequest
 
 # ruff: noqa: PLC0415 - the Connect code (legacy; its JWT, RSA keys, install keys and requests) is imported
-# by the Connect routes when first called: an admin webhook's cold start never pays for it.
+# by the Connect routes when first called: an admin webhook's cold start never pays for it. The webhook use
+# case (its models, pydantic) is imported by its route on the first delivery, not at cold start.
 
 # Every route takes only path parameters and reads its raw body itself: no Powertools validation (its
 # OpenAPI machinery costs about 80 ms of imports at every cold start).
@@ -80,6 +79,8 @@ def _raw_body() -> bytes:
     },
 )
 def post_jira_webhook(webhook_token: str) -> Response[str]:
+    from aha_jira.webhooks.receive import receive_jira_webhook
+
     outcome = receive_jira_webhook(
         webhook_token,
         _headers(),
@@ -101,6 +102,8 @@ _ANY_SEGMENT = "((?s:.+))"
 
 @app.post(f"/webhooks/jira/{_ANY_SEGMENT}", include_in_schema=False)
 def post_jira_webhook_odd_token() -> Response[str]:
+    from aha_jira.webhooks.authentication import unknown_token
+
     raise unknown_token()
 
 

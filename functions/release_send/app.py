@@ -3,13 +3,12 @@ its cancel)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ValidationError
 
 from aha_jira.errors import InvalidRequest, NotFound
 from aha_jira.http_api.bodies import json_document
@@ -17,13 +16,15 @@ from aha_jira.http_api.errors import validation_error
 from aha_jira.http_api.openapi import API_KEY, answer, errors, json_body, query_parameters
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
-from aha_jira.integrations.query import check_possible_id
-from aha_jira.models.references import is_reference
-from aha_jira.models.release import ReleaseSendBody, check_feature_count
-from aha_jira.releases.plan import plan_release
-from aha_jira.releases.progress import cancel_release_send, release_send_progress
-from aha_jira.releases.start import start_release_send
 from aha_jira.wiring import release_services
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from aha_jira.models.release import ReleaseSendBody
+
+# ruff: noqa: PLC0415 - each route imports its use case (the release models, pydantic, the send engine
+# behind a plan) when first called, not at cold start (bench/cold_start.py).
 
 # Bodies and the query are read here (no Powertools validation: its machinery costs a cold start).
 app = make_resolver(validation=False)
@@ -84,6 +85,9 @@ def _json(status: int, model: BaseModel) -> Response[str]:
     },
 )
 def post_release_send(integration_id: str, release_ref: str) -> Response[str]:
+    from aha_jira.integrations.query import check_possible_id
+    from aha_jira.models.references import is_reference
+
     check_possible_id(integration_id)
     if not is_reference(release_ref):
         raise NotFound(
@@ -95,7 +99,11 @@ def post_release_send(integration_id: str, release_ref: str) -> Response[str]:
     dry_run = _dry_run(event)
     body = _body(event)
     if dry_run:
+        from aha_jira.releases.plan import plan_release
+
         return _json(200, plan_release(integration_id, release_ref, body, release_services()))
+    from aha_jira.releases.start import start_release_send
+
     return _json(202, start_release_send(integration_id, release_ref, body, release_services()))
 
 
@@ -117,6 +125,10 @@ def _body(event: APIGatewayProxyEvent) -> ReleaseSendBody | None:
     """The release and its features, or None for an empty body (an Aha! integration reads them from Aha!)."""
     if not (event.decoded_body or "").strip():
         return None
+    from pydantic import ValidationError
+
+    from aha_jira.models.release import ReleaseSendBody, check_feature_count
+
     document = json_document(event)
     check_feature_count(document)  # 413 before a thousand features are validated for nothing
     try:
@@ -134,6 +146,8 @@ def _body(event: APIGatewayProxyEvent) -> ReleaseSendBody | None:
     responses={200: answer(PROGRESS, "The release send as it is now."), **errors(404, keyed=True)},
 )
 def get_release_send(integration_id: str, send_id: str) -> Response[str]:
+    from aha_jira.releases.progress import release_send_progress
+
     return _json(200, release_send_progress(integration_id, send_id, release_services()))
 
 
@@ -152,6 +166,8 @@ def get_release_send(integration_id: str, send_id: str) -> Response[str]:
     },
 )
 def delete_release_send(integration_id: str, send_id: str) -> Response[str]:
+    from aha_jira.releases.progress import cancel_release_send
+
     return _json(200, cancel_release_send(integration_id, send_id, release_services()))
 
 

@@ -13,8 +13,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira.integration_log import log_scope, logger
-from aha_jira.releases.worker import run_release_message
 from aha_jira.wiring import release_services
+
+# ruff: noqa: PLC0415 - the release use case (the send engine behind it) is imported by the first record, not
+# at cold start (bench/cold_start.py).
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -22,6 +24,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     """Handled, or queued again by the use case itself (a new message): the record is deleted either way. An
     exception leaves it on the queue: back after the visibility timeout, to the dead-letter queue after five."""
+    from aha_jira.releases.worker import run_release_message
+
     deadline = time.time() + lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else None
     with log_scope(correlation_id=record.message_id):
         run_release_message(record.body, services=release_services(), deadline=deadline)

@@ -13,9 +13,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira.integration_log import log_scope, logger
-from aha_jira.roadmap.delivery import deliver_message
-from aha_jira.roadmap.sweep import sweep
 from aha_jira.wiring import roadmap_delivery_services
+
+# ruff: noqa: PLC0415 - the delivery use case and the sweep (the Aha! client behind them) are imported when
+# first called, not at cold start (bench/cold_start.py).
 
 processor = BatchProcessor(event_type=EventType.SQS)
 # The queue's redrive policy (maxReceiveCount) decides when a message goes to the DLQ; keep them equal.
@@ -27,6 +28,8 @@ class DeliveryScheduled(Exception):
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
+    from aha_jira.roadmap.delivery import deliver_message
+
     attempt = int(record.attributes.approximate_receive_count)
     deadline = time.time() + lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else None
     # Each message is its own unit of work in the integration log: its SQS message id correlates.
@@ -46,6 +49,8 @@ def lambda_handler(
 ) -> PartialItemFailureResponse | dict[str, int]:
     if "Records" not in event:
         # The schedule (`RoadmapDeliverySweep`): enqueue the events whose trigger was lost.
+        from aha_jira.roadmap.sweep import sweep
+
         with log_scope(correlation_id=context.aws_request_id):
             return {"enqueued": sweep(roadmap_delivery_services())}
     return process_partial_response(

@@ -4,21 +4,22 @@ with no body on an Aha! integration, to the send from Aha! (the feature read fro
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira.http_api.openapi import API_KEY, answer, errors, json_body
-from aha_jira.http_api.paths import check_path_ids
-from aha_jira.http_api.request import parse_body, parse_optional_body
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
-from aha_jira.models.feature import SendFeatureBody
-from aha_jira.models.send import SendQueued, SendSynced
-from aha_jira.sync.send import send_feature
 from aha_jira.wiring import comment_services, send_services
+
+if TYPE_CHECKING:
+    from aha_jira.models.send import SendSynced
+
+# ruff: noqa: PLC0415 - the send engine (rich text, the Jira client), its models and pydantic are imported
+# by the route on the first request, not at cold start (bench/cold_start.py).
 
 # The body is validated with pydantic here (`parse_body`: the same 400 answer as Powertools' validation);
 # Powertools' validation machinery would add about 80 ms to every cold start for this one model.
@@ -77,14 +78,20 @@ app = make_resolver(validation=False)
     },
 )
 def post_send(integration_id: str, reference: str) -> Response[str]:
+    from aha_jira.http_api.paths import check_path_ids
+    from aha_jira.http_api.request import parse_optional_body
+    from aha_jira.models.feature import SendFeatureBody
+    from aha_jira.models.send import SendQueued
+    from aha_jira.sync.send import send_feature
+
     check_path_ids(integration_id, reference)
     body = parse_optional_body(app.current_event, SendFeatureBody)
     # API Gateway gives up at 29 s and the function at its timeout: a send stops writing before either.
-    deadline = time.time() + app.lambda_context.get_remaining_time_in_millis() / 1000
+    deadline = _deadline()
     result: SendSynced | SendQueued
     if body is None:
         # Imported with the first send from Aha! (the Aha! client comes with it).
-        from aha_jira.roadmap_inbound.send_from_roadmap import send_from_roadmap  # noqa: PLC0415
+        from aha_jira.roadmap_inbound.send_from_roadmap import send_from_roadmap
 
         result = send_from_roadmap(integration_id, reference, send_services(), deadline=deadline)
     else:
@@ -138,11 +145,13 @@ _COMMENT_ERRORS = errors(
     },
 )
 def post_comment(integration_id: str, reference: str) -> Response[str]:
-    check_path_ids(integration_id, reference)
-    # Imported with the first comment: the send route's cold start does not pay for it.
-    from aha_jira.models.roadmap_comment import RoadmapCommentBody  # noqa: PLC0415
-    from aha_jira.sync.comments import carry_comment  # noqa: PLC0415
+    # Imported with the first comment: the cold start does not pay for it.
+    from aha_jira.http_api.paths import check_path_ids
+    from aha_jira.http_api.request import parse_body
+    from aha_jira.models.roadmap_comment import RoadmapCommentBody
+    from aha_jira.sync.comments import carry_comment
 
+    check_path_ids(integration_id, reference)
     body = parse_body(app.current_event, RoadmapCommentBody)
     result = carry_comment(integration_id, reference, body, comment_services(), deadline=_deadline())
     return Response(
@@ -162,9 +171,10 @@ def post_comment(integration_id: str, reference: str) -> Response[str]:
     },
 )
 def delete_comment(integration_id: str, reference: str, comment_id: str) -> Response[str]:
-    check_path_ids(integration_id, reference)
-    from aha_jira.sync.comments import check_comment_id, remove_comment  # noqa: PLC0415
+    from aha_jira.http_api.paths import check_path_ids
+    from aha_jira.sync.comments import check_comment_id, remove_comment
 
+    check_path_ids(integration_id, reference)
     check_comment_id(comment_id)
     result = remove_comment(integration_id, reference, comment_id, comment_services(), deadline=_deadline())
     return Response(

@@ -9,10 +9,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aha_jira import wiring
-from aha_jira.connection.test_connection import test_connection
 from aha_jira.http_api.openapi import API_KEY, answer, errors
 from aha_jira.http_api.resolver import make_resolver, resolve
 from aha_jira.integration_log import api_request_id, log_scope, logger
+
+# ruff: noqa: PLC0415 - the use case (its models, the Jira and Aha! clients) is imported by the route on the
+# first request, not at cold start (bench/cold_start.py).
 
 # No body and no validated parameter: no Powertools validation (its imports cost a cold start).
 app = make_resolver(validation=False)
@@ -36,6 +38,8 @@ app = make_resolver(validation=False)
     },
 )
 def post_test_connection(integration_id: str) -> Response[str]:
+    from aha_jira.connection.test_connection import test_connection
+
     report = test_connection(
         integration_id,
         repository=wiring.integrations(),

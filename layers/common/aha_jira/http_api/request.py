@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import BaseModel, ValidationError
 
 from aha_jira.errors import InvalidRequest
 from aha_jira.http_api.bodies import json_document
@@ -19,14 +19,26 @@ from aha_jira.settings import (
     configured_public_base_url,
 )
 
+if TYPE_CHECKING:
+    # pydantic is imported by the first body parsed (cold start: the webhook and description functions use
+    # `raw_body` and `public_base_url` alone).
+    from pydantic import BaseModel
+
 
 def parse_body[Model: BaseModel](event: APIGatewayProxyEvent, model: type[Model]) -> Model:
     """The request body parsed strictly (`json_document`) and validated against `model`, or the 400
     `invalid_body` answer Powertools' validation gives (same paths and messages), for a function that
     goes without Powertools' validation machinery (see `make_resolver`). The content type is checked
-    before (`resolve(..., json_bodies=True)`)."""
+    before (`resolve(..., json_bodies=True)`). No body, or `null`, is refused as Powertools refuses it: the
+    body is required."""
+    from pydantic import ValidationError  # noqa: PLC0415 - see the TYPE_CHECKING import
+
+    document = json_document(event) if event.decoded_body else None
+    if document is None:
+        raise validation_error([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
     try:
-        return model.model_validate(json_document(event))
+        # As Powertools validates (`from_attributes`): the same message for a body that is not an object.
+        return model.model_validate(document, from_attributes=True)
     except ValidationError as error:
         raise validation_error(error.errors()) from None
 
@@ -38,8 +50,11 @@ def parse_optional_body[Model: BaseModel](event: APIGatewayProxyEvent, model: ty
     document = json_document(event)
     if document == {}:
         return None
+    from pydantic import ValidationError  # noqa: PLC0415 - see the TYPE_CHECKING import
+
     try:
-        return model.model_validate(document)
+        # As Powertools validates (`from_attributes`): the same message for a body that is not an object.
+        return model.model_validate(document, from_attributes=True)
     except ValidationError as error:
         raise validation_error(error.errors()) from None
 

@@ -14,8 +14,8 @@ from typing import Annotated
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 from aha_jira.models.limits import NO_CONTROL_CHARACTERS
+from aha_jira.models.reference_bounds import MAX_REFERENCE_LENGTH
 
-MAX_REFERENCE_LENGTH = 64
 REFERENCE_PATTERN = rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_REFERENCE_LENGTH - 1}}}$"
 _REFERENCE = re.compile(REFERENCE_PATTERN)
 
