@@ -56,9 +56,6 @@ PLAN: dict[str, Planned] = {
     "release_send": Planned(("--features", "200", "--rate", "1")),
     "release_faults": Planned(("--features", "200", "--rate", "1")),
     "release_dry_run": Planned(("--rate", "1")),
-    # The 1,000-linked scale (as many changes) did not fit in the session of 2026-12-07 at its load; without
-    # LINKED the run is both scales, 100 and 1,000 linked.
-    "self_healing": Planned(environment=(("LINKED", "100"), ("CHANGES", "1000"))),
     "send_reliability": Planned(("--sends", "200")),
     "webhook_reliability": Planned(environment=(("ISSUES", "100"), ("EVENTS", _WEBHOOK_EVENTS))),
 }
