@@ -422,6 +422,7 @@ class ReleaseRun:
             if time.monotonic() > deadline:
                 report.status = progress["status"]
                 report.unexpected.append(f"the release did not finish in {config.timeout:.0f} s: {progress}")
+                report.wall_seconds = time.perf_counter() - started
                 return
 
     def _bulk_left(self, progress: dict[str, Any]) -> bool:

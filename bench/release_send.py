@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     _report.figure(
         "Release send",
         f"{scale}: wall time (POST to the send's end)",
-        f"{report.wall_seconds:.0f} s (load average {load_before:.1f} → {load_after:.1f} on 2 cores)",
+        ("" if report.status == "done" else f"not finished ({report.status}) after ")
+        + f"{report.wall_seconds:.0f} s (load average {load_before:.1f} → {load_after:.1f} on 2 cores)",
     )
     _report.figure(
         "Release send",
