@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     scale = f"{config.features} features x {config.requirements} requirements ({config.records} issues)"
     _report.figure(
         "Release send",
-        f"{scale}: Jira requests/s achieved ÷ the limit ({rate:g}/s a class; the busiest class, writes)",
+        f"{scale}: Jira requests/s achieved ÷ the limit ({rate:g}/s a class; the busiest class)",
         f"{ratio:.3f} ({report.achieved_rate:.2f}/s)",
         "≥ 0.9",
         ratio >= 0.9,
