@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     _report.figure(
         "Release send",
         f"{scale} under faults: wall time, Jira calls, 429s",
-        f"{report.wall_seconds:.0f} s, {report.jira_calls} calls, {report.throttled} 429s",
+        ("" if report.status == "done" else f"not finished ({report.status}) after ")
+        + f"{report.wall_seconds:.0f} s, {report.jira_calls} calls, {report.throttled} 429s",
     )
     return 1 if failures else 0
 
