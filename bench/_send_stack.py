@@ -31,6 +31,7 @@ from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.provision import LocalResources, provision
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from aha_jira_dev.local_stack.template import Template, load_template
+from bench import _moto_transactions
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 API_KEY = "bench-api-key"
@@ -87,6 +88,7 @@ def bench_stack(environment: Mapping[str, str] | None = None) -> Iterator[BenchS
     logging.getLogger("aha_jira_dev").setLevel(logging.WARNING)
     fresh_containers()
     server, moto_url = start_moto()
+    _moto_transactions.apply()  # a transaction's rollback at the cost of its items (see the module)
     # moto keeps its state per process, not per server: without a reset a benchmark would meet the tables (and
     # the issue links) of the one before it in `python -m bench` (same integration ids, another simulator).
     requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()

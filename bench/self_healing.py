@@ -412,12 +412,16 @@ def main() -> int:
         f"fetch + {report.sweeps[0].audit_calls} check"
         for report in reports
     )
+    compared = len({report.linked for report in reports}) > 1
     _report.figure(
         "Self-healing",
-        "Jira calls of the sweep after the changes (same changes, linked issues 10x)",
+        "Jira calls of the sweep after the changes"
+        + (" (same changes, more issues linked)" if compared else " (one scale run: nothing compared)"),
         first_sweeps,
         "calls grow with the issues changed, not the issues linked (the check: a fixed 500 a sweep)",
-        len({(r.sweeps[0].search_calls, r.sweeps[0].fetch_calls) for r in reports}) == 1,
+        len({(r.sweeps[0].search_calls, r.sweeps[0].fetch_calls) for r in reports}) == 1
+        if compared
+        else None,
     )
     return 0 if all(report.ok for report in reports) else 1
 

@@ -132,3 +132,35 @@ def test_a_linked_records_assignee_not_in_the_cache_is_read_once_and_never_writt
     assert not [
         item for item in dynamodb.scan(TableName=table)["Items"] if item["sk"]["S"].startswith("LOOKUP#user#")
     ]
+
+
+def test_a_first_plan_asks_the_cache_once_per_assignee_not_once_per_feature(
+    call_api: Call, mob: str, aws: LocalResources
+) -> None:
+    import boto3  # noqa: PLC0415
+
+    from aha_jira.storage import aws_clients  # noqa: PLC0415 - the functions' own client, as the handler uses it
+
+    dynamodb = boto3.client("dynamodb")
+    table = aws.table_name("IntegrationsTable")
+    for item in dynamodb.scan(TableName=table)["Items"]:
+        if item["sk"]["S"].startswith("LOOKUP#user#"):
+            dynamodb.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+    body = release_body(6, 1)
+    for number, feature in enumerate(body["features"]):
+        feature["assigned_to_user"] = {"email": ("pm@acme.example", "engineer@acme.example")[number % 2]}
+    asked: list[str] = []
+
+    def note(params: dict[str, Any], **_: Any) -> None:
+        sort_key = params.get("Key", {}).get("sk", {}).get("S", "")
+        if sort_key.startswith("LOOKUP#user#"):
+            asked.append(sort_key)
+
+    client = aws_clients.dynamodb()
+    client.meta.events.register("provide-client-params.dynamodb.GetItem", note, unique_id="plan-asks")
+    try:
+        answer = plan(call_api, body)
+    finally:
+        client.meta.events.unregister("provide-client-params.dynamodb.GetItem", unique_id="plan-asks")
+    assert {item["action"] for item in answer["plan"]} == {"create"}
+    assert sorted(asked) == ["LOOKUP#user#engineer@acme.example", "LOOKUP#user#pm@acme.example"]

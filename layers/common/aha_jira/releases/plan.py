@@ -150,6 +150,7 @@ class PlanLookups:
         self._reader = reader
         self._client: JiraClient | None = None
         self._users: dict[str, str | None] = {}
+        self._not_cached: set[str] = set()  # e-mails the cache had no answer for (read once per plan)
         self._versions: dict[str, str] = {}
         self.versions_to_create: dict[str, str] = {}  # key → the name the send would give it
         self.exact = False  # set per record: does its plan depend on the exact answer?
@@ -181,7 +182,10 @@ class PlanLookups:
         if not key:
             return None
         if key not in self._users:
-            cached = self._cache.get(self._integration_id, "user", key)
+            # A release's features share a few assignees: the cache is asked once per e-mail, not per record.
+            cached = None if key in self._not_cached else self._cache.get(self._integration_id, "user", key)
+            if cached is None:
+                self._not_cached.add(key)
             if cached is not None:
                 self._users[key] = None if cached == LOOKUP_MISS else cached
             elif not self.exact:
