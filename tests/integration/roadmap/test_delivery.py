@@ -214,3 +214,51 @@ def test_aha_requests_book_the_aha_accounts_request_budget(
     items = boto3.client("dynamodb").scan(TableName=aws.table_name("RateBudgetTable"))["Items"]
     sites = {item["pk"]["S"] for item in items}
     assert f"SITE#aha:{aha_integration.aha.base_url}" in sites
+
+
+def first_attempt(event_id: int) -> Any:
+    """The event's first delivery attempt, here and now (its queue message stays for the worker)."""
+    services = wiring.roadmap_delivery_services()
+    return deliver_message(
+        message_body(EventRef("mob", event_id)), attempt=1, max_attempts=8, services=services
+    )
+
+
+def test_a_status_put_done_while_its_answer_was_lost_is_not_taken_as_undone(
+    aha_integration: AhaIntegration,
+) -> None:
+    sim = aha_integration.aha
+    emit(status_event("PROD-1", "In development", "In Progress"))
+    aha_integration.deliver()
+    # Aha! makes the next change but its answer is lost; before the retry, the issue goes back in Jira: the
+    # newer event supersedes the lost one, and Aha! must be put back too (the soak's "Ready to develop" !=
+    # "In development" under load).
+    sim.add_fault(method="PUT", path=r"/features/PROD-1$", drop_after_commit=True)
+    (lost,) = emit(status_event("PROD-1", "Ready to develop", "To Do"))
+    assert not first_attempt(lost).done
+    assert sim.feature("PROD-1")["workflow_status"]["name"] == "Ready to develop"
+    (back,) = emit(status_event("PROD-1", "In development", "In Progress"))
+    aha_integration.deliver()
+    assert sim.feature("PROD-1")["workflow_status"]["name"] == "In development"
+    assert [stored(lost).delivery, stored(back).delivery] == ["superseded", "delivered"]
+
+
+def test_time_taken_back_while_the_answer_was_lost_is_not_counted_after_a_newer_event(
+    aha_integration: AhaIntegration,
+) -> None:
+    sim = aha_integration.aha
+    start = sim.feature("PROD-1")["work_done"] or 0
+    emit(time_event("PROD-1", 900, None))
+    aha_integration.deliver()
+    assert sim.feature("PROD-1")["work_done"] == start + 15
+    # The worklog deleted in Jira: Aha! deletes the connector's event but the answer is lost; before the
+    # retry, more work is logged: the newer event supersedes the lost one and must not count the deleted 15
+    # minutes as still posted (the soak's "work_done 45 != 60" under load).
+    sim.add_fault(method="DELETE", path=r"/time_tracking_events/", drop_after_commit=True)
+    (lower,) = emit(time_event("PROD-1", 0, None))
+    assert not first_attempt(lower).done
+    assert sim.feature("PROD-1")["work_done"] == start
+    (higher,) = emit(time_event("PROD-1", 3600, None))
+    aha_integration.deliver()
+    assert sim.feature("PROD-1")["work_done"] == start + 60
+    assert [stored(lower).delivery, stored(higher).delivery] == ["superseded", "delivered"]

@@ -3,12 +3,15 @@
 - `record.linked`: the Jira issue's `key`, `id` and `url` as integration fields on the feature, under
   `roadmap.integration_ref` (Aha!'s API has none on requirements);
 - `record.status_changed`: `PUT /features/{ref}` (or `/requirements/{ref}`) with `workflow_status.name`: one
-  call per change of the mapped status, none when it is the status already delivered;
+  call per change of the mapped status, none when it is the status already delivered (the memo forgets it
+  before a PUT: one whose answer is lost may be done, and a newer event back to that status must still PUT);
 - `record.time_tracked`: Aha!'s time tracking events add up, so the connector keeps what it posted for the
   record (`memo.posted_minutes`, its events' ids) and posts only the difference; before it posts, it reads
   the record's work done and records the intent, so a post that was done while its answer was lost is
   recognised on the next attempt (the work done went up by it) and never posted twice; less time than
-  posted takes the connector's own events back;
+  posted takes the connector's own events back: counted off and kept as an intent before the DELETE, which
+  the next time event (this one's retry, or a newer one that supersedes it) finishes first, so a delete
+  done while its answer was lost is never counted as still posted;
 - `record.detached`: a comment on the record, posted once (an intent, then the comments read back).
 
 Each function takes the Aha! client, the record's delivery and the event, and answers an `Outcome` or raises
@@ -55,6 +58,10 @@ def deliver_status(client: AhaClient, record: RecordDelivery, event: RoadmapEven
         )
     if record.memo.get("status") == status:
         return Skipped(f"Aha! has the status '{status}' already (Jira: {jira_status})")
+    if record.memo.pop("status", None) is not None:
+        # From here Aha!'s status is unknown until the PUT answers: if its answer is lost, the PUT may be
+        # done, and a newer event back to the old status (superseding this one) must PUT, not skip.
+        record.keep()
     client.update_record(event.kind, record.reference, RecordAttributes(workflow_status=status))
     record.memo["status"] = status
     return Delivered(f"workflow status '{status}' (Jira: {jira_status})")
@@ -85,6 +92,8 @@ def sync_time(
     memo = record.memo
     target = _minutes(spent) or 0
     remaining_minutes = _minutes(remaining)
+    for event_id in list(memo.get("time_deletes") or []):
+        _delete_time_event(client, record, event_id)  # a take-back whose answer was lost: finished first
     _resolve_intent(client, record, kind)
     posted = int(memo.get("posted_minutes", 0))
     said: list[str] = []
@@ -135,21 +144,34 @@ def _resolve_intent(client: AhaClient, record: RecordDelivery, kind: RecordKind)
 
 def _take_back(client: AhaClient, record: RecordDelivery, posted: int, target: int) -> int:
     """Delete the connector's own time tracking events, newest first, while more than `target` is posted."""
-    events: list[list[Any]] = record.memo.setdefault("time_events", [])
-    kept: list[list[Any]] = []
-    while events and posted > target:
-        event_id, minutes = events.pop()
-        if event_id is None:
-            kept.insert(0, [event_id, minutes])
+    memo = record.memo
+    events: list[list[Any]] = memo.setdefault("time_events", [])
+    for entry in reversed(list(events)):
+        if posted <= target:
+            break
+        event_id, minutes = entry
+        if event_id is None:  # posted by an answer-less call: its id is unknown, it cannot be deleted
             continue
-        # Not found: deleted before (a retry after an answer-less delete), or by someone in Aha!.
-        with suppress(AhaNotFound):
-            client.delete_time_tracking_event(str(event_id))
+        # Counted off and kept as an intent before the call: a DELETE whose answer is lost may be done, and
+        # the next time event (a newer one may supersede this one) finishes it before it counts anything.
+        events.remove(entry)
         posted -= int(minutes)
-        record.memo["posted_minutes"] = posted
+        memo["posted_minutes"] = posted
+        memo.setdefault("time_deletes", []).append(str(event_id))
         record.keep()
-    events.extend(kept)
+        _delete_time_event(client, record, str(event_id))
     return posted
+
+
+def _delete_time_event(client: AhaClient, record: RecordDelivery, event_id: str) -> None:
+    # Not found: deleted before (an answer-less delete now retried), or by someone in Aha!.
+    with suppress(AhaNotFound):
+        client.delete_time_tracking_event(event_id)
+    pending: list[str] = record.memo.get("time_deletes") or []
+    if event_id in pending:
+        pending.remove(event_id)
+    if not pending:
+        record.memo.pop("time_deletes", None)
 
 
 def comment_html(record: RecordDelivery, event: RoadmapEvent) -> str:
