@@ -73,7 +73,7 @@ test: $(STAMP) $(SAM_STAMP) $(CHROMIUM)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory typecheck
 	$(MAKE) --no-print-directory validate-template
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
