@@ -1,8 +1,9 @@
 """Shared fixtures: each concern has its own plugin module under tests/fixtures/.
 
 `make test` runs the suite on several pytest-xdist workers with `--dist loadgroup`: each test goes with
-its module as one unit of work (module-scoped fixtures are built once per module), and the e2e package is a
-single unit (one `make run` stack, and its secrets check must see every e2e answer and log line).
+its module as one unit of work (module-scoped fixtures are built once per module). The e2e package runs
+after it in one process (the Makefile): xdist does not keep the order within a unit, and the e2e tests share
+one `make run` stack that one of them stops before the secrets check reads what all the others captured.
 """
 
 from __future__ import annotations
