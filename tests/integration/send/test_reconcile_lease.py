@@ -27,7 +27,7 @@ from tests.integration.send.test_send_edge_cases import (
 
 LEASE = 3.0
 PAGE_DELAY = 1.0  # each search page at Jira's rate limit on a busy project
-PAGES = 7  # the stamped issue and six newer ones, one a page: the search outlasts the lease twice over
+PAGES = 5  # the stamped issue and four newer ones, one a page: the search outlasts the lease
 
 
 def _unrelated_issues(sim: JiraSimulator, count: int) -> None:
@@ -75,15 +75,17 @@ def test_a_reconcile_longer_than_the_lease_keeps_its_reservation_and_links(
     _unrelated_issues(jira_sim, PAGES - 1)
     jira_sim.add_fault(method="POST", path=r"/search/jql$", delay=PAGE_DELAY, times=None)
     taken: list[bool] = []
+    before = len(jira_sim.calls)
 
     def another_send_takes_over() -> None:
         # Another send of the feature (a message delivered again) tries to take the record over once the
         # reconciling send's first lease has run out, while that send is still searching.
-        def held() -> bool:
+        def searching() -> bool:
             item = link_item(aws, "PROD-2")
-            return item is not None and item["token"] != "earlier"
+            searched = [c for c in jira_sim.calls[before:] if c["path"].endswith("/search/jql")]
+            return item is not None and item["token"] != "earlier" and len(searched) >= 2
 
-        wait_until(held)
+        wait_until(searching)
         item = link_item(aws, "PROD-2")
         assert item is not None
         time.sleep(max(0.0, float(item["lease_until"]) - time.time()) + 0.5)
@@ -109,11 +111,12 @@ def test_a_reconcile_longer_than_the_lease_keeps_its_reservation_and_links(
     finally:
         other.join()
         jira_sim.clear_faults()
-    searches = [c for c in jira_sim.calls if c["path"].endswith("/search/jql")]
+    searches = [c for c in jira_sim.calls[before:] if c["path"].endswith("/search/jql")]
     assert len(searches) >= PAGES  # the search did outlast the first lease
     assert taken == [False], "another send took the record over while its reconcile was still searching"
-    assert status == 200, body
-    assert body["jira"]["key"] == orphan["key"]
+    # 202 only when a loaded machine ran the send out of its function's time (the retry continues it):
+    # the record is linked either way.
+    assert status == 200 or (status == 202 and "time limit" in body["reason"]), body
     assert len(issues_for(jira_sim, "PROD-2")) == 1
     link: dict[str, Any] | None = link_item(aws, "PROD-2")
     assert link is not None and link["state"] == "linked" and link["issue_key"] == orphan["key"]
