@@ -182,9 +182,10 @@ class DynamoIssueLinkRepository:
         """The holder's create may have reached Jira; the next holder must reconcile (from `reserved_at`)."""
         self.update_reservation(link.model_copy(update={"uncertain": True, "lease_until": lease_until}))
 
-    def update_reservation(self, link: IssueLink) -> None:
-        """Rewrite the held reservation's window (reserved_at, lease, uncertain); only by its holder."""
-        self._update_held(
+    def update_reservation(self, link: IssueLink) -> bool:
+        """Rewrite the held reservation's window (reserved_at, lease, uncertain); only by its holder.
+        False when it is no longer held (another send took it over)."""
+        return self._update_held(
             link,
             "SET uncertain = :uncertain, lease_until = :lease, reserved_at = :reserved_at",
             {
@@ -437,13 +438,15 @@ class DynamoIssueLinkRepository:
             }
         }
 
-    def _update_held(self, link: IssueLink, expression: str, values: dict[str, Any]) -> None:
+    def _update_held(self, link: IssueLink, expression: str, values: dict[str, Any]) -> bool:
         """Change a reservation this holder still holds; one another send took over is left to it."""
         try:
             self._update_if_held(link, expression, values)
         except ClientError as error:
             if not _condition_failed(error):
                 raise
+            return False
+        return True
 
     def _update_if_held(self, link: IssueLink, expression: str, values: dict[str, Any]) -> None:
         self._client.update_item(

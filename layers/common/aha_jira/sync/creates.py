@@ -23,7 +23,14 @@ from aha_jira.sync.edits import update_if_changed
 from aha_jira.sync.failures import RetryLater, Superseded, ensure_time_for_a_write, transient_or_refused
 from aha_jira.sync.placement import placement
 from aha_jira.sync.refusals import refusal_from_errors
-from aha_jira.sync.reservations import Reserved, after_failed_create, give_back, link_issue, reserve
+from aha_jira.sync.reservations import (
+    Reserved,
+    after_failed_create,
+    give_back,
+    keep_held,
+    link_issue,
+    reserve,
+)
 from aha_jira.sync.send_attempt import SendAttempt
 
 
@@ -55,6 +62,7 @@ def sync_feature_issue(send: SendAttempt, draft: IssueDraft, link: IssueLink | N
     except RetryLater:
         give_back(send, reserved)
         raise
+    keep_held(send, reserved)
     try:
         created = send.client.create_issue(body)
     except JiraError as error:
@@ -96,8 +104,19 @@ def sync_requirements(
             update_if_changed(send, next(d for d in new if d.reference == reference), found, counted=False)
         for chunk in _chunks(to_create, BULK_CREATE_LIMIT):
             bodies = [_requirement_body(send, draft, feature_issue) for draft in chunk]
-            held = {draft.reference: reserved.held[draft.reference] for draft in chunk}
             ensure_time_for_a_write(send)
+            # The earlier chunks may have taken long (the rate limit): this one's leases must still run.
+            kept = Reserved(
+                held={draft.reference: reserved.held[draft.reference] for draft in chunk},
+                took_over={
+                    d.reference: reserved.took_over[d.reference]
+                    for d in chunk
+                    if d.reference in reserved.took_over
+                },
+            )
+            keep_held(send, kept)
+            reserved.held.update(kept.held)
+            held = kept.held
             result: BulkCreateResult | None
             try:
                 result = send.client.create_issues(bodies)

@@ -17,6 +17,7 @@ from aha_jira.jira.client import MAX_PAGES
 from aha_jira.jira.errors import JiraError
 from aha_jira.models import roadmap_event
 from aha_jira.models.issue_link import IssueLink, JiraSide, RecordKind
+from aha_jira.models.jira_payloads import JiraIssue
 from aha_jira.models.send import JiraIssueRef
 from aha_jira.settings import retry_timing
 from aha_jira.sync.drafting import IssueDraft
@@ -118,12 +119,16 @@ def _reconcile(
     if until > 0:
         jql += f' AND created <= "-{until}m"'
     jql += " ORDER BY created ASC"
+    issues: list[JiraIssue] = []
     try:
-        issues = list(
-            send.client.search(
-                jql, fields=["summary"], properties=["aha-jira"], page_size=RECONCILE_PAGE_SIZE
-            )
-        )
+        for issue in send.client.search(
+            jql, fields=["summary"], properties=["aha-jira"], page_size=RECONCILE_PAGE_SIZE
+        ):
+            issues.append(issue)
+            # A busy project's window is many pages, and at Jira's rate limit they can take longer than
+            # the lease: keep it, or another send takes the records over mid-search, this one cannot link
+            # what it finds, and the next searches as long and loses them the same way.
+            keep_held(send, reserved)
     except JiraError as error:
         give_back(send, reserved)
         raise transient_or_refused(send, error, next(iter(takeovers))) from None
@@ -145,6 +150,25 @@ def _reconcile(
             f"too many issues were created in project {send.snapshot.project.key} around an earlier "
             "attempt to tell whether it created the issue"
         )
+
+
+def keep_held(send: SendAttempt, reserved: Reserved) -> None:
+    """Extend the leases of the reservations this send holds once a third of a lease is spent (a slow
+    search, a create waiting on the rate limit); RetryLater, with none kept, when another send took one
+    over meanwhile."""
+    lease = retry_timing().lease_seconds
+    now = send.now()
+    for reference, link in list(reserved.held.items()):
+        if reference in reserved.found or link.lease_until - now > lease * 2 / 3:
+            continue
+        renewed = link.model_copy(update={"lease_until": now + lease})
+        if not send.services.links.update_reservation(renewed):
+            give_back(send, reserved)
+            raise RetryLater(
+                f"{reference}: its reservation ran out and another send took it over",
+                minimum_delay=lease / 3,
+            )
+        reserved.held[reference] = renewed
 
 
 def after_failed_create(send: SendAttempt, held: dict[str, IssueLink], error: JiraError) -> None:
