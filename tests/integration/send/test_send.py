@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import boto3
+import pytest
 
 from aha_jira.storage import aws_clients
 from aha_jira_dev.jira_sim import JiraSimulator, SimulatorClient
@@ -265,8 +266,15 @@ def test_lost_bulk_answer_is_reconciled(
 
 
 def test_double_click_creates_once(
-    call_api: Call, mob: str, jira_sim: JiraSimulator, retry_poller: SqsPoller
+    call_api: Call,
+    mob: str,
+    jira_sim: JiraSimulator,
+    retry_poller: SqsPoller,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The second click finds the first one's reservation and is queued for a third of the lease: a shorter
+    # lease than production's 90 s brings that retry within the test's drain, still far longer than the send.
+    monkeypatch.setenv("RESERVATION_LEASE_SECONDS", "6")
     jira_sim.add_fault(method="POST", path=r"/rest/api/3/issue$", delay=0.5, times=1)
     results: list[tuple[int, Any]] = []
     threads = [
