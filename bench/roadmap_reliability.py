@@ -47,6 +47,9 @@ def main() -> int:
         "ROADMAP_RETRY_BASE_SECONDS": "1",
         "ROADMAP_READ_TIMEOUT_SECONDS": "1",
         "ROADMAP_SWEEP_AFTER_SECONDS": "30",
+        # A time post whose answer timed out lands 0.5 s later (`timeout_delay` 1.5 s, read timeout 1 s):
+        # judged 3 s after, not the 60 s Aha!'s own request timeout calls for.
+        "ROADMAP_TIME_SETTLE_SECONDS": "3",
     }
     with roadmap_bench_stack(SECRET, environment) as stack:
         report = run(

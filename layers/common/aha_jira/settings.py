@@ -156,6 +156,9 @@ class RoadmapDeliveryTiming:
     lease_seconds: float
     # A pending event older than this, with no retry scheduled, lost its trigger: the sweep enqueues it.
     sweep_after_seconds: float
+    # A time tracking post whose answer was lost is judged (its record's work done read) only this long after
+    # the answer was given up on: Aha!'s own request timeout bounds how late it may still apply it.
+    time_settle_seconds: float
 
 
 def roadmap_delivery_timing() -> RoadmapDeliveryTiming:
@@ -164,6 +167,7 @@ def roadmap_delivery_timing() -> RoadmapDeliveryTiming:
         retry_base_seconds=float(os.environ.get("ROADMAP_RETRY_BASE_SECONDS") or 5.0),
         lease_seconds=float(os.environ.get("ROADMAP_LEASE_SECONDS") or 120.0),
         sweep_after_seconds=float(os.environ.get("ROADMAP_SWEEP_AFTER_SECONDS") or 30.0),
+        time_settle_seconds=float(os.environ.get("ROADMAP_TIME_SETTLE_SECONDS") or 60.0),
     )
 
 

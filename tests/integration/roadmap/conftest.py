@@ -104,9 +104,11 @@ def aha_roadmap(aha: AhaSimulator, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def roadmap_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Short back-offs: a retried delivery comes back within a second or two."""
+    """Short back-offs: a retried delivery comes back within a second or two; so does one that lets a time
+    post whose answer was lost settle (no simulator delay here lands that late)."""
     monkeypatch.setenv("ROADMAP_RETRY_BASE_SECONDS", "0.2")
     monkeypatch.setenv("ROADMAP_SWEEP_AFTER_SECONDS", "0")
+    monkeypatch.setenv("ROADMAP_TIME_SETTLE_SECONDS", "0.5")
 
 
 @pytest.fixture

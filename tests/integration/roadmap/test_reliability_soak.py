@@ -36,6 +36,8 @@ def test_aha_ends_as_jira_ends_through_duplicates_reordering_and_faults(  # noqa
     # Small and quick: short back-offs and timeouts, Aha!'s limit out of the way (tests elsewhere check it).
     monkeypatch.setenv("ROADMAP_RETRY_BASE_SECONDS", "0.1")
     monkeypatch.setenv("ROADMAP_READ_TIMEOUT_SECONDS", "0.5")
+    # Over how late a timed-out call lands (the `timeout_delay` below less the read timeout).
+    monkeypatch.setenv("ROADMAP_TIME_SETTLE_SECONDS", "2")
     monkeypatch.setenv("AHA_REQUESTS_PER_SECOND", "100")
     aha_sim.set_rate_limit(None)
     sources = [source for source in repo_template.sqs_event_sources if source.queue == DELIVERY_QUEUE]

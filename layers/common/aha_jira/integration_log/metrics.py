@@ -13,7 +13,7 @@ dimension. What is emitted (all `Count`):
 | `Webhooks` | service, outcome | `jira.webhook` and `jira.import` lines (outcome: the webhook outcome: applied, imported, duplicate, stale, echo, ignored) |
 | `Retries` | service, outcome | `retry.*` lines (`retry.queued`, `retry.retried`, ...) |
 | `DeadLetters` | service | `retry.dead_lettered` |
-| `RoadmapDeliveries` | service, outcome | `roadmap.*` lines (outcome: `delivered`, `retried`, `failed`, `dead_lettered`, `superseded`, `skipped`, `swept`) |
+| `RoadmapDeliveries` | service, outcome | `roadmap.*` lines (outcome: `delivered`, `retried`, `waiting`, `failed`, `dead_lettered`, `superseded`, `skipped`, `swept`) |
 | `RoadmapDeadLetters` | service | `roadmap.dead_lettered` (beside the alarm on the roadmap dead-letter queue's depth) |
 
 Powertools Metrics is imported on first use, not with the handler (cold start).

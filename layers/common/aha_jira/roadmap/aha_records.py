@@ -8,7 +8,9 @@
 - `record.time_tracked`: Aha!'s time tracking events add up, so the connector keeps what it posted for the
   record (`memo.posted_minutes`, its events' ids) and posts only the difference; before it posts, it reads
   the record's work done and records the intent, so a post that was done while its answer was lost is
-  recognised on the next attempt (the work done went up by it) and never posted twice; less time than
+  recognised on the next attempt (the work done went up by it) and never posted twice. That attempt first
+  lets the post settle (`Waiting` until `ROADMAP_TIME_SETTLE_SECONDS` after its answer was given up on):
+  Aha! may still apply a request it was slow to answer, and a read before then would miss it. Less time than
   posted takes the connector's own events back: counted off and kept as an intent before the DELETE, which
   the next time event (this one's retry, or a newer one that supersedes it) finishes first, so a delete
   done while its answer was lost is never counted as still posted;
@@ -25,10 +27,11 @@ from html import escape
 from typing import Any
 
 from aha_jira.aha.client import AhaClient
-from aha_jira.aha.errors import AhaNotFound
+from aha_jira.aha.errors import AhaError, AhaNotFound
 from aha_jira.aha.payloads import RecordAttributes, RecordKind
 from aha_jira.models.roadmap_event import DELETED_IN_JIRA, RoadmapEvent
-from aha_jira.roadmap.outcomes import Delivered, Outcome, RecordDelivery, Skipped
+from aha_jira.roadmap.outcomes import Delivered, Outcome, RecordDelivery, Skipped, Waiting
+from aha_jira.settings import roadmap_delivery_timing
 
 
 def deliver_linked(client: AhaClient, record: RecordDelivery, event: RoadmapEvent) -> Outcome:
@@ -90,6 +93,9 @@ def sync_time(
 ) -> Outcome:
     """Bring the record's work done in Aha! to `spent` (seconds) and its remaining estimate to `remaining`."""
     memo = record.memo
+    unsettled = _unsettled_post(record)
+    if unsettled is not None:
+        return unsettled  # nothing read nor posted before it settles (a newer event waits for it too)
     target = _minutes(spent) or 0
     remaining_minutes = _minutes(remaining)
     for event_id in list(memo.get("time_deletes") or []):
@@ -103,11 +109,22 @@ def sync_time(
     if target > posted:
         delta = target - posted
         before = _work_done(client, kind, record.reference)
-        memo["time_intent"] = {"before": before, "minutes": delta}
+        intent = {"before": before, "minutes": delta, "at": record.now()}
+        memo["time_intent"] = intent
         record.keep()  # the post below may be done while its answer is lost: the next attempt checks
-        logged = client.log_time(
-            kind, record.reference, work_done_minutes=delta, remaining_minutes=remaining_minutes
-        )
+        try:
+            logged = client.log_time(
+                kind, record.reference, work_done_minutes=delta, remaining_minutes=remaining_minutes
+            )
+        except AhaError as error:
+            if error.may_have_committed:
+                # The settle window runs from when the answer was given up on (the request may have waited
+                # for the request budget before it went).
+                intent["at"] = record.now()
+            else:
+                memo.pop("time_intent", None)  # Aha! did not take it (a 429, no connection): nothing to check
+            record.keep()
+            raise
         memo.pop("time_intent", None)
         posted += delta
         memo.setdefault("time_events", []).append([logged.id, delta])
@@ -128,9 +145,27 @@ def sync_time(
     return Delivered("; ".join(said))
 
 
+def _unsettled_post(record: RecordDelivery) -> Waiting | None:
+    """An earlier attempt's post whose answer was given up on less than the settle window ago: Aha! may still
+    apply it (a request it was slow to answer), so the record's work done says nothing yet about it."""
+    intent = record.memo.get("time_intent")
+    if not isinstance(intent, dict) or not isinstance(intent.get("at"), int | float):
+        return None  # none, or kept before intents had a time: judged at once
+    window = roadmap_delivery_timing().time_settle_seconds
+    # At most one window at a time, should this clock be behind the one that kept the intent.
+    left = min(float(intent["at"]) + window - record.now(), window)
+    if left <= 0:
+        return None
+    return Waiting(
+        f"waiting for a time tracking post of {intent.get('minutes')} min whose answer was lost to settle: "
+        f"Aha! may still apply it; its work done is read in {left:.1f} s",
+        seconds=left,
+    )
+
+
 def _resolve_intent(client: AhaClient, record: RecordDelivery, kind: RecordKind) -> None:
-    """An earlier attempt recorded that it was about to post work and never heard back: read the record's
-    work done to learn whether the post was done."""
+    """An earlier attempt recorded that it was about to post work and never heard back, and the post has
+    settled since (`_unsettled_post`): read the record's work done to learn whether it was done."""
     intent = record.memo.pop("time_intent", None)
     if not intent:
         return

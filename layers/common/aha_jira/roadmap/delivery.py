@@ -7,7 +7,9 @@ newer one of its type waiting is `superseded` (an older state never overwrites a
 the connector. Delivered, skipped (nothing to do in this roadmap) and failed (refused for good) events are
 settled in one transaction with the record's state; a transient failure stops the record there (its later
 events wait behind it), counts an attempt, and the message comes back after a back-off (the roadmap's
-`Retry-After`, else exponential with jitter). A duplicate message finds its event settled and does nothing.
+`Retry-After`, else exponential with jitter). A connector that must let an earlier attempt's call settle first
+(`Waiting`: a time post whose answer was lost) stops the record there too, with no attempt counted, and the
+message comes back once it has. A duplicate message finds its event settled and does nothing.
 After the last attempt (`ROADMAP_MAX_ATTEMPTS`, the queue's `maxReceiveCount`) the event is `dead`, logged
 `roadmap.dead_lettered`, and SQS moves its message to the dead-letter queue; replayed, it is delivered as a
 pending one.
@@ -35,7 +37,7 @@ from aha_jira.models.roadmap_event import (
 )
 from aha_jira.roadmap.connectors import RoadmapConnector, connector_for
 from aha_jira.roadmap.event_types import is_state
-from aha_jira.roadmap.outcomes import Delivered, DeliveryServices, Failed, RecordDelivery, Skipped
+from aha_jira.roadmap.outcomes import Delivered, DeliveryServices, Failed, RecordDelivery, Skipped, Waiting
 from aha_jira.settings import roadmap_delivery_timing
 
 # No event is started when less than this is left of the invocation (an Aha! call may take 13 s).
@@ -181,6 +183,8 @@ class _Worker:
             )
             if isinstance(outcome, Failed) and outcome.transient:
                 return self._retry(stored, outcome)
+            if isinstance(outcome, Waiting):
+                return self._wait(stored, outcome)
             if is_state(event.type):
                 delivered_types[event.type] = event.id
                 record.memo["latest"] = delivered_types
@@ -344,6 +348,26 @@ class _Worker:
                 )
                 self._dead_lettered(waiting, message, failure)
         return MessageOutcome(done=False, delay_seconds=delay, reason=failure.message)
+
+    # --- a call of an earlier attempt still settling: come back once it has ----------------------------
+    def _wait(self, stored: StoredEvent, waiting: Waiting) -> MessageOutcome:
+        services, ref = self.services, self.ref
+        # Due again then (attempts unchanged: nothing failed), so the sweep does not bring it back sooner.
+        services.events.retry_later(
+            ref.integration_id,
+            stored.event.id,
+            attempts=stored.attempts,
+            due=services.clock() + waiting.seconds,
+            error_code=stored.error_code or "roadmap_waiting",
+            error_hint=waiting.reason,
+        )
+        self._log("roadmap.waiting", LogOutcome.QUEUED, stored, waiting.reason, delay_seconds=waiting.seconds)
+        if self.attempt >= self.max_attempts:
+            # SQS would move this message to the dead-letter queue at its next receive though nothing failed:
+            # a new message takes over (if SQS does not take it, the sweep enqueues the event when due).
+            services.queue.notify([ref], delay_seconds=waiting.seconds)
+            return MessageOutcome(done=True, reason=waiting.reason)
+        return MessageOutcome(done=False, delay_seconds=waiting.seconds, reason=waiting.reason)
 
     def _dead_lettered(self, stored: StoredEvent, message: str, failure: Failed) -> None:
         self._log(

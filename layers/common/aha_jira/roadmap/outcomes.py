@@ -1,5 +1,5 @@
-"""What a connector makes of one event (`Delivered`, `Skipped`, `Failed`), what it works with for one record
-(`RecordDelivery`), and the ports the delivery uses (`DeliveryServices`, built by `wiring`)."""
+"""What a connector makes of one event (`Delivered`, `Skipped`, `Failed`, `Waiting`), what it works with for
+one record (`RecordDelivery`), and the ports the delivery uses (`DeliveryServices`, built by `wiring`)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,17 @@ class Failed:
     status: int | None = None
 
 
-Outcome = Delivered | Skipped | Failed
+@dataclass(frozen=True)
+class Waiting:
+    """Not to deliver yet, though nothing failed: a call of an earlier attempt whose answer was lost may still
+    be applied by the roadmap, and judging it now could count it twice. The record's delivery stops here
+    (its later events wait behind it) and comes back after `seconds`; no attempt is counted."""
+
+    reason: str
+    seconds: float
+
+
+Outcome = Delivered | Skipped | Failed | Waiting
 
 
 @dataclass
