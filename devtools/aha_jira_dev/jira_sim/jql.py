@@ -9,7 +9,7 @@ Supported::
     clause   := field op value | field [NOT] IN "(" value {, value} ")" | field IS [NOT] EMPTY|NULL
 
 Fields: ``project``, ``key`` / ``issuekey``, ``id``, ``issuetype`` / ``type``, ``status``,
-``statusCategory``, ``labels``, ``parent``, ``assignee``, ``reporter``, ``fixVersion``, ``summary`` (``~`` contains),
+``statusCategory``, ``labels``, ``parent``, ``assignee``, ``reporter``, ``fixVersion``, ``summary`` (``~``: words, or a quoted phrase),
 ``created``, ``updated``, ``sprint`` (id or name; ``openSprints()``, ``closedSprints()``, ``futureSprints()``) and
 ``issue.property[key].path``. Operators: ``= != > >= < <= ~ IN``, ``NOT IN``,
 ``IS [NOT] EMPTY``. Dates: relative (``"-5m"``, ``-1h``, ``-2d``, ``-1w``), ``"yyyy-MM-dd"``,
@@ -341,8 +341,7 @@ class Parser:
         if op in (">", ">=", "<", "<="):
             raise JqlError(f"The operator '{op}' is not supported by the '{name}' field.")
         if op == "~":
-            needle = values[0].lower().strip("*")
-            return lambda issue: needle in str(getter(issue) or "").lower()
+            return text_match(values[0], getter)
         wanted = [v.lower() for v in values]
 
         def matches(issue: Issue) -> bool:
@@ -369,6 +368,31 @@ class Parser:
         if op in ("=", "IN"):
             return matches
         return lambda issue: not matches(issue)
+
+
+WORD = re.compile(r"\w+")
+
+
+def text_match(query: str, getter: Callable[[Issue], Any]) -> Callable[[Issue], bool]:
+    """Jira's text search (``~``): it matches words, not characters. A quoted phrase (``"\\"a b\\""``) matches
+    its words in a row; otherwise every word must appear, in any order; a trailing ``*`` matches the last
+    word's prefix. (No stemming or stop words here: both sides are split the same way.)"""
+    phrase = len(query) >= 2 and query.startswith('"') and query.endswith('"')
+    prefix = query.strip('"').endswith("*")
+    wanted = WORD.findall(query.lower())
+
+    def matches(issue: Issue) -> bool:
+        words = WORD.findall(str(getter(issue) or "").lower())
+        if not wanted:
+            return False
+        if phrase:
+            size = len(wanted)
+            return any(words[start : start + size] == wanted for start in range(len(words) - size + 1))
+        *head, last = wanted
+        found_last = any(word.startswith(last) for word in words) if prefix else last in words
+        return found_last and all(word in words for word in head)
+
+    return matches
 
 
 RELATIVE = re.compile(r"^([+-]?)(\d+)\s*([wdhm])$")

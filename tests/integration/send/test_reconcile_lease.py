@@ -30,7 +30,7 @@ PAGE_DELAY = 1.0  # each search page at Jira's rate limit on a busy project
 PAGES = 5  # the stamped issue and four newer ones, one a page: the search outlasts the lease
 
 
-def _unrelated_issues(sim: JiraSimulator, count: int) -> None:
+def _unrelated_issues(sim: JiraSimulator, count: int, summary: str = "Unrelated work") -> None:
     credentials = sim.credentials
     answer = requests.post(
         f"{sim.base_url}/rest/api/3/issue/bulk",
@@ -40,7 +40,7 @@ def _unrelated_issues(sim: JiraSimulator, count: int) -> None:
                     "fields": {
                         "project": {"key": "MOB"},
                         "issuetype": {"name": "Task"},
-                        "summary": f"Unrelated work {n}",
+                        "summary": f"{summary} {n}",
                     }
                 }
                 for n in range(count)
@@ -72,7 +72,8 @@ def test_a_reconcile_longer_than_the_lease_keeps_its_reservation_and_links(
         uncertain=True,
     )
     orphan = create_stamped_issue(jira_sim, "PROD-2", "earlier", summary="Feature with attachments")
-    _unrelated_issues(jira_sim, PAGES - 1)
+    # Other issues whose summary holds the feature's: the reconcile search cannot tell them apart by it.
+    _unrelated_issues(jira_sim, PAGES - 1, summary="Feature with attachments, copy")
     jira_sim.add_fault(method="POST", path=r"/search/jql$", delay=PAGE_DELAY, times=None)
     taken: list[bool] = []
     before = len(jira_sim.calls)
@@ -117,6 +118,38 @@ def test_a_reconcile_longer_than_the_lease_keeps_its_reservation_and_links(
     # 202 only when a loaded machine ran the send out of its function's time (the retry continues it):
     # the record is linked either way.
     assert status == 200 or (status == 202 and "time limit" in body["reason"]), body
+    assert len(issues_for(jira_sim, "PROD-2")) == 1
+    link: dict[str, Any] | None = link_item(aws, "PROD-2")
+    assert link is not None and link["state"] == "linked" and link["issue_key"] == orphan["key"]
+
+
+@pytest.mark.parametrize(("drafted", "pages"), [("Feature with attachments", 1), (None, 2)])
+def test_a_takeover_in_a_busy_project_searches_only_issues_with_the_drafted_summary(  # noqa: PLR0917 (fixtures)
+    call_api: Call, mob: str, jira_sim: JiraSimulator, aws: LocalResources, drafted: str | None, pages: int
+) -> None:
+    # A release creates hundreds of issues a minute: the reconcile window (the lease and the clock margins)
+    # then holds more than the search's page cap, and a search by time alone could never prove the record
+    # was not created. The summary the earlier holder drafted narrows it to the issues that can be the
+    # record's; a reservation that does not say (written before it did) is searched by the window alone.
+    a_minute_ago = time.time() - 60
+    stage_reservation(
+        aws,
+        jira_sim,
+        "PROD-2",
+        token="earlier",
+        reserved_at=a_minute_ago,
+        lease_until=a_minute_ago,
+        uncertain=True,
+        summary=drafted,
+    )
+    orphan = create_stamped_issue(jira_sim, "PROD-2", "earlier", summary="Feature with attachments")
+    for _ in range(3):
+        _unrelated_issues(jira_sim, 50)  # more than a page of the reconcile's search
+    before = len(jira_sim.calls)
+    status, body = send(call_api, aha_feature())
+    assert status == 200, body
+    searches = [c for c in jira_sim.calls[before:] if c["path"].endswith("/search/jql")]
+    assert len(searches) == pages, searches
     assert len(issues_for(jira_sim, "PROD-2")) == 1
     link: dict[str, Any] | None = link_item(aws, "PROD-2")
     assert link is not None and link["state"] == "linked" and link["issue_key"] == orphan["key"]

@@ -56,10 +56,14 @@ def stage_reservation(
     lease_until: float,
     uncertain: bool,
     integration: str = "mob",
+    summary: str | None = "Feature with attachments",
 ) -> None:
-    """A feature reservation as a send leaves it behind (crashed holder, or an ambiguous create)."""
+    """A feature reservation as a send leaves it behind (crashed holder, or an ambiguous create), with the
+    summary that send drafted (None: a reservation that does not say, as items written before it did)."""
+    drafted = {"name": summary, "summary": summary} if summary is not None else {}
     links_table(aws).put_item(
         Item={
+            **drafted,
             "pk": f"INTEGRATION#{integration}",
             "sk": f"RECORD#{reference}",
             "integration_id": integration,

@@ -143,3 +143,28 @@ def test_datacenter_search_with_start_at(jira_sim_dc: JiraSimulator) -> None:
     posted = api.post("search", json={"jql": "key = MOB-1", "fields": ["summary"]}).json()
     assert [i["key"] for i in posted["issues"]] == ["MOB-1"]
     assert api.get("search/jql", params={"jql": "project = MOB"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('summary ~ "\\"login with sso\\""', ["Login with SSO (beta)"]),  # a phrase: its words in a row
+        ('summary ~ "\\"with login\\""', []),  # its words, not in a row
+        ('summary ~ "sso login"', ["Login with SSO (beta)", "SSO: login, and logout"]),  # every word
+        ('summary ~ "log*"', ["Login with SSO (beta)", "SSO: login, and logout"]),  # a word's prefix
+        ('summary ~ "logi"', []),  # words, not characters
+    ],
+)
+def test_text_search_matches_words_as_jira_does(
+    jira_sim: JiraSimulator, query: str, expected: list[str]
+) -> None:
+    api = Api(jira_sim)
+    for summary in ("Login with SSO (beta)", "SSO: login, and logout", "Reset a password"):
+        body = story("x")
+        body["fields"]["summary"] = summary
+        assert api.post("issue", json=body).status_code == 201
+    resp = api.get(
+        "search/jql", params={"jql": f"project = MOB AND {query} ORDER BY key ASC", "fields": "summary"}
+    )
+    assert resp.status_code == 200, resp.text
+    assert [issue["fields"]["summary"] for issue in resp.json()["issues"]] == expected

@@ -105,6 +105,9 @@ class IssueLink(BaseModel):
     lease_until: float = 0.0  # epoch seconds; a reservation past its lease may be taken over
     reserved_at: float = 0.0
     uncertain: bool = False
+    # A reservation taken over: the summaries its earlier holders drafted ("" when one is unknown). An issue
+    # they may have created carries one of them: the reconcile search looks for those, not this send's.
+    reconcile_summaries: list[str] = Field(default_factory=list)
     site_url: str = ""
     issue_id: str | None = None
     issue_key: str | None = None

@@ -183,15 +183,18 @@ class DynamoIssueLinkRepository:
         self.update_reservation(link.model_copy(update={"uncertain": True, "lease_until": lease_until}))
 
     def update_reservation(self, link: IssueLink) -> bool:
-        """Rewrite the held reservation's window (reserved_at, lease, uncertain); only by its holder.
+        """Rewrite the held reservation's window (reserved_at, lease, uncertain, the summaries to reconcile
+        by); only by its holder.
         False when it is no longer held (another send took it over)."""
         return self._update_held(
             link,
-            "SET uncertain = :uncertain, lease_until = :lease, reserved_at = :reserved_at",
+            "SET uncertain = :uncertain, lease_until = :lease, reserved_at = :reserved_at, "
+            "reconcile_summaries = :summaries",
             {
                 ":uncertain": {"BOOL": link.uncertain},
                 ":lease": {"N": repr(link.lease_until)},
                 ":reserved_at": {"N": repr(link.reserved_at)},
+                ":summaries": {"L": [{"S": summary} for summary in link.reconcile_summaries]},
             },
         )
 

@@ -10,6 +10,7 @@ has had time to catch up.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from aha_jira.integration_log import Outcome, record_action
@@ -29,6 +30,8 @@ from aha_jira.sync.send_attempt import SendAttempt, issue_summary
 # twice, so a takeover that early waits in the queue.
 RECONCILE_MARGIN_MINUTES = 5
 RECONCILE_PAGE_SIZE = 100  # search/jql's largest page when fields are asked for
+SUMMARY_WORD = re.compile(r"\w+")  # what Jira's text search indexes a summary by
+SUMMARY_PHRASE_WORDS = 10  # the phrase searched: enough words to single an issue out, a bounded query
 
 
 @dataclass
@@ -72,8 +75,15 @@ def reserve(
             if reservation.previous is not None and reservation.previous.state == "reserved":
                 # Keep the earliest time a create may have happened: the reconcile window starts there,
                 # and it must survive this holder too.
+                previous = reservation.previous
+                # And what each earlier holder drafted: the summary an issue it created carries.
+                earlier = [*previous.reconcile_summaries, previous.jira.summary or ""]
                 mine = mine.model_copy(
-                    update={"reserved_at": min(reservation.previous.reserved_at, now), "uncertain": True}
+                    update={
+                        "reserved_at": min(previous.reserved_at, now),
+                        "uncertain": True,
+                        "reconcile_summaries": list(dict.fromkeys(earlier)),
+                    }
                 )
                 links.update_reservation(mine)
                 takeovers[draft.reference] = reservation.previous
@@ -118,6 +128,9 @@ def _reconcile(
     jql = f'project = "{send.snapshot.project.key}" AND created >= "-{since}m"'
     if until > 0:
         jql += f' AND created <= "-{until}m"'
+    narrowed = summary_clause([s for ref in takeovers for s in reserved.held[ref].reconcile_summaries])
+    if narrowed:
+        jql += f" AND {narrowed}"
     jql += " ORDER BY created ASC"
     issues: list[JiraIssue] = []
     try:
@@ -150,6 +163,25 @@ def _reconcile(
             f"too many issues were created in project {send.snapshot.project.key} around an earlier "
             "attempt to tell whether it created the issue"
         )
+
+
+def summary_clause(summaries: list[str]) -> str | None:
+    """JQL matching issues whose summary holds one of `summaries` as a phrase, or None when one of them has no
+    word to search by or is unknown (then only the time window narrows the search).
+
+    The window alone does not scale: a release creates hundreds of issues a minute, and the window (the
+    lease plus the clock margins) then holds more than the search's page cap, so not finding the stamp
+    proves nothing and the send waits forever. The summaries are those the earlier holders drafted (the
+    payload may have changed since): an issue one of them created carries its own, unless someone renamed it
+    in Jira within minutes of its creation (then it is created again: docs/decisions.md). Jira's text search matches words, so
+    the phrase is the summary's first words, without the characters JQL and Lucene reserve."""
+    clauses: list[str] = []
+    for summary in dict.fromkeys(summaries):
+        words = SUMMARY_WORD.findall(summary)[:SUMMARY_PHRASE_WORDS]
+        if not words:
+            return None
+        clauses.append(f'summary ~ "\\"{" ".join(words)}\\""')
+    return f"({' OR '.join(clauses)})" if clauses else None
 
 
 def keep_held(send: SendAttempt, reserved: Reserved) -> None:
