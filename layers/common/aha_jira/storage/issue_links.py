@@ -27,7 +27,7 @@ from aha_jira.models.roadmap_event import NewEvent
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
 from aha_jira.storage.dynamo_codec import from_item, to_item
-from aha_jira.storage.roadmap_events import RoadmapOutbox, default_outbox
+from aha_jira.storage.roadmap_outbox import RoadmapOutbox, default_outbox
 
 _CONTENDED_ROUNDS = 10
 # Records detached per transaction when an integration is removed (two items each, and the event counter).
