@@ -11,7 +11,8 @@ there: one transaction across the issue links, the feature records and the roadm
   deliver, what the connector keeps), `DELIVERY#<old>` says `renamed_to`, and the `record.imported` event is
   settled as delivered.
 
-The keys are those of `storage/issue_links.py`, `storage/features.py` and `storage/roadmap_event_items.py`.
+The keys are those of `storage/issue_link_items.py`, `storage/features.py` and
+`storage/roadmap_event_items.py`.
 """
 
 from __future__ import annotations
