@@ -233,7 +233,7 @@ def rate_budgets() -> SiteBudgets:
 
 # Roadmap events: the change feed and their delivery (issue 14) -------------------------------------------
 # The outbox itself is written by the adapters of the changes (issue links, webhook deliveries), each with the
-# container's one `storage.roadmap_events.default_outbox()`.
+# container's one `storage.roadmap_outbox.default_outbox()`.
 
 
 @cache

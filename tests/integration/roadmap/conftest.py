@@ -20,7 +20,7 @@ import pytest
 from aha_jira.models import roadmap_event
 from aha_jira.models.issue_link import IssueLink
 from aha_jira.models.roadmap_event import NewEvent
-from aha_jira.storage.roadmap_events import default_outbox
+from aha_jira.storage.roadmap_outbox import default_outbox
 from aha_jira_dev.aha_sim import AhaSimulator
 from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.local_stack.gateway import LocalApiGateway

@@ -11,7 +11,7 @@ import pytest
 
 from aha_jira.models import roadmap_event
 from aha_jira.storage.issue_links import DynamoIssueLinkRepository
-from aha_jira.storage.roadmap_events import RoadmapOutbox
+from aha_jira.storage.roadmap_outbox import RoadmapOutbox
 from aha_jira_dev.jira_sim import JiraSimulator
 from aha_jira_dev.local_stack.provision import LocalResources
 from tests.builders import integration_body

@@ -7,7 +7,8 @@ from __future__ import annotations
 import boto3
 
 from aha_jira.models.issue_link import IssueLink, JiraSide
-from aha_jira.storage.issue_links import WEBHOOK_ATTRIBUTES, DynamoIssueLinkRepository
+from aha_jira.storage.issue_link_items import WEBHOOK_ATTRIBUTES
+from aha_jira.storage.issue_links import DynamoIssueLinkRepository
 from aha_jira_dev.local_stack.provision import LocalResources
 
 # A linked record as the webhook and a send left it, written the way every stored item is: flat attributes.

@@ -10,7 +10,7 @@ Three writers share the record, each with its own part:
   record: its roadmap URL, its roadmap status, the attachments it uploaded (`IssueLink`'s own fields);
 - the Jira webhook: what the record knows of its issue (`IssueLink.jira`, a `JiraSide`), and nothing else;
 - an import's write-back: `writeback_at`.
-One item holds them all, flat (`storage/issue_links.py`); the webhook's write is derived from `JiraSide`.
+One item holds them all, flat (`storage/issue_link_items.py`); the webhook's write is derived from `JiraSide`.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class IssueLink(BaseModel):
     imported: bool = False
     # Imported records: when the roadmap reference was written back to the Jira issue (None: pending).
     writeback_at: str | None = None
-    # What the send last told Jira of the record (each written by the send only, `storage/issue_links.py`):
+    # What the send last told Jira of the record (each written by the send only, `storage/issue_link_sends.py`):
     record_url: str | None = None  # the roadmap record's URL (a payload without `url` keeps the link back)
     sent_status: str | None = None  # the roadmap status the last send carried (a change moves the issue)
     # Jira statuses the latest status pushes moved the issue to (the last few): their webhooks are our echo.

@@ -11,7 +11,8 @@ there: one transaction across the issue links, the feature records and the roadm
   deliver, what the connector keeps), `DELIVERY#<old>` says `renamed_to`, and the `record.imported` event is
   settled as delivered.
 
-The keys are those of `storage/issue_links.py`, `storage/features.py` and `storage/roadmap_events.py`.
+The keys are those of `storage/issue_link_items.py`, `storage/features.py` and
+`storage/roadmap_event_items.py`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from aha_jira.models.feature_record import FeatureRecord
 from aha_jira.models.roadmap_event import RenamedRecord, RenameRefused, RenameRequest
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
-from aha_jira.storage.roadmap_events import RETENTION_SECONDS, event_key, state_key
+from aha_jira.storage.roadmap_event_items import RETENTION_SECONDS, event_key, state_key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef

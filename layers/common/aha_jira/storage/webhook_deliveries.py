@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from aha_jira.models.webhook_delivery import CommitResult, Delivery
 from aha_jira.settings import get_settings
 from aha_jira.storage import aws_clients
-from aha_jira.storage.roadmap_events import RoadmapOutbox, default_outbox
+from aha_jira.storage.roadmap_outbox import RoadmapOutbox, default_outbox
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import PutTypeDef
@@ -82,7 +82,7 @@ class DynamoWebhookDeliveries:
         self, delivery: Delivery, changes: list[dict[str, Any]], events: Sequence[NewEvent] = ()
     ) -> CommitResult:
         """Record the delivery, make `changes` (transaction items of other tables) and write the roadmap
-        `events` they describe (the outbox, `storage/roadmap_events.py`), atomically."""
+        `events` they describe (the outbox, `storage/roadmap_outbox.py`), atomically."""
         outcome = self._outbox.commit([{"Put": self._put(delivery)}, *changes], events)
         if outcome.committed:
             return CommitResult(committed=True, events=outcome.events, to_deliver=outcome.to_deliver)
