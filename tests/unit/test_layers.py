@@ -95,3 +95,16 @@ def handler():
         "aha_jira.ports",
         "aha_jira.storage.secrets",
     ]
+
+
+MAX_MODULE_LINES = 500  # past it a module has more than one reason to change: split it by concern
+
+
+def test_no_module_of_the_layer_is_over_500_lines() -> None:
+    layer = ROOT / "layers" / "common" / "aha_jira"
+    long = {
+        path.relative_to(layer).as_posix(): lines
+        for path in sorted(layer.rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}, f"split these by concern (docs/architecture.md): {long}"
