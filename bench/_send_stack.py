@@ -105,7 +105,7 @@ def bench_stack(environment: Mapping[str, str] | None = None) -> Iterator[BenchS
             previous.setdefault(name, value)
         from aha_jira.integration_log import logger  # noqa: PLC0415  (after the environment is set)
 
-        logger.setLevel(logging.CRITICAL)  # the integration log would print a JSON line per action
+        logger.setLevel(logging.WARNING)  # per action only the failures, and records a worker did not handle
         logging.getLogger("aha_jira_dev.local_stack.sqs_poller").setLevel(logging.CRITICAL)
         handlers = HandlerRegistry(template)
         gateway = LocalApiGateway(template, api_key=API_KEY, handlers=handlers)

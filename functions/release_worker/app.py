@@ -4,6 +4,7 @@ how many run at once, so a big release never takes the account's whole Lambda co
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -18,7 +19,8 @@ from aha_jira.wiring import release_services
 # ruff: noqa: PLC0415 - the release use case (the send engine behind it) is imported by the first record, not
 # at cold start (bench/cold_start.py).
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A record the use case did not handle is logged with its traceback (Powertools would only count it).
+processor = BatchProcessor(event_type=EventType.SQS, logger=logging.getLogger(logger.name))
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
