@@ -123,14 +123,28 @@ def test_a_reconcile_longer_than_the_lease_keeps_its_reservation_and_links(
     assert link is not None and link["state"] == "linked" and link["issue_key"] == orphan["key"]
 
 
-@pytest.mark.parametrize(("drafted", "pages"), [("Feature with attachments", 1), (None, 2)])
-def test_a_takeover_in_a_busy_project_searches_only_issues_with_the_drafted_summary(  # noqa: PLR0917 (fixtures)
-    call_api: Call, mob: str, jira_sim: JiraSimulator, aws: LocalResources, drafted: str | None, pages: int
+@pytest.mark.parametrize(
+    ("drafted", "unrelated", "searches", "narrowed"),
+    [
+        ("Feature with attachments", 250, 2, True),  # a busy window: its first page, then the candidates
+        (None, 250, 4, False),  # a reservation that does not say what it drafted: the window, every page
+        ("Feature with attachments", 10, 1, False),  # a quiet window: its one page is the proof
+    ],
+)
+def test_a_takeover_in_a_busy_project_searches_only_issues_with_the_drafted_summary(  # noqa: PLR0917
+    call_api: Call,
+    mob: str,
+    jira_sim: JiraSimulator,
+    aws: LocalResources,
+    drafted: str | None,
+    unrelated: int,
+    searches: int,
+    narrowed: bool,
 ) -> None:
     # A release creates hundreds of issues a minute: the reconcile window (the lease and the clock margins)
     # then holds more than the search's page cap, and a search by time alone could never prove the record
-    # was not created. The summary the earlier holder drafted narrows it to the issues that can be the
-    # record's; a reservation that does not say (written before it did) is searched by the window alone.
+    # was not created. Past a page, the summary the earlier holder drafted narrows it to the issues that can
+    # be the record's; a reservation that does not say (written before it did) is searched by the window.
     a_minute_ago = time.time() - 60
     stage_reservation(
         aws,
@@ -143,13 +157,14 @@ def test_a_takeover_in_a_busy_project_searches_only_issues_with_the_drafted_summ
         summary=drafted,
     )
     orphan = create_stamped_issue(jira_sim, "PROD-2", "earlier", summary="Feature with attachments")
-    for _ in range(3):
-        _unrelated_issues(jira_sim, 50)  # more than a page of the reconcile's search
+    for start in range(0, unrelated, 50):
+        _unrelated_issues(jira_sim, min(50, unrelated - start))
     before = len(jira_sim.calls)
     status, body = send(call_api, aha_feature())
     assert status == 200, body
-    searches = [c for c in jira_sim.calls[before:] if c["path"].endswith("/search/jql")]
-    assert len(searches) == pages, searches
+    made = [c for c in jira_sim.calls[before:] if c["path"].endswith("/search/jql")]
+    assert len(made) == searches, [c["body"] for c in made]
+    assert any("summary ~" in str(c["body"]) for c in made) is narrowed
     assert len(issues_for(jira_sim, "PROD-2")) == 1
     link: dict[str, Any] | None = link_item(aws, "PROD-2")
     assert link is not None and link["state"] == "linked" and link["issue_key"] == orphan["key"]

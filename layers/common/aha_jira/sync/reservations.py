@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from aha_jira.integration_log import Outcome, record_action
 from aha_jira.jira.client import MAX_PAGES
-from aha_jira.jira.errors import JiraError
+from aha_jira.jira.errors import JiraError, JiraRejected
 from aha_jira.models import roadmap_event
 from aha_jira.models.issue_link import IssueLink, JiraSide, RecordKind
 from aha_jira.models.jira_payloads import JiraIssue
@@ -125,23 +125,22 @@ def _reconcile(
     # be replayed days later), and the search's page cap cannot hide it behind newer issues.
     since = math.ceil((send.now() - earliest) / 60) + RECONCILE_MARGIN_MINUTES
     until = math.floor((send.now() - latest) / 60) - RECONCILE_MARGIN_MINUTES
-    jql = f'project = "{send.snapshot.project.key}" AND created >= "-{since}m"'
+    window = f'project = "{send.snapshot.project.key}" AND created >= "-{since}m"'
     if until > 0:
-        jql += f' AND created <= "-{until}m"'
-    narrowed = summary_clause([s for ref in takeovers for s in reserved.held[ref].reconcile_summaries])
-    if narrowed:
-        jql += f" AND {narrowed}"
-    jql += " ORDER BY created ASC"
-    issues: list[JiraIssue] = []
+        window += f' AND created <= "-{until}m"'
     try:
-        for issue in send.client.search(
-            jql, fields=["summary"], properties=["aha-jira"], page_size=RECONCILE_PAGE_SIZE
-        ):
-            issues.append(issue)
-            # A busy project's window is many pages, and at Jira's rate limit they can take longer than
-            # the lease: keep it, or another send takes the records over mid-search, this one cannot link
-            # what it finds, and the next searches as long and loses them the same way.
-            keep_held(send, reserved)
+        issues = _search(send, reserved, f"{window} ORDER BY created ASC", pages=1)
+        narrowed = summary_clause([s for ref in takeovers for s in reserved.held[ref].reconcile_summaries])
+        if len(issues) >= RECONCILE_PAGE_SIZE and narrowed:
+            # More than a page: a busy project (a release creates hundreds of issues a minute), whose window
+            # can hold more than the search's page cap. Only the issues carrying a drafted summary can be
+            # the record's; a Jira that does not take the text clause is searched by the window.
+            try:
+                issues = _search(send, reserved, f"{window} AND {narrowed} ORDER BY created ASC")
+            except JiraRejected:
+                issues = _search(send, reserved, f"{window} ORDER BY created ASC")
+        elif len(issues) >= RECONCILE_PAGE_SIZE:
+            issues = _search(send, reserved, f"{window} ORDER BY created ASC")
     except JiraError as error:
         give_back(send, reserved)
         raise transient_or_refused(send, error, next(iter(takeovers))) from None
@@ -163,6 +162,22 @@ def _reconcile(
             f"too many issues were created in project {send.snapshot.project.key} around an earlier "
             "attempt to tell whether it created the issue"
         )
+
+
+def _search(send: SendAttempt, reserved: Reserved, jql: str, *, pages: int = MAX_PAGES) -> list[JiraIssue]:
+    """The issues `jql` finds (their stamps), at most `pages` pages."""
+    issues: list[JiraIssue] = []
+    for issue in send.client.search(
+        jql, fields=["summary"], properties=["aha-jira"], page_size=RECONCILE_PAGE_SIZE
+    ):
+        issues.append(issue)
+        # A busy project's window is many pages, and at Jira's rate limit they can take longer than the
+        # lease: keep it, or another send takes the records over mid-search, this one cannot link what it
+        # finds, and the next searches as long and loses them the same way.
+        keep_held(send, reserved)
+        if len(issues) >= pages * RECONCILE_PAGE_SIZE:
+            break
+    return issues
 
 
 def summary_clause(summaries: list[str]) -> str | None:
