@@ -4,6 +4,7 @@ its feed only."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import boto3
@@ -129,3 +130,34 @@ def test_an_integrations_feed_holds_only_its_own_events(
     assert [(e["integration_id"], e["reference"], e["id"]) for e in events(call_api, "other")] == [
         ("other", "OTHER-1", 1)
     ]
+
+
+def test_many_containers_at_once_all_commit_with_distinct_increasing_ids(
+    plain: None, call_api: Call, aws: LocalResources
+) -> None:
+    # A release's workers link issues of one integration at once: each commit that loses the counter to
+    # another writer backs off and tries again, rather than giving up after Jira created the issue.
+    writers, commits = 12, 5
+    written: list[int] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def work(number: int) -> None:
+        outbox = RoadmapOutbox()  # a container of its own
+        for turn in range(commits):
+            try:
+                outcome = outbox.commit([], [status_event(f"PROD-{number}-{turn}", "Shipped", "Done")])
+            except Exception as error:
+                with lock:
+                    failures.append(error)
+                return
+            with lock:
+                written.extend(ref.event_id for ref in outcome.events)
+
+    threads = [threading.Thread(target=work, args=(number,)) for number in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(written) == list(range(1, writers * commits + 1))
