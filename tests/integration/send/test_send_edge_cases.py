@@ -173,6 +173,29 @@ def dc_integration(sim: JiraSimulator, **mapping: Any) -> dict[str, Any]:
     return body
 
 
+def create_unrelated_issues(sim: JiraSimulator, count: int, summary: str = "Unrelated work") -> None:
+    """`count` (at most 50) issues an engineer creates in project MOB, in one bulk create."""
+    credentials = sim.credentials
+    answer = requests.post(
+        f"{sim.base_url}/rest/api/3/issue/bulk",
+        json={
+            "issueUpdates": [
+                {
+                    "fields": {
+                        "project": {"key": "MOB"},
+                        "issuetype": {"name": "Task"},
+                        "summary": f"{summary} {n}",
+                    }
+                }
+                for n in range(count)
+            ]
+        },
+        auth=(credentials["engineer_email"], credentials["engineer_api_token"]),
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+
+
 # --- findings: each fails until its patch (/tmp/review-<n>.patch) is applied -------------------------
 
 
@@ -452,26 +475,8 @@ def test_reconcile_on_a_busy_project_finds_the_oldest_stamped_issue(
         uncertain=True,
     )
     orphan = create_stamped_issue(jira_sim, "PROD-2", "earlier", summary="Feature with attachments")
-    credentials = jira_sim.credentials
-    for batch in range(2):  # engineers keep creating issues in the project
-        answer = requests.post(
-            f"{jira_sim.base_url}/rest/api/3/issue/bulk",
-            json={
-                "issueUpdates": [
-                    {
-                        "fields": {
-                            "project": {"key": "MOB"},
-                            "issuetype": {"name": "Task"},
-                            "summary": f"Unrelated work {batch}-{n}",
-                        }
-                    }
-                    for n in range(50)
-                ]
-            },
-            auth=(credentials["engineer_email"], credentials["engineer_api_token"]),
-            timeout=10,
-        )
-        assert answer.status_code == 201, answer.text
+    for _ in range(2):  # engineers keep creating issues in the project
+        create_unrelated_issues(jira_sim, 50)
     status, body = send(call_api, aha_feature())
     assert len(issues_for(jira_sim, "PROD-2")) == 1, "a second issue was created for PROD-2"
     assert status == 200 and body["jira"]["key"] == orphan["key"], body

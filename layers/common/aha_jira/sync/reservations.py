@@ -128,19 +128,18 @@ def _reconcile(
     window = f'project = "{send.snapshot.project.key}" AND created >= "-{since}m"'
     if until > 0:
         window += f' AND created <= "-{until}m"'
+    everything = f"{window} ORDER BY created ASC"
+    narrowed = summary_clause([s for ref in takeovers for s in reserved.held[ref].reconcile_summaries])
     try:
-        issues = _search(send, reserved, f"{window} ORDER BY created ASC", pages=1)
-        narrowed = summary_clause([s for ref in takeovers for s in reserved.held[ref].reconcile_summaries])
-        if len(issues) >= RECONCILE_PAGE_SIZE and narrowed:
+        issues = _search(send, reserved, everything, pages=1 if narrowed else MAX_PAGES)
+        if narrowed and len(issues) >= RECONCILE_PAGE_SIZE:
             # More than a page: a busy project (a release creates hundreds of issues a minute), whose window
             # can hold more than the search's page cap. Only the issues carrying a drafted summary can be
             # the record's; a Jira that does not take the text clause is searched by the window.
             try:
                 issues = _search(send, reserved, f"{window} AND {narrowed} ORDER BY created ASC")
             except JiraRejected:
-                issues = _search(send, reserved, f"{window} ORDER BY created ASC")
-        elif len(issues) >= RECONCILE_PAGE_SIZE:
-            issues = _search(send, reserved, f"{window} ORDER BY created ASC")
+                issues = _search(send, reserved, everything)
     except JiraError as error:
         give_back(send, reserved)
         raise transient_or_refused(send, error, next(iter(takeovers))) from None
