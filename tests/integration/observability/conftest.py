@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from aha_jira_dev.local_stack.template import Template
 from tests.builders import integration_body
+from tests.queues import run_until_quiet
 
 
 @pytest.fixture
@@ -71,23 +71,7 @@ def http(gateway: LocalApiGateway) -> Iterator[Http]:
 
 def drain(poller: SqsPoller, rounds: int = 60) -> None:
     """Run the retry worker over the queue until it is empty (messages may be delayed a little)."""
-    source = poller.template.sqs_event_sources[0]
-    for _ in range(rounds):
-        outcome = poller.poll_once(source, wait_time_seconds=1)
-        if outcome.received:
-            continue
-        attributes = boto3.client("sqs").get_queue_attributes(
-            QueueUrl=poller.resources.queue_url(source.queue),
-            AttributeNames=[
-                "ApproximateNumberOfMessages",
-                "ApproximateNumberOfMessagesNotVisible",
-                "ApproximateNumberOfMessagesDelayed",
-            ],
-        )["Attributes"]
-        if all(value == "0" for value in attributes.values()):
-            return
-        time.sleep(0.2)
-    raise AssertionError("the retry queue did not drain")
+    run_until_quiet(poller, poller.template.sqs_event_sources[0], rounds=rounds, until_empty=True)
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from aha_jira_dev.local_stack.template import Template
 from tests.builders import integration_body
 from tests.fixtures.api import Call
 from tests.integration.webhooks.conftest import SECRET, Site, token_of
+from tests.queues import run_until_quiet
 
 DELIVERY_QUEUE = "RoadmapDeliveryQueue"
 IMPORT_RELEASE = "PROD-R-2"  # the Aha! simulator's "Release 2.0"
@@ -43,19 +44,8 @@ def roadmap_poller(template: Template, aws: LocalResources, handlers: HandlerReg
 
 
 def drain(poller: SqsPoller, *, rounds: int = 30, empty_polls: int = 2, wait: int = 1) -> list[BatchOutcome]:
-    """Run the delivery worker until its queue gave nothing `empty_polls` times in a row."""
-    outcomes: list[BatchOutcome] = []
-    empty = 0
-    for _ in range(rounds):
-        outcome = poller.poll_once(poller.sources[0], wait_time_seconds=wait)
-        if not outcome.received:
-            empty += 1
-            if empty >= empty_polls:
-                break
-            continue
-        empty = 0
-        outcomes.append(outcome)
-    return outcomes
+    """Run the delivery worker until its queue is empty or gave nothing `empty_polls` times in a row."""
+    return run_until_quiet(poller, rounds=rounds, empty_polls=empty_polls, wait=wait)
 
 
 def queue_depth(aws: LocalResources, queue: str) -> int:

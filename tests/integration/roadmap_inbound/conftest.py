@@ -18,6 +18,7 @@ from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from aha_jira_dev.local_stack.template import Template
 from tests.builders import integration_body
 from tests.fixtures.api import Call
+from tests.queues import messages_handled, run_until_quiet
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,7 @@ def worker(aws: LocalResources, repo_template: Template, handler_registry: Handl
 def run_worker(worker: SqsPoller, rounds: int = 8) -> int:
     """Run the retry worker until the queue is empty once; the number of messages it handled."""
     source = next(s for s in worker.template.sqs_event_sources if s.function == "RetryWorkerFunction")
-    handled = 0
-    for _ in range(rounds):
-        outcome = worker.poll_once(source, wait_time_seconds=1)
-        if not outcome.received:
-            break
-        handled += len(outcome.received)
-    return handled
+    return messages_handled(run_until_quiet(worker, source, rounds=rounds))
 
 
 def aha_calls(sim: AhaSimulator, since: int = 0) -> list[str]:

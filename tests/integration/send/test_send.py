@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import boto3
@@ -15,6 +14,7 @@ from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.sqs_poller import SqsPoller
 from tests.fixtures.api import Call
 from tests.integration.send.conftest import aha_feature, integration_body, refuse_first_bulk_element
+from tests.queues import run_until_quiet
 
 METADATA_PATHS = (
     "/createmeta",
@@ -329,26 +329,7 @@ def test_feature_read_back_and_list(call_api: Call, mob: str, jira_sim: JiraSimu
 
 def _drain(poller: SqsPoller, rounds: int = 40) -> None:
     """Run the retry worker over the queue until it is empty (messages may be delayed a little)."""
-    source = poller.template.sqs_event_sources[0]
-    empty_polls = 0
-    for _ in range(rounds):
-        outcome = poller.poll_once(source, wait_time_seconds=1)
-        if outcome.received:
-            empty_polls = 0
-            continue
-        empty_polls += 1
-        attributes = boto3.client("sqs").get_queue_attributes(
-            QueueUrl=poller.resources.queue_url(source.queue),
-            AttributeNames=[
-                "ApproximateNumberOfMessages",
-                "ApproximateNumberOfMessagesNotVisible",
-                "ApproximateNumberOfMessagesDelayed",
-            ],
-        )["Attributes"]
-        if all(value == "0" for value in attributes.values()) and empty_polls >= 1:
-            return
-        time.sleep(0.2)
-    raise AssertionError("the retry queue did not drain")
+    run_until_quiet(poller, poller.template.sqs_event_sources[0], rounds=rounds, until_empty=True)
 
 
 def test_refused_bulk_elements_are_422_per_requirement(

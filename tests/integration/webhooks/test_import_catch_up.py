@@ -15,6 +15,7 @@ from aha_jira_dev.local_stack.template import Template
 from tests.fixtures.api import Call
 from tests.fixtures.jira import WebhookReceiver
 from tests.integration.webhooks.conftest import SECRET, Deliver, configure_site
+from tests.queues import messages_handled, run_until_quiet
 
 
 def _story() -> dict[str, Any]:
@@ -23,14 +24,7 @@ def _story() -> dict[str, Any]:
 
 def _run_worker(aws: LocalResources, template: Template, handlers: HandlerRegistry) -> int:
     poller = SqsPoller(template, aws, handlers=handlers, wait_time_seconds=0)
-    source = template.sqs_event_sources[0]
-    handled = 0
-    for _ in range(5):
-        outcome = poller.poll_once(source, wait_time_seconds=1)
-        if not outcome.received:
-            break
-        handled += len(outcome.received)
-    return handled
+    return messages_handled(run_until_quiet(poller, template.sqs_event_sources[0], rounds=5))
 
 
 def _status_change_to(deliveries: list[dict[str, Any]], status: str) -> dict[str, Any]:

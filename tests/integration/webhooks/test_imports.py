@@ -27,6 +27,7 @@ from tests.integration.webhooks.conftest import (
     configure_site,
     reference_delivery,
 )
+from tests.queues import messages_handled, run_until_quiet
 
 IMPORT_TYPES = ["Story", "Bug"]
 
@@ -43,20 +44,10 @@ def worker(aws: LocalResources, repo_template: Template, handler_registry: Handl
 
 
 def run_worker(worker: SqsPoller, rounds: int = 8, empty_polls: int = 1) -> int:
-    """Run the retry worker until the queue gave nothing `empty_polls` times in a row (a postponed message
-    comes back after its back-off); the number of messages it handled."""
+    """Run the retry worker until the queue is empty or gave nothing `empty_polls` times in a row (a
+    postponed message comes back after its back-off); the number of messages it handled."""
     source = worker.template.sqs_event_sources[0]
-    handled = empty = 0
-    for _ in range(rounds):
-        outcome = worker.poll_once(source, wait_time_seconds=1)
-        if not outcome.received:
-            empty += 1
-            if empty >= empty_polls:
-                break
-            continue
-        empty = 0
-        handled += len(outcome.received)
-    return handled
+    return messages_handled(run_until_quiet(worker, source, rounds=rounds, empty_polls=empty_polls))
 
 
 def engineer_creates(site: Site, fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
