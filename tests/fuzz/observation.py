@@ -2,6 +2,11 @@
 every call the Jira simulators received (their call logs: a create, an edit or a read alike). Works against the test session's moto and against a `make run`
 stack in another process alike (moto's endpoint and the simulators' control API over HTTP).
 
+When moto runs in this process (the test session's server: `in_process_moto=True`), the stores are read from
+moto's own state instead of through its API: the same items, secrets and message counts, without the ~20 API
+calls (and moto's serialising of every item) a snapshot costs, which were most of the hostile table's time.
+The product under test still reaches moto only through its API.
+
 `WriteObserver.snapshot()` then `changes(before)`: a list of sentences, empty when nothing was written.
 `records_of(markers)`: the items that belong to one tenant (for the isolation checks).
 """
@@ -44,8 +49,47 @@ def _digest(item: dict[str, Any]) -> str:
     return hashlib.sha256(_text(item).encode()).hexdigest()
 
 
+class _MotoInProcess:
+    """The stores as the in-process moto holds them (read only; the moto API's own shapes: DynamoDB JSON)."""
+
+    @staticmethod
+    def table_items() -> dict[str, list[dict[str, Any]]]:
+        from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415 - the peer's state, read only
+
+        return {
+            name: [item.to_json()["Attributes"] for item in table.all_items()]
+            for _, _, backend in dynamodb_backends.iter_backends()
+            for name, table in list(backend.tables.items())
+        }
+
+    @staticmethod
+    def secrets() -> dict[str, str]:
+        from moto.secretsmanager.models import secretsmanager_backends  # noqa: PLC0415
+
+        return {
+            secret.name: f"{getattr(secret, 'last_changed_date', None)}|{getattr(secret, 'deleted_date', None)}"
+            for _, _, backend in secretsmanager_backends.iter_backends()
+            for secret in list(dict.values(backend.secrets))
+        }
+
+    @staticmethod
+    def queues() -> dict[str, int]:
+        from moto.sqs.models import sqs_backends  # noqa: PLC0415
+
+        return {
+            name: queue.approximate_number_of_messages
+            + queue.approximate_number_of_messages_not_visible
+            + queue.approximate_number_of_messages_delayed
+            for _, _, backend in sqs_backends.iter_backends()
+            for name, queue in list(backend.queues.items())
+        }
+
+
 class WriteObserver:
-    def __init__(self, jira_urls: Sequence[str], *, aws_endpoint: str | None = None) -> None:
+    def __init__(
+        self, jira_urls: Sequence[str], *, aws_endpoint: str | None = None, in_process_moto: bool = False
+    ) -> None:
+        self._moto = _MotoInProcess() if in_process_moto else None
         options: dict[str, Any] = {"region_name": "us-east-1"}
         if aws_endpoint:
             options.update(
@@ -64,6 +108,8 @@ class WriteObserver:
 
     # -- reading the stores ------------------------------------------------------------------------------
     def table_items(self) -> dict[str, list[dict[str, Any]]]:
+        if self._moto:
+            return self._moto.table_items()
         tables: dict[str, list[dict[str, Any]]] = {}
         if not self._tables:
             self._tables = list(self.dynamodb.list_tables()["TableNames"])
@@ -75,6 +121,8 @@ class WriteObserver:
         return tables
 
     def secrets(self) -> dict[str, str]:
+        if self._moto:
+            return self._moto.secrets()
         found: dict[str, str] = {}
         for page in self.secretsmanager.get_paginator("list_secrets").paginate(IncludePlannedDeletion=True):
             for entry in page.get("SecretList", []):
@@ -82,6 +130,8 @@ class WriteObserver:
         return found
 
     def queues(self) -> dict[str, int]:
+        if self._moto:
+            return self._moto.queues()
         counts: dict[str, int] = {}
         if not self._queues:
             self._queues = list(self.sqs.list_queues().get("QueueUrls", []))

@@ -97,7 +97,7 @@ def in_process_world(template: Template, handlers: HandlerRegistry, moto_endpoin
                 aha_url=aha.base_url,
                 roadmap_reference="PROD-2",
             )
-            observer = WriteObserver([sim_a.base_url, sim_b.base_url])
+            observer = WriteObserver([sim_a.base_url, sim_b.base_url], in_process_moto=True)
             yield World(app, gateway, alpha, beta, observer, logs)
     finally:
         sim_a.stop()

@@ -31,7 +31,7 @@ def send_and_drain(call_api: Call, body: Any, worker: ReleaseWorker) -> None:
 
 @pytest.fixture
 def observer(aws: LocalResources, jira_sim: JiraSimulator, moto_endpoint: str) -> WriteObserver:
-    return WriteObserver([jira_sim.base_url], aws_endpoint=moto_endpoint)
+    return WriteObserver([jira_sim.base_url], aws_endpoint=moto_endpoint, in_process_moto=True)
 
 
 def test_a_first_plan_creates_everything_and_writes_nothing_anywhere(
