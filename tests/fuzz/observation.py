@@ -22,6 +22,8 @@ from typing import Any
 import boto3
 import requests
 
+from tests import moto_state
+
 # Items per table whose keys a changes() sentence names before it says "and N more".
 _NAMED = 3
 
@@ -49,47 +51,11 @@ def _digest(item: dict[str, Any]) -> str:
     return hashlib.sha256(_text(item).encode()).hexdigest()
 
 
-class _MotoInProcess:
-    """The stores as the in-process moto holds them (read only; the moto API's own shapes: DynamoDB JSON)."""
-
-    @staticmethod
-    def table_items() -> dict[str, list[dict[str, Any]]]:
-        from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415 - the peer's state, read only
-
-        return {
-            name: [item.to_json()["Attributes"] for item in table.all_items()]
-            for _, _, backend in dynamodb_backends.iter_backends()
-            for name, table in list(backend.tables.items())
-        }
-
-    @staticmethod
-    def secrets() -> dict[str, str]:
-        from moto.secretsmanager.models import secretsmanager_backends  # noqa: PLC0415
-
-        return {
-            secret.name: f"{getattr(secret, 'last_changed_date', None)}|{getattr(secret, 'deleted_date', None)}"
-            for _, _, backend in secretsmanager_backends.iter_backends()
-            for secret in list(dict.values(backend.secrets))
-        }
-
-    @staticmethod
-    def queues() -> dict[str, int]:
-        from moto.sqs.models import sqs_backends  # noqa: PLC0415
-
-        return {
-            name: queue.approximate_number_of_messages
-            + queue.approximate_number_of_messages_not_visible
-            + queue.approximate_number_of_messages_delayed
-            for _, _, backend in sqs_backends.iter_backends()
-            for name, queue in list(backend.queues.items())
-        }
-
-
 class WriteObserver:
     def __init__(
         self, jira_urls: Sequence[str], *, aws_endpoint: str | None = None, in_process_moto: bool = False
     ) -> None:
-        self._moto = _MotoInProcess() if in_process_moto else None
+        self.in_process_moto = in_process_moto
         options: dict[str, Any] = {"region_name": "us-east-1"}
         if aws_endpoint:
             options.update(
@@ -108,8 +74,8 @@ class WriteObserver:
 
     # -- reading the stores ------------------------------------------------------------------------------
     def table_items(self) -> dict[str, list[dict[str, Any]]]:
-        if self._moto:
-            return self._moto.table_items()
+        if self.in_process_moto:
+            return moto_state.table_items()
         tables: dict[str, list[dict[str, Any]]] = {}
         if not self._tables:
             self._tables = list(self.dynamodb.list_tables()["TableNames"])
@@ -121,8 +87,11 @@ class WriteObserver:
         return tables
 
     def secrets(self) -> dict[str, str]:
-        if self._moto:
-            return self._moto.secrets()
+        if self.in_process_moto:
+            return {
+                name: f"{secret.marks}|{_digest({'value': secret.value})}"
+                for name, secret in moto_state.secrets().items()
+            }
         found: dict[str, str] = {}
         for page in self.secretsmanager.get_paginator("list_secrets").paginate(IncludePlannedDeletion=True):
             for entry in page.get("SecretList", []):
@@ -130,8 +99,8 @@ class WriteObserver:
         return found
 
     def queues(self) -> dict[str, int]:
-        if self._moto:
-            return self._moto.queues()
+        if self.in_process_moto:
+            return moto_state.queue_messages()
         counts: dict[str, int] = {}
         if not self._queues:
             self._queues = list(self.sqs.list_queues().get("QueueUrls", []))

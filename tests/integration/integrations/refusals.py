@@ -8,12 +8,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
 from aha_jira_dev.local_stack.handlers import HandlerRegistry
 from aha_jira_dev.local_stack.provision import LocalResources
 from aha_jira_dev.local_stack.template import Template
+from tests import moto_state
 from tests.api_events import invoke, rest_event
 
 RawCall = Callable[..., tuple[int, Any]]
@@ -22,28 +22,22 @@ _EXCEPTION_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b")
 
 
 def stored_state(resources: LocalResources) -> str:
-    """Every item of every table, every secret with its value, and every queue's message count, as text."""
-    dynamodb = boto3.client("dynamodb")
-    items = []
-    for table in sorted(resources.table_names.values()):
-        items.extend(dynamodb.scan(TableName=table)["Items"])
-    secrets = boto3.client("secretsmanager")
-    names = sorted(entry["Name"] for entry in secrets.list_secrets()["SecretList"])
-    values = [secrets.get_secret_value(SecretId=name)["SecretString"] for name in names]
-    sqs = boto3.client("sqs")
-    queued = {
-        url: sqs.get_queue_attributes(
-            QueueUrl=url,
-            AttributeNames=[
-                "ApproximateNumberOfMessages",
-                "ApproximateNumberOfMessagesNotVisible",
-                "ApproximateNumberOfMessagesDelayed",
-            ],
-        )["Attributes"]
-        for url in sorted(resources.queue_urls.values())
-    }
+    """Every item of every table, every secret with its value, and every queue's message count, as text (read
+    from the in-process moto: `tests/moto_state.py`)."""
+    tables = moto_state.table_items()
+    items = [item for table in sorted(resources.table_names.values()) for item in tables.get(table, [])]
+    secrets = moto_state.secrets()
+    queued = moto_state.queue_messages()
     return json.dumps(
-        {"items": items, "secrets": names, "values": values, "queued": queued}, sort_keys=True, default=str
+        {
+            "items": items,
+            "secrets": {name: (secret.value, secret.marks) for name, secret in sorted(secrets.items())},
+            "queued": {
+                url: queued.get(url.rsplit("/", 1)[-1]) for url in sorted(resources.queue_urls.values())
+            },
+        },
+        sort_keys=True,
+        default=str,
     )
 
 
