@@ -65,17 +65,21 @@ validate-template: $(SAM_STAMP)
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 	$(SAM_VENV)/bin/cfn-lint template.yaml
 
-# The suite runs on TEST_WORKERS pytest-xdist workers (auto: one per core); a module is one unit of work
-# (tests/conftest.py). TEST_WORKERS=0 runs it in this process alone. The e2e package runs after it, in one
-# process and in its own order: its tests share one `make run` stack, the stack is stopped by one of them and
-# the secrets check reads everything the others captured (xdist does not keep a unit's order).
-TEST_WORKERS ?= auto
+# The suite runs on TEST_WORKERS pytest-xdist workers, two per core: most tests spend much of their time
+# waiting on a simulator, moto or a queue's long poll, so two per core keep the cores busy (docs/decisions.md
+# "Test suite"). A module is one unit of work (tests/conftest.py). TEST_WORKERS=0 runs it in this process
+# alone. Then, on the quiet machine: the `timing` tests (threads racing a rate limit, a send within its
+# deadline), and the e2e package, in one process and in its own order: its tests share one `make run` stack,
+# the stack is stopped by one of them and the secrets check reads everything the others captured (xdist does
+# not keep a unit's order).
+TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) )))
 
 test: $(STAMP) $(SAM_STAMP) $(CHROMIUM)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory typecheck
 	$(MAKE) --no-print-directory validate-template
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15 --ignore=tests/e2e
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15 --ignore=tests/e2e -m "not timing"
+	$(PY) -m pytest -q --ignore=tests/e2e -m timing
 	$(PY) -m pytest -q tests/e2e
 
 unit: $(STAMP)

@@ -1,6 +1,7 @@
 """What the test session's moto holds, read from its backends: moto runs in the test process (`start_moto`),
-so its state can be read without an API call. Read only: tests observe moto here (what a request wrote, what
-a test left behind), while the product under test reaches moto only through its API.
+so its state can be read without an API call. Tests observe moto here (what a request wrote, what a test left
+behind), and the `aws` fixture forgets a test's items and secrets here (`forget_items`, `forget_secrets`);
+the product under test reaches moto only through its API.
 
 Reading this way costs microseconds where the API costs a round trip and moto's serialising of every item:
 the write observers of the refusal and fuzz suites took most of their tests' time through the API.
@@ -54,6 +55,30 @@ def queue_messages() -> dict[str, int]:
         for _, _, backend in sqs_backends.iter_backends()
         for name, queue in list(backend.queues.items())
     }
+
+
+def forget_items(table_name: str) -> bool:
+    """Drop every item of the table, as deleting each through the API would (no stream records them: False,
+    and nothing dropped, when the table has a stream or is not found)."""
+    from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415
+
+    tables = [
+        backend.tables[table_name]
+        for _, _, backend in dynamodb_backends.iter_backends()
+        if table_name in backend.tables
+    ]
+    if len(tables) != 1 or getattr(tables[0], "stream_shard", None) is not None:
+        return False
+    tables[0].items.clear()
+    return True
+
+
+def forget_secrets() -> None:
+    """Drop every secret, as a deletion without recovery window would."""
+    from moto.secretsmanager.models import secretsmanager_backends  # noqa: PLC0415
+
+    for _, _, backend in secretsmanager_backends.iter_backends():
+        backend.secrets.clear()
 
 
 def touched_backends() -> set[tuple[str, str, str]] | None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from aha_jira.jira.rate_budget import BudgetPolicy, jira_site_key
 from aha_jira.storage.rate_budget import DynamoRateBudgetStore
 
 from .conftest import LimitedSite, run_threads, story
+
+# Threads racing the simulator's clock: run alone after the parallel part (`make test`; the marker in pyproject.toml).
+pytestmark = pytest.mark.timing
 
 WORKERS, PER_WORKER = 6, 40
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from aha_jira.jira.rate_budget import BudgetPolicy
 
 from .conftest import LimitedSite, run_threads
+
+# Threads racing the simulator's clock: run alone after the parallel part (`make test`; the marker in pyproject.toml).
+pytestmark = pytest.mark.timing
 
 FLOOD_PATH = "serverInfo"
 SEND_PATH = "myself"

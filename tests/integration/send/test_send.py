@@ -128,6 +128,9 @@ def test_aha_update_event_payload_is_accepted(call_api: Call, mob: str, jira_sim
     assert body["status"] == "synced"
 
 
+# 121 issues within the function's deadline: on a machine busy with other tests the send stops in time and
+# answers 202 instead (as it must), so this runs alone after the parallel part (`make test`).
+@pytest.mark.timing
 def test_requirements_go_in_bulk_of_fifty(call_api: Call, mob: str, jira_sim: JiraSimulator) -> None:
     feature = aha_feature()
     template = feature["requirements"][0]
