@@ -67,11 +67,11 @@ validate-template: $(SAM_STAMP)
 
 # The suite runs on TEST_WORKERS pytest-xdist workers, two per core: most tests spend much of their time
 # waiting on a simulator, moto or a queue's long poll, so two per core keep the cores busy (docs/decisions.md
-# "Test suite"). A module is one unit of work (tests/conftest.py). TEST_WORKERS=0 runs it in this process
-# alone. Then, on the quiet machine: the `timing` tests (threads racing a rate limit, a send within its
-# deadline), and the e2e package, in one process and in its own order: its tests share one `make run` stack,
-# the stack is stopped by one of them and the secrets check reads everything the others captured (xdist does
-# not keep a unit's order).
+# "Tests and benchmarks"). A module is one unit of work (tests/conftest.py). TEST_WORKERS=0 runs it in this
+# process alone. Then, on the quiet machine: the `timing` tests (threads racing a rate limit, a send within
+# its deadline), and the e2e package, in one process and in its own order: its tests share one `make run`
+# stack, the stack is stopped by one of them and the secrets check reads everything the others captured
+# (xdist does not keep a unit's order).
 TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) )))
 
 test: $(STAMP) $(SAM_STAMP) $(CHROMIUM)

@@ -2,29 +2,22 @@
 the queue is quiet: one helper for every test that drains a queue.
 
 A receive that waits (long polling) is how a test gives a delayed or returning message the time to come back,
-but on a queue that holds nothing at all (no message visible, in flight or delayed) nothing can come, so the
-helper asks the queue first and does not wait then: that wait was a second or two of every drain, most of the
-suite's idle time.
+but on a queue that holds nothing at all (no message visible, in flight or delayed) nothing can come. So the
+helper looks at the queue first (in moto's own state: `tests/moto_state.py`) and then does not wait: that
+wait was a second or two of every drain, most of the suite's idle time.
 """
 
 from __future__ import annotations
 
 from aha_jira_dev.local_stack.sqs_poller import BatchOutcome, SqsPoller
 from aha_jira_dev.local_stack.template import SqsEventSource
-
-_COUNTS = (
-    "ApproximateNumberOfMessages",
-    "ApproximateNumberOfMessagesNotVisible",
-    "ApproximateNumberOfMessagesDelayed",
-)
+from tests import moto_state
 
 
 def messages_held(poller: SqsPoller, source: SqsEventSource) -> int:
-    """The messages `source`'s queue holds: visible, in flight and delayed."""
-    attributes = poller.client.get_queue_attributes(
-        QueueUrl=poller.resources.queue_url(source.queue), AttributeNames=list(_COUNTS)
-    )["Attributes"]
-    return sum(int(attributes.get(name, "0")) for name in _COUNTS)
+    """The messages `source`'s queue holds: visible, in flight and delayed (read from the in-process moto)."""
+    name = poller.resources.queue_url(source.queue).rsplit("/", 1)[-1]
+    return moto_state.queue_messages().get(name, 0)
 
 
 def run_until_quiet(

@@ -137,11 +137,6 @@ class SqsPoller:
             "sqs", endpoint_url=resources.endpoint_url
         )
 
-    @property
-    def client(self) -> SQSClient:
-        """The SQS client the poller receives and deletes with (tests ask it how many messages a queue holds)."""
-        return self._client
-
     def poll_once(self, source: SqsEventSource, *, wait_time_seconds: int | None = None) -> BatchOutcome:
         """Receive one batch for `source`, invoke its handler and delete what succeeded."""
         queue_url = self.resources.queue_url(source.queue)
